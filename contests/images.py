@@ -1,0 +1,40 @@
+"""Uploaded images made safe and light: decoded by Pillow, EXIF (GPS, camera) dropped, resized, re-encoded."""
+
+from io import BytesIO
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_PIXELS = 40_000_000  # refuse decompression bombs long before they fill memory
+
+
+def normalise_image(upload, *, max_size: tuple[int, int], name_stem: str) -> ContentFile:
+    """Return a JPEG (or PNG when the image has transparency) no larger than ``max_size``.
+
+    Re-encoding from pixels is what strips EXIF and anything hidden after the image data; the
+    orientation tag is applied first so that phone photos are not shown sideways.
+    """
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            if probe.width * probe.height > MAX_PIXELS:
+                raise ValidationError(_("The image is too large (at most 40 megapixels)."), code="image_too_large")
+            probe.verify()
+        upload.seek(0)
+        image = Image.open(upload)
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("The file is not an image we can read (JPEG, PNG, WebP or GIF)."), code="not_image") from exc
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail(max_size, Image.Resampling.LANCZOS)
+    has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
+    out = BytesIO()
+    if has_alpha:
+        image.convert("RGBA").save(out, format="PNG", optimize=True)
+        extension = "png"
+    else:
+        image.convert("RGB").save(out, format="JPEG", quality=85, optimize=True, progressive=True)
+        extension = "jpg"
+    return ContentFile(out.getvalue(), name=f"{name_stem}.{extension}")

@@ -1,0 +1,118 @@
+"""Reads of the contests app. ``access_*`` helpers fetch an object *and* check permission; their error
+is the same 404 for "does not exist" and "not yours", so that ids reveal nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from .models import Event, Membership, Organisation, Region, Round
+
+
+def organisations_organised_by(user) -> QuerySet[Organisation]:
+    """Organisations whose events ``user`` may manage: their organiser memberships, or all for a site admin."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.ORGANISER
+    ).distinct()
+
+
+def is_organiser(user) -> bool:
+    return organisations_organised_by(user).exists()
+
+
+def events_managed_by(user) -> QuerySet[Event]:
+    return Event.objects.filter(organisation__in=organisations_organised_by(user)).select_related("organisation")
+
+
+def access_organisation_for_organiser(*, user, slug: str) -> Organisation:
+    organisation = organisations_organised_by(user).filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def access_event_for_organiser(*, user, event_id: int) -> Event:
+    event = events_managed_by(user).filter(pk=event_id).first()
+    if event is None:
+        raise Http404
+    return event
+
+
+def access_round_for_organiser(*, user, round_id: int) -> Round:
+    rnd = (
+        Round.objects.select_related("event__organisation")
+        .filter(pk=round_id, event__organisation__in=organisations_organised_by(user))
+        .first()
+    )
+    if rnd is None:
+        raise Http404
+    return rnd
+
+
+def events_listed(*, now: dt.datetime) -> QuerySet[Event]:
+    """Public events that are open or about to open, for the home page (drafts never appear)."""
+    return (
+        Event.objects.filter(visibility=Event.Visibility.PUBLIC, state=Event.State.OPEN, closes_at__gt=now)
+        .select_related("organisation")
+        .prefetch_related(Prefetch("rounds", queryset=Round.objects.order_by("position")))
+        .order_by("opens_at")
+    )
+
+
+def events_past(*, now: dt.datetime, limit: int = 6) -> QuerySet[Event]:
+    return (
+        Event.objects.filter(visibility=Event.Visibility.PUBLIC)
+        .filter(Q(state__in=[Event.State.CLOSED, Event.State.RESULTS_PUBLISHED]) | Q(state=Event.State.OPEN, closes_at__lte=now))
+        .select_related("organisation")
+        .order_by("-closes_at")[:limit]
+    )
+
+
+def access_event_for_visitor(*, user, slug: str, invite_codes: set[str]) -> tuple[Event, bool]:
+    """Return the event and whether its page may show its content.
+
+    Drafts exist only for their organisers. An invite-only event shows its title and a code box to
+    anyone with the link, its content once the right code is in ``invite_codes`` (kept in the session).
+    """
+    event = Event.objects.select_related("organisation").filter(slug=slug).first()
+    if event is None:
+        raise Http404
+    organises = events_managed_by(user).filter(pk=event.pk).exists()
+    if event.state == Event.State.DRAFT and not organises:
+        raise Http404
+    unlocked = (
+        organises or event.visibility != Event.Visibility.INVITE or event.invite_code in invite_codes
+    )
+    return event, unlocked
+
+
+def region_with_descendants(region_ids) -> set[int]:
+    """The ids of these regions and every region below them (the tree is shallow: three levels)."""
+    found = set(region_ids)
+    frontier = set(found)
+    while frontier:
+        frontier = set(Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return found
+
+
+def region_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Regions grouped by district for a select box: [(district path, [(id, label), …]), …]."""
+    regions = list(Region.objects.select_related("parent").order_by("code"))
+    children: dict[int | None, list[Region]] = {}
+    for region in regions:
+        children.setdefault(region.parent_id, []).append(region)
+    groups = []
+    for province in children.get(None, []):
+        groups.append((province.name, [(province.pk, province.name)]))
+        for district in children.get(province.pk, []):
+            options = [(district.pk, district.name)]
+            options += [(commune.pk, f"— {commune.name}") for commune in children.get(district.pk, [])]
+            groups.append((f"{district.name}, {province.name}", options))
+    return groups
