@@ -53,7 +53,9 @@ def _unique_phone(raw: str, *, exclude_user=None) -> str:
 class SignupExtraForm(forms.Form):
     """Fields allauth adds to its signup form: the name and the phone number that identifies the account."""
 
-    full_name = forms.CharField(label=_("Full name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     phone = forms.CharField(
         label=_("Phone number"),
         max_length=20,
@@ -93,8 +95,15 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
         fields = [
-            "full_name", "date_of_birth", "phone", "region", "organisation", "organisation_name", "category",
-            "public_name", "guardian_name",
+            "full_name",
+            "date_of_birth",
+            "phone",
+            "region",
+            "organisation",
+            "organisation_name",
+            "category",
+            "public_name",
+            "guardian_name",
         ]
         widgets = {"date_of_birth": DateInput()}
 
@@ -130,7 +139,10 @@ class ProfileForm(forms.ModelForm):
         born = cleaned.get("date_of_birth")
         if born and Profile(date_of_birth=born).age_on(timezone.localdate()) < ADULT_AGE:
             if not cleaned.get("guardian_consent"):
-                self.add_error("guardian_consent", _("A parent or guardian must consent for a person under %(age)d.") % {"age": ADULT_AGE})
+                self.add_error(
+                    "guardian_consent",
+                    _("A parent or guardian must consent for a person under %(age)d.") % {"age": ADULT_AGE},
+                )
             if not cleaned.get("guardian_name", "").strip():
                 self.add_error("guardian_name", _("Enter the name of the parent or guardian."))
         return cleaned
@@ -153,13 +165,26 @@ class EventForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave empty to open the event to everyone."),
     )
-    banner = forms.ImageField(label=_("Banner"), required=False, help_text=_("JPEG, PNG or WebP; resized to 1600×600 at most."))
+    banner = forms.ImageField(
+        label=_("Banner"), required=False, help_text=_("JPEG, PNG or WebP; resized to 1600×600 at most.")
+    )
 
     class Meta:
         model = Event
         fields = [
-            "title", "kind", "summary", "description", "rules", "opens_at", "closes_at",
-            "eligible_categories", "eligible_regions", "min_age", "max_age", "visibility", "invite_code",
+            "title",
+            "kind",
+            "summary",
+            "description",
+            "rules",
+            "opens_at",
+            "closes_at",
+            "eligible_categories",
+            "eligible_regions",
+            "min_age",
+            "max_age",
+            "visibility",
+            "invite_code",
         ]
         widgets = {
             "opens_at": DateTimeInput(),

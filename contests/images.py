@@ -26,7 +26,9 @@ def normalise_image(upload, *, max_size: tuple[int, int], name_stem: str) -> Con
         image = Image.open(upload)
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValidationError(_("The file is not an image we can read (JPEG, PNG, WebP or GIF)."), code="not_image") from exc
+        raise ValidationError(
+            _("The file is not an image we can read (JPEG, PNG, WebP or GIF)."), code="not_image"
+        ) from exc
     image = ImageOps.exif_transpose(image)
     image.thumbnail(max_size, Image.Resampling.LANCZOS)
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)

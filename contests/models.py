@@ -44,7 +44,7 @@ class Region(models.Model):
 
     @property
     def path(self) -> str:
-        """"Commune, District, Province": the name as people write an address."""
+        """ "Commune, District, Province": the name as people write an address."""
         parts, node = [], self
         while node is not None:
             parts.append(node.name)
@@ -225,14 +225,10 @@ class Event(models.Model):
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
     eligible_categories = models.JSONField(_("eligible categories"), default=list, blank=True)
-    eligible_regions = models.ManyToManyField(
-        Region, verbose_name=_("eligible regions"), blank=True, related_name="+"
-    )
+    eligible_regions = models.ManyToManyField(Region, verbose_name=_("eligible regions"), blank=True, related_name="+")
     min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
-    visibility = models.CharField(
-        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
-    )
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     invite_code = models.CharField(_("invite code"), max_length=40, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
     created_by = models.ForeignKey(
@@ -271,7 +267,7 @@ class Event(models.Model):
         return [str(Category(c).label) for c in self.eligible_categories]
 
     def phase(self, now: dt.datetime) -> str:
-        """"upcoming", "running" or "ended" by the clock, independent of the organiser's state."""
+        """ "upcoming", "running" or "ended" by the clock, independent of the organiser's state."""
         if now < self.opens_at:
             return "upcoming"
         if now < self.closes_at:
@@ -318,9 +314,14 @@ class Round(models.Model):
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
             raise ValidationError({"closes_at": _("A round must close after it opens.")})
         event = self.event if self.event_id else None
-        if event and self.opens_at and self.closes_at:
-            if self.opens_at < event.opens_at or self.closes_at > event.closes_at:
-                raise ValidationError(_("The round's window must lie inside the event's window."))
+        outside = (
+            event
+            and self.opens_at
+            and self.closes_at
+            and (self.opens_at < event.opens_at or self.closes_at > event.closes_at)
+        )
+        if outside:
+            raise ValidationError(_("The round's window must lie inside the event's window."))
 
     def phase(self, now: dt.datetime) -> str:
         if now < self.opens_at:
@@ -341,3 +342,6 @@ class EventTransition(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event}: {self.from_state} → {self.to_state}"

@@ -17,9 +17,7 @@ def organisations_organised_by(user) -> QuerySet[Organisation]:
         return Organisation.objects.none()
     if user.is_superuser:
         return Organisation.objects.all()
-    return Organisation.objects.filter(
-        memberships__user=user, memberships__role=Membership.Role.ORGANISER
-    ).distinct()
+    return Organisation.objects.filter(memberships__user=user, memberships__role=Membership.Role.ORGANISER).distinct()
 
 
 def is_organiser(user) -> bool:
@@ -68,7 +66,10 @@ def events_listed(*, now: dt.datetime) -> QuerySet[Event]:
 def events_past(*, now: dt.datetime, limit: int = 6) -> QuerySet[Event]:
     return (
         Event.objects.filter(visibility=Event.Visibility.PUBLIC)
-        .filter(Q(state__in=[Event.State.CLOSED, Event.State.RESULTS_PUBLISHED]) | Q(state=Event.State.OPEN, closes_at__lte=now))
+        .filter(
+            Q(state__in=[Event.State.CLOSED, Event.State.RESULTS_PUBLISHED])
+            | Q(state=Event.State.OPEN, closes_at__lte=now)
+        )
         .select_related("organisation")
         .order_by("-closes_at")[:limit]
     )
@@ -86,9 +87,7 @@ def access_event_for_visitor(*, user, slug: str, invite_codes: set[str]) -> tupl
     organises = events_managed_by(user).filter(pk=event.pk).exists()
     if event.state == Event.State.DRAFT and not organises:
         raise Http404
-    unlocked = (
-        organises or event.visibility != Event.Visibility.INVITE or event.invite_code in invite_codes
-    )
+    unlocked = organises or event.visibility != Event.Visibility.INVITE or event.invite_code in invite_codes
     return event, unlocked
 
 

@@ -91,9 +91,7 @@ def _apply_banner(event: Event, banner) -> None:
 
 
 @transaction.atomic
-def event_create(
-    *, organisation: Organisation, by, fields: dict, eligible_regions=(), banner=None
-) -> Event:
+def event_create(*, organisation: Organisation, by, fields: dict, eligible_regions=(), banner=None) -> Event:
     """Create a draft event of ``organisation``. The caller has checked that ``by`` organises it."""
     event = Event(organisation=organisation, created_by=by, state=Event.State.DRAFT, **fields)
     event.slug = _unique_slug(Event, fields.get("slug") or fields["title"])
@@ -258,7 +256,9 @@ def roster_import(*, organisation: Organisation, rows: list[RosterRow]) -> Roste
     for row in rows:
         unit = Organisation.objects.filter(parent=organisation, code=row.code).first()
         if unit is None:
-            unit = Organisation(parent=organisation, code=row.code, slug=_unique_slug(Organisation, f"{organisation.slug}-{row.code}"))
+            unit = Organisation(
+                parent=organisation, code=row.code, slug=_unique_slug(Organisation, f"{organisation.slug}-{row.code}")
+            )
             created += 1
         else:
             updated += 1

@@ -6,7 +6,7 @@ import uuid
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -49,7 +49,7 @@ def _check_media_storage() -> dict:
                 raise RuntimeError("read back differs")
     finally:
         default_storage.delete(name)
-    return {"backend": type(default_storage).__name__}
+    return {"backend": type(storages["default"]).__name__}
 
 
 CHECKS = {

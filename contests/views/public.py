@@ -17,9 +17,7 @@ INVITE_SESSION_KEY = "event_invite_codes"
 def home(request):
     now = timezone.now()
     events = list(selectors.events_listed(now=now))
-    sections = [
-        (kind, label, [e for e in events if e.kind == kind]) for kind, label in Event.Kind.choices
-    ]
+    sections = [(kind, label, [e for e in events if e.kind == kind]) for kind, label in Event.Kind.choices]
     return render(
         request,
         "contests/home.html",

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from contests import services
-from contests.phones import normalise_phone
 from contests.models import Category, Event, Membership, Organisation, Profile, Region
+from contests.phones import normalise_phone
 from contests.roster import RosterRow
 
 DEMO_PASSWORD = "demo-2023!"
@@ -32,12 +32,52 @@ UNITS = [
 ]
 USERS = [
     # email, full name, role label, phone, category, date of birth, region code
-    ("admin@demo.vn", "Quản trị Hệ thống", "site admin", "0911000001", Category.CIVIL_SERVANT, dt.date(1985, 3, 1), "TN-TPTN-01"),
-    ("organiser@demo.vn", "Nguyễn Thị Hoa", "organiser (Sở GD&ĐT)", "0911000002", Category.CIVIL_SERVANT, dt.date(1982, 5, 12), "TN-TPTN-02"),
-    ("library@demo.vn", "Trần Văn Minh", "organiser (Thư viện tỉnh)", "0911000003", Category.CIVIL_SERVANT, dt.date(1979, 8, 20), "TN-TPTN-03"),
+    (
+        "admin@demo.vn",
+        "Quản trị Hệ thống",
+        "site admin",
+        "0911000001",
+        Category.CIVIL_SERVANT,
+        dt.date(1985, 3, 1),
+        "TN-TPTN-01",
+    ),
+    (
+        "organiser@demo.vn",
+        "Nguyễn Thị Hoa",
+        "organiser (Sở GD&ĐT)",
+        "0911000002",
+        Category.CIVIL_SERVANT,
+        dt.date(1982, 5, 12),
+        "TN-TPTN-02",
+    ),
+    (
+        "library@demo.vn",
+        "Trần Văn Minh",
+        "organiser (Thư viện tỉnh)",
+        "0911000003",
+        Category.CIVIL_SERVANT,
+        dt.date(1979, 8, 20),
+        "TN-TPTN-03",
+    ),
     ("judge@demo.vn", "Lê Thu Trang", "judge", "0911000004", Category.TEACHER, dt.date(1988, 11, 2), "TN-SC-01"),
-    ("an@demo.vn", "Phạm Văn An", "participant (citizen)", "0911000005", Category.CITIZEN, dt.date(1995, 1, 15), "TN-DT-01"),
-    ("binh@demo.vn", "Hoàng Thị Bình", "participant (pupil, minor)", "0911000006", Category.PUPIL, dt.date(2011, 9, 5), "TN-PL-02"),
+    (
+        "an@demo.vn",
+        "Phạm Văn An",
+        "participant (citizen)",
+        "0911000005",
+        Category.CITIZEN,
+        dt.date(1995, 1, 15),
+        "TN-DT-01",
+    ),
+    (
+        "binh@demo.vn",
+        "Hoàng Thị Bình",
+        "participant (pupil, minor)",
+        "0911000006",
+        Category.PUPIL,
+        dt.date(2011, 9, 5),
+        "TN-PL-02",
+    ),
 ]
 
 
@@ -48,14 +88,23 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("load_regions", stdout=self.stdout)
         now = timezone.now()
-        organisations = {slug: self._organisation(slug, name, region, group, headcount) for slug, name, region, group, headcount in ORGANISATIONS}
+        organisations = {
+            slug: self._organisation(slug, name, region, group, headcount)
+            for slug, name, region, group, headcount in ORGANISATIONS
+        }
         department = organisations["so-gddt-thai-nguyen"]
         library = organisations["thu-vien-tinh-thai-nguyen"]
         services.roster_import(
             organisation=department,
-            rows=[RosterRow(line=i, code=c, name=n, group=g, headcount=h, region_code=r) for i, (c, n, g, h, r) in enumerate(UNITS, 2)],
+            rows=[
+                RosterRow(line=i, code=c, name=n, group=g, headcount=h, region_code=r)
+                for i, (c, n, g, h, r) in enumerate(UNITS, 2)
+            ],
         )
-        users = {email: self._user(email, name, phone, category, born, region, now) for email, name, _r, phone, category, born, region in USERS}
+        users = {
+            email: self._user(email, name, phone, category, born, region, now)
+            for email, name, _r, phone, category, born, region in USERS
+        }
         users["admin@demo.vn"].is_staff = users["admin@demo.vn"].is_superuser = True
         users["admin@demo.vn"].save(update_fields=["is_staff", "is_superuser"])
         services.membership_add(user=users["organiser@demo.vn"], organisation=department)
@@ -67,7 +116,12 @@ class Command(BaseCommand):
     def _organisation(self, slug, name, region_code, group, headcount):
         organisation, _created = Organisation.objects.get_or_create(
             slug=slug,
-            defaults={"name": name, "region": Region.objects.get(code=region_code), "group": group, "headcount": headcount},
+            defaults={
+                "name": name,
+                "region": Region.objects.get(code=region_code),
+                "group": group,
+                "headcount": headcount,
+            },
         )
         return organisation
 
@@ -99,8 +153,12 @@ class Command(BaseCommand):
     def _events(self, department, library, organiser, librarian, now):
         day = dt.timedelta(days=1)
         self._event(
-            department, organiser, now,
-            slug="cong-dan-so-2023", kind=Event.Kind.CONTEST, state=Event.State.OPEN,
+            department,
+            organiser,
+            now,
+            slug="cong-dan-so-2023",
+            kind=Event.Kind.CONTEST,
+            state=Event.State.OPEN,
             title="Cuộc thi “Công dân số” – Tuần lễ học tập suốt đời 2023",
             summary="Thi trắc nghiệm trực tuyến, vòng chung kết trực tiếp và cuộc thi đọc sách về kỹ năng công dân số.",
             description=(
@@ -115,39 +173,72 @@ class Command(BaseCommand):
                 "dự đoán, thời gian làm bài và thời điểm nộp bài.\n"
                 "3. Bài dự thi đọc sách phải là sản phẩm của chính người dự thi."
             ),
-            opens_at=now - day, closes_at=now + 7 * day,
+            opens_at=now - day,
+            closes_at=now + 7 * day,
             rounds=[
                 ("Vòng 1: Thi trắc nghiệm trực tuyến", "quiz", now - day, now + 5 * day, 1),
                 ("Vòng 2: Đọc sách – ghi âm, ghi hình", "reading", now - day, now + 6 * day, 1),
-                ("Chung kết trực tiếp tại Lễ khai mạc", "live", now + 6 * day, now + 6 * day + dt.timedelta(hours=2), 2),
+                (
+                    "Chung kết trực tiếp tại Lễ khai mạc",
+                    "live",
+                    now + 6 * day,
+                    now + 6 * day + dt.timedelta(hours=2),
+                    2,
+                ),
             ],
         )
         self._event(
-            department, organiser, now,
-            slug="san-choi-ky-nang-so", kind=Event.Kind.PLAYGROUND, state=Event.State.OPEN,
+            department,
+            organiser,
+            now,
+            slug="san-choi-ky-nang-so",
+            kind=Event.Kind.PLAYGROUND,
+            state=Event.State.OPEN,
             title="Sân chơi Kỹ năng số cho học sinh",
             summary="Luyện tập không giới hạn, đố vui trực tiếp trong lớp học, bảng xếp hạng theo tuần.",
             description="Sân chơi mở cho mọi học sinh: luyện tập bộ câu hỏi công khai và tham gia đố vui trực tiếp.",
             rules="Không có giải thưởng; điểm chỉ để tự đánh giá.",
-            opens_at=now - 2 * day, closes_at=now + 30 * day,
+            opens_at=now - 2 * day,
+            closes_at=now + 30 * day,
             rounds=[("Đố vui hằng tuần", "quiz", now - 2 * day, now + 30 * day, 1)],
         )
         self._event(
-            library, librarian, now,
-            slug="dien-dan-tu-hoc-ky-nguyen-so", kind=Event.Kind.FORUM, state=Event.State.OPEN,
+            library,
+            librarian,
+            now,
+            slug="dien-dan-tu-hoc-ky-nguyen-so",
+            kind=Event.Kind.FORUM,
+            state=Event.State.OPEN,
             title="Diễn đàn “Tự học trong kỷ nguyên số”",
             summary="Trao đổi kinh nghiệm tự học, giới thiệu tài nguyên giáo dục mở và thư viện số.",
             description="Diễn đàn do Thư viện tỉnh tổ chức, kèm buổi nói chuyện sách và đố vui trực tiếp.",
             rules="Tôn trọng người khác; không đăng thông tin cá nhân của người khác.",
-            opens_at=now + 2 * day, closes_at=now + 9 * day,
-            rounds=[("Đố vui trực tiếp tại buổi nói chuyện sách", "live", now + 3 * day, now + 3 * day + dt.timedelta(hours=1), 1)],
+            opens_at=now + 2 * day,
+            closes_at=now + 9 * day,
+            rounds=[
+                (
+                    "Đố vui trực tiếp tại buổi nói chuyện sách",
+                    "live",
+                    now + 3 * day,
+                    now + 3 * day + dt.timedelta(hours=1),
+                    1,
+                )
+            ],
         )
         self._event(
-            library, librarian, now,
-            slug="thu-vien-so-ban-nhap", kind=Event.Kind.CONTEST, state=Event.State.DRAFT,
+            library,
+            librarian,
+            now,
+            slug="thu-vien-so-ban-nhap",
+            kind=Event.Kind.CONTEST,
+            state=Event.State.DRAFT,
             title="Cuộc thi Đại sứ văn hóa đọc (bản nháp)",
-            summary="Đang chuẩn bị.", description="", rules="",
-            opens_at=now + 10 * day, closes_at=now + 40 * day, rounds=[],
+            summary="Đang chuẩn bị.",
+            description="",
+            rules="",
+            opens_at=now + 10 * day,
+            closes_at=now + 40 * day,
+            rounds=[],
         )
 
     def _event(self, organisation, by, now, *, slug, state, rounds, **fields):
@@ -157,16 +248,15 @@ class Command(BaseCommand):
         event = services.event_create(organisation=organisation, by=by, fields={"slug": slug, **fields})
         for title, kind, opens_at, closes_at, weight in rounds:
             services.round_create(
-                event=event, fields={"title": title, "kind": kind, "opens_at": opens_at, "closes_at": closes_at, "weight": weight}
+                event=event,
+                fields={"title": title, "kind": kind, "opens_at": opens_at, "closes_at": closes_at, "weight": weight},
             )
         if state != Event.State.DRAFT:
             services.event_transition(event=event, to_state=state, by=by, now=now)
         return event
 
     def _print_logins(self):
-        self.stdout.write("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for email, _name, role, *_rest in USERS:
             self.stdout.write(f"  {role:<28} {email}")
         self.stdout.write("")
-
-
