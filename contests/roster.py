@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from io import BytesIO
+from zipfile import BadZipFile
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -71,7 +72,7 @@ def parse_roster(data: bytes, *, known_region_codes: set[str]) -> list[RosterRow
     """Read an .xlsx roster into rows, each with its own errors (line numbers as Excel shows them)."""
     try:
         workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
         raise RosterFileError(_("The file is not an Excel workbook (.xlsx).")) from exc
     sheet = workbook.worksheets[0]
     lines = sheet.iter_rows(values_only=True)

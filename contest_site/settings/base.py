@@ -176,7 +176,8 @@ FORMAT_MODULE_PATH = ["contest_site.formats"]
 # --- Static and media -------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = env.STATIC_ROOT
+# Collected files (production, or `collectstatic` when STATIC_ROOT is set); the embedded default needs none.
+STATIC_ROOT = env.STATIC_ROOT if env.STATIC_ROOT_SET else None
 # Media live outside any public folder and there is no MEDIA_URL route: every file is served by a
 # view that checks permission first (public banners included, through a view that allows everyone).
 MEDIA_ROOT = env.MEDIA_ROOT

@@ -30,6 +30,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "db.sqlite3"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
+STATIC_ROOT_SET = "STATIC_ROOT" in os.environ
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -1,0 +1,133 @@
+"""Factories for the contests tests. Data is created through the services, as the app does."""
+
+import datetime as dt
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from contests import services
+from contests.models import Category, Event, Membership, Organisation, Region
+
+PASSWORD = "a-Strong-pass-123"
+
+
+@pytest.fixture
+def regions(db):
+    call_command("load_regions", verbosity=0)
+    return {region.code: region for region in Region.objects.all()}
+
+
+@pytest.fixture
+def make_user(db):
+    def make(email: str, *, superuser: bool = False, profile: dict | None = None):
+        user = get_user_model().objects.create_user(
+            username=email.split("@")[0], email=email, password=PASSWORD, is_superuser=superuser, is_staff=superuser
+        )
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        if profile is not None:
+            services.profile_update(
+                profile=services.profile_get_or_create(user=user),
+                data=profile,
+                data_consent=True,
+                guardian_consent=True,
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def complete_profile(regions):
+    def build(phone: str, *, born=dt.date(1990, 1, 1), region="TN-DT-01", category=Category.CITIZEN):
+        return {
+            "full_name": "Nguyễn Văn Test",
+            "date_of_birth": born,
+            "phone": phone,
+            "region": regions[region],
+            "category": category,
+            "guardian_name": "Nguyễn Văn Bố" if timezone.localdate().year - born.year < 18 else "",
+        }
+
+    return build
+
+
+@pytest.fixture
+def organisation(db):
+    return Organisation.objects.create(name="Sở Giáo dục", slug="so-giao-duc")
+
+
+@pytest.fixture
+def other_organisation(db):
+    return Organisation.objects.create(name="Thư viện tỉnh", slug="thu-vien")
+
+
+@pytest.fixture
+def organiser(make_user, organisation):
+    user = make_user("organiser@example.vn")
+    services.membership_add(user=user, organisation=organisation)
+    return user
+
+
+@pytest.fixture
+def other_organiser(make_user, other_organisation):
+    user = make_user("other@example.vn")
+    services.membership_add(user=user, organisation=other_organisation)
+    return user
+
+
+@pytest.fixture
+def judge(make_user, organisation):
+    user = make_user("judge@example.vn")
+    services.membership_add(user=user, organisation=organisation, role=Membership.Role.JUDGE)
+    return user
+
+
+@pytest.fixture
+def participant(make_user):
+    return make_user("citizen@example.vn")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin@example.vn", superuser=True)
+
+
+@pytest.fixture
+def now():
+    return timezone.now().replace(second=0, microsecond=0)
+
+
+@pytest.fixture
+def make_event(organisation, organiser, now):
+    def make(*, org=None, state=Event.State.DRAFT, rounds=1, **fields):
+        values = {
+            "title": "Cuộc thi Công dân số",
+            "kind": Event.Kind.CONTEST,
+            "opens_at": now - dt.timedelta(days=1),
+            "closes_at": now + dt.timedelta(days=7),
+            **fields,
+        }
+        event = services.event_create(organisation=org or organisation, by=organiser, fields=values)
+        for index in range(rounds):
+            services.round_create(
+                event=event,
+                fields={
+                    "title": f"Vòng {index + 1}",
+                    "kind": "quiz",
+                    "opens_at": values["opens_at"],
+                    "closes_at": values["closes_at"],
+                },
+            )
+        if state in (Event.State.OPEN, Event.State.CLOSED, Event.State.RESULTS_PUBLISHED):
+            services.event_transition(event=event, to_state=Event.State.OPEN, by=organiser)
+        if state in (Event.State.CLOSED, Event.State.RESULTS_PUBLISHED):
+            services.event_transition(event=event, to_state=Event.State.CLOSED, by=organiser)
+        if state == Event.State.RESULTS_PUBLISHED:
+            services.event_transition(event=event, to_state=Event.State.RESULTS_PUBLISHED, by=organiser)
+        event.refresh_from_db()
+        return event
+
+    return make
