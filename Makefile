@@ -31,7 +31,7 @@ e2e: setup
 	$(BIN)/pytest tests/e2e -m e2e
 
 bench: setup
-	@for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 lint: setup
 	$(BIN)/ruff check .
