@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -308,6 +308,16 @@ class Round(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} · {self.title}"
+
+    def get_absolute_url(self) -> str | None:
+        """The round's own page, served by the app of its kind (convention: URL name "<kind>_round").
+
+        Looked up by name so that this core app imports none of the apps that build on it.
+        """
+        try:
+            return reverse(f"{self.kind}_round", kwargs={"round_id": self.pk})
+        except NoReverseMatch:
+            return None
 
     def clean(self) -> None:
         """A round's window lies inside its event's: the event page promises no activity outside it."""

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "contests",
+    "leaderboard",
+    "quizzes",
 ]
 
 MIDDLEWARE = [

@@ -10,11 +10,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 from PIL import Image
 
+from conftest import PASSWORD
 from contests import services
 from contests.models import Event, Organisation, Profile
 from contests.roster import roster_template
-
-from .conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -17,4 +17,5 @@ class Command(BaseCommand):
     def handle(self, *args, file, **options):
         data = json.loads(Path(file).read_text(encoding="utf-8"))
         count = services.regions_load(nodes=data["regions"])
-        self.stdout.write(f"loaded {count} regions from {file}")
+        if options["verbosity"]:
+            self.stdout.write(f"loaded {count} regions from {file}")

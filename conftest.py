@@ -1,4 +1,4 @@
-"""Factories for the contests tests. Data is created through the services, as the app does."""
+"""Shared test fixtures for every app: factories that create data through the services, as the app does."""
 
 import datetime as dt
 

@@ -1,0 +1,104 @@
+"""Reads of the quizzes app, with the permission checks of ``access_*`` (404 for missing and forbidden alike)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from contests.selectors import organisations_organised_by
+
+from .models import Attempt, AttemptItem, Choice, QuestionBank, Quiz, QuizRound
+
+
+def access_quiz_round(*, round_id: int) -> QuizRound:
+    """A quiz round of a visible (non-draft) event, for participants."""
+    quiz_round = (
+        QuizRound.objects.select_related("round__event__organisation", "quiz")
+        .filter(round_id=round_id)
+        .exclude(round__event__state="draft")
+        .first()
+    )
+    if quiz_round is None:
+        raise Http404
+    return quiz_round
+
+
+def access_attempt(*, user, attempt_id: int) -> Attempt:
+    attempt = (
+        Attempt.objects.select_related("quiz_round__round__event", "quiz_round__quiz")
+        .filter(pk=attempt_id, user=user)
+        .first()
+    )
+    if attempt is None:
+        raise Http404
+    return attempt
+
+
+def access_bank_for_organiser(*, user, bank_id: int) -> QuestionBank:
+    bank = QuestionBank.objects.filter(pk=bank_id, organisation__in=organisations_organised_by(user)).first()
+    if bank is None:
+        raise Http404
+    return bank
+
+
+def access_quiz_for_organiser(*, user, quiz_id: int) -> Quiz:
+    quiz = (
+        Quiz.objects.select_related("bank")
+        .filter(pk=quiz_id, organisation__in=organisations_organised_by(user))
+        .first()
+    )
+    if quiz is None:
+        raise Http404
+    return quiz
+
+
+@dataclass
+class ShownQuestion:
+    """A question as the participant sees it during an attempt: no answer key in here, by construction."""
+
+    item: AttemptItem
+    choices: list[tuple[int, str]]
+
+    @property
+    def places(self) -> range:
+        return range(1, len(self.choices) + 1)
+
+    @property
+    def ranked_choices(self) -> list[tuple[int, str, int]]:
+        """Ordering questions: (choice id, text, place) — the saved place, else the place it is shown at."""
+        saved = self.item.response if isinstance(self.item.response, list) else []
+        places = {cid: index for index, cid in enumerate(saved, 1)}
+        return [(cid, text, places.get(cid, index)) for index, (cid, text) in enumerate(self.choices, 1)]
+
+
+def attempt_questions(*, attempt: Attempt) -> list[ShownQuestion]:
+    """The attempt's questions with choices in the attempt's display order. Two queries whatever the length."""
+    items = list(attempt.items.select_related("question").order_by("position"))
+    ids = [cid for item in items for cid in item.choice_order]
+    texts = dict(Choice.objects.filter(pk__in=ids).values_list("pk", "text"))
+    return [ShownQuestion(item=item, choices=[(cid, texts[cid]) for cid in item.choice_order]) for item in items]
+
+
+def attempt_review(*, attempt: Attempt) -> list[dict]:
+    """Every question with the participant's answer, the right answer and the explanation (feedback allowed)."""
+    items = list(attempt.items.select_related("question").prefetch_related("question__choices").order_by("position"))
+    review = []
+    for item in items:
+        choices = sorted(item.question.choices.all(), key=lambda c: (c.position, c.pk))
+        review.append(
+            {
+                "item": item,
+                "question": item.question,
+                "choices": choices,
+                "given": item.response,
+                "right": [c for c in choices if c.is_correct],
+            }
+        )
+    return review
+
+
+def my_attempts(*, quiz_round: QuizRound, user) -> list[Attempt]:
+    if not user.is_authenticated:
+        return []
+    return list(Attempt.objects.filter(quiz_round=quiz_round, user=user).order_by("number"))

@@ -1,0 +1,552 @@
+"""Every write of the quizzes app: banks and imports, quiz rounds, attempts (start, autosave, submit), practice.
+
+One clock: each service takes ``now`` so that every check in a request agrees. Attempts are closed by
+the server at the deadline whether or not the browser comes back: lazily on the next read or write of
+the attempt, by a job scheduled for the deadline at start, and by ``manage.py sweep_attempts``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from contests.eligibility import eligibility_problems
+from contests.models import Event, Membership, Round
+from contests.selectors import region_with_descendants
+from contests.services import round_create
+from leaderboard.services import score_record
+
+from .grading import AnswerKey, InvalidResponse, clean_response, grade
+from .importing.base import ORDERING, SHORT_TEXT, ParsedQuestion
+from .models import (
+    Accommodation,
+    Attempt,
+    AttemptItem,
+    Choice,
+    PracticeAnswer,
+    Question,
+    QuestionBank,
+    Quiz,
+    QuizItem,
+    QuizRound,
+    SamplingRule,
+)
+
+MAX_PREDICTION = 10_000_000
+
+
+class QuizError(Exception):
+    """A refusal the participant or organiser should read (window closed, quota used, attempt closed…)."""
+
+
+# --- Banks and questions ------------------------------------------------------------------------
+
+
+def bank_create(
+    *, organisation, title: str, description: str = "", is_public: bool = False, slug: str = ""
+) -> QuestionBank:
+    stem = slugify(slug or title)[:60] or "bank"
+    candidate = stem
+    while QuestionBank.objects.filter(slug=candidate).exists():
+        candidate = f"{stem}-{get_random_string(4, 'abcdefghijkmnpqrstuvwxyz23456789')}"
+    bank = QuestionBank(
+        organisation=organisation, title=title, description=description, is_public=is_public, slug=candidate
+    )
+    bank.full_clean()
+    bank.save()
+    return bank
+
+
+@transaction.atomic
+def questions_import(*, bank: QuestionBank, questions: list[ParsedQuestion]) -> int:
+    """Add parsed questions to ``bank``. Refuses (imports nothing) if any question carries an error."""
+    invalid = [q for q in questions if q.errors]
+    if invalid:
+        first = invalid[0]
+        raise ValidationError(_("%(where)s: %(error)s") % {"where": first.where, "error": "; ".join(first.errors)})
+    for parsed in questions:
+        question = Question(
+            bank=bank,
+            type=parsed.type,
+            text=parsed.text.strip(),
+            topic=parsed.topic.strip()[:120],
+            difficulty=parsed.difficulty,
+            explanation=parsed.explanation.strip(),
+            resource_url=parsed.resource_url,
+            resource_title=parsed.resource_title[:200],
+            partial_credit=parsed.partial_credit,
+            ignore_diacritics=parsed.ignore_diacritics,
+            points=Decimal(str(parsed.points)),
+            time_limit_s=parsed.time_limit_s,
+        )
+        question.full_clean(exclude=["bank"])
+        question.save()
+        Choice.objects.bulk_create(
+            Choice(question=question, text=choice.text.strip()[:500], is_correct=choice.is_correct, position=index)
+            for index, choice in enumerate(parsed.choices)
+        )
+    return len(questions)
+
+
+def question_to_parsed(question: Question) -> ParsedQuestion:
+    """The inverse of the import, for the Excel export and the editor."""
+    from .importing.base import ParsedChoice
+
+    return ParsedQuestion(
+        where=str(question.pk),
+        type=question.type,
+        text=question.text,
+        choices=[ParsedChoice(text=c.text, is_correct=c.is_correct) for c in question.choices.all()],
+        topic=question.topic,
+        difficulty=question.difficulty,
+        explanation=question.explanation,
+        resource_url=question.resource_url,
+        resource_title=question.resource_title,
+        partial_credit=question.partial_credit,
+        ignore_diacritics=question.ignore_diacritics,
+        time_limit_s=question.time_limit_s,
+        points=float(question.points),
+    )
+
+
+def answer_key(question: Question) -> AnswerKey:
+    """The grading key of a question. Needs ``question.choices`` (prefetch it when grading many)."""
+    choices = sorted(question.choices.all(), key=lambda c: (c.position, c.pk))
+    return AnswerKey(
+        type=question.type,
+        points=question.points,
+        choice_ids=tuple(c.pk for c in choices),
+        correct_ids=frozenset(c.pk for c in choices if c.is_correct),
+        accepted_texts=tuple(c.text for c in choices) if question.type == SHORT_TEXT else (),
+        partial_credit=question.partial_credit,
+        ignore_diacritics=question.ignore_diacritics,
+    )
+
+
+# --- Quizzes and quiz rounds --------------------------------------------------------------------
+
+
+@transaction.atomic
+def quiz_create(
+    *,
+    organisation,
+    bank: QuestionBank,
+    title: str,
+    question_ids=(),
+    rules=(),
+    shuffle_questions: bool = True,
+    shuffle_choices: bool = True,
+) -> Quiz:
+    """A quiz of fixed questions (``question_ids``, in order) or of sampling ``rules`` [(topic, difficulty, count)]."""
+    quiz = Quiz(
+        organisation=organisation,
+        bank=bank,
+        title=title,
+        selection=Quiz.Selection.SAMPLED if rules else Quiz.Selection.FIXED,
+        shuffle_questions=shuffle_questions,
+        shuffle_choices=shuffle_choices,
+    )
+    quiz.full_clean()
+    quiz.save()
+    quiz_set_questions(quiz=quiz, question_ids=question_ids, rules=rules)
+    return quiz
+
+
+@transaction.atomic
+def quiz_set_questions(*, quiz: Quiz, question_ids=(), rules=()) -> None:
+    """Replace the quiz's questions or rules. Every question must come from the quiz's bank, and each rule
+    must be satisfiable, or a participant would be given a short test."""
+    quiz.items.all().delete()
+    quiz.rules.all().delete()
+    quiz.selection = Quiz.Selection.SAMPLED if rules else Quiz.Selection.FIXED
+    quiz.save(update_fields=["selection"])
+    if rules:
+        taken: dict[tuple, int] = {}
+        for topic, difficulty, count in rules:
+            pool = quiz.bank.questions.all()
+            if topic:
+                pool = pool.filter(topic=topic)
+            if difficulty:
+                pool = pool.filter(difficulty=difficulty)
+            need = taken.get((topic, difficulty), 0) + count
+            if pool.count() < need:
+                raise ValidationError(
+                    _("The bank has only %(have)d questions for “%(topic)s”, the rules ask for %(need)d.")
+                    % {"have": pool.count(), "topic": topic or _("any topic"), "need": need}
+                )
+            taken[(topic, difficulty)] = need
+            SamplingRule.objects.create(quiz=quiz, topic=topic, difficulty=difficulty or None, count=count)
+        return
+    ids = list(question_ids)
+    found = set(quiz.bank.questions.filter(pk__in=ids).values_list("pk", flat=True))
+    if len(found) != len(set(ids)):
+        raise ValidationError(_("Every question of a quiz must come from its bank."))
+    QuizItem.objects.bulk_create(QuizItem(quiz=quiz, question_id=qid, position=i) for i, qid in enumerate(ids, 1))
+
+
+def quiz_round_configure(*, rnd: Round, quiz: Quiz, settings: dict) -> QuizRound:
+    """Create or update the quiz settings of a round of kind quiz."""
+    if rnd.kind != Round.Kind.QUIZ:
+        raise ValidationError(_("Only a quiz round has quiz settings."))
+    if quiz.organisation_id != rnd.event.organisation_id:
+        raise ValidationError(_("The quiz must belong to the event's organisation."))
+    quiz_round = QuizRound.objects.filter(round=rnd).first() or QuizRound(round=rnd)
+    quiz_round.quiz = quiz
+    for name, value in settings.items():
+        setattr(quiz_round, name, value)
+    quiz_round.full_clean()
+    quiz_round.save()
+    return quiz_round
+
+
+@transaction.atomic
+def quiz_rounds_create_weekly(
+    *,
+    event: Event,
+    quiz: Quiz,
+    title_pattern: str,
+    first_opens_at: dt.datetime,
+    weeks: int,
+    open_for: dt.timedelta,
+    weight: Decimal,
+    settings: dict,
+) -> list[QuizRound]:
+    """Create ``weeks`` quiz rounds one week apart from one template (e.g. Monday 16:00 → next Monday 15:00).
+
+    ``title_pattern`` may contain ``{n}`` for the week number. All or nothing: a week that would fall
+    outside the event window refuses the whole series.
+    """
+    if not 1 <= weeks <= 52:
+        raise ValidationError(_("A series has between 1 and 52 weeks."))
+    created = []
+    for week in range(weeks):
+        opens_at = first_opens_at + dt.timedelta(weeks=week)
+        title = title_pattern.replace("{n}", str(week + 1)) if "{n}" in title_pattern else f"{title_pattern} {week + 1}"
+        rnd = round_create(
+            event=event,
+            fields={
+                "title": title,
+                "kind": Round.Kind.QUIZ,
+                "opens_at": opens_at,
+                "closes_at": opens_at + open_for,
+                "weight": weight,
+            },
+        )
+        created.append(quiz_round_configure(rnd=rnd, quiz=quiz, settings=settings))
+    return created
+
+
+def accommodation_grant(
+    *,
+    quiz_round: QuizRound,
+    user,
+    extra_time_percent: int,
+    extra_attempts: int,
+    reason: str,
+    by,
+    now: dt.datetime | None = None,
+) -> Accommodation:
+    """Log a grant of extra time or attempts. Grants add up for attempts; for time the largest one applies."""
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for the accommodation."))
+    if not (0 <= extra_time_percent <= 200) or not (0 <= extra_attempts <= 10):
+        raise ValidationError(_("Extra time is 0–200 % and extra attempts 0–10."))
+    grant = Accommodation(
+        quiz_round=quiz_round,
+        user=user,
+        extra_time_percent=extra_time_percent,
+        extra_attempts=extra_attempts,
+        reason=reason.strip(),
+        granted_by=by,
+        granted_at=now or timezone.now(),
+    )
+    grant.full_clean()
+    grant.save()
+    return grant
+
+
+def _accommodation(quiz_round: QuizRound, user) -> tuple[int, int]:
+    grants = Accommodation.objects.filter(quiz_round=quiz_round, user=user)
+    totals = grants.aggregate(time=Max("extra_time_percent"), attempts=Count("pk"))
+    extra_attempts = sum(grants.values_list("extra_attempts", flat=True)) if totals["attempts"] else 0
+    return totals["time"] or 0, extra_attempts
+
+
+# --- Attempts -----------------------------------------------------------------------------------
+
+
+def attempt_start_problems(*, quiz_round: QuizRound, user, now: dt.datetime) -> list[str]:
+    """Why ``user`` cannot start an attempt now (empty list = they can). Checked on the server at start."""
+    rnd, event = quiz_round.round, quiz_round.round.event
+    if event.state != Event.State.OPEN:
+        return [_("The event is not open.")]
+    if now < rnd.opens_at:
+        return [_("The round has not opened yet.")]
+    if now >= rnd.closes_at:
+        return [_("The round is closed.")]
+    if Membership.objects.filter(user=user, organisation=event.organisation).exists():
+        return [_("Members of the organising committee and judges cannot take part in their own event.")]
+    profile = getattr(user, "profile", None)
+    regions = region_with_descendants(event.eligible_regions.values_list("pk", flat=True))
+    problems = eligibility_problems(event=event, profile=profile, today=timezone.localdate(now), region_ids=regions)
+    if problems:
+        return problems
+    _extra_time, extra_attempts = _accommodation(quiz_round, user)
+    used = Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.SUBMITTED).count()
+    if used >= quiz_round.attempts_allowed + extra_attempts:
+        return [_("You have used all your attempts in this round.")]
+    return []
+
+
+def _draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
+    """The questions of one attempt: the fixed list (shuffled if asked) or a fresh draw per rule."""
+    if quiz.selection == Quiz.Selection.FIXED:
+        questions = [item.question for item in quiz.items.select_related("question").order_by("position")]
+    else:
+        questions, drawn = [], set()
+        for rule in quiz.rules.all():
+            pool = quiz.bank.questions.exclude(pk__in=drawn)
+            if rule.topic:
+                pool = pool.filter(topic=rule.topic)
+            if rule.difficulty:
+                pool = pool.filter(difficulty=rule.difficulty)
+            ids = sorted(pool.values_list("pk", flat=True))  # sorted: the same seed draws the same questions
+            picked = rng.sample(ids, min(rule.count, len(ids)))
+            drawn.update(picked)
+            by_id = Question.objects.in_bulk(picked)
+            questions += [by_id[pk] for pk in picked]
+    if quiz.shuffle_questions:
+        rng.shuffle(questions)
+    return questions
+
+
+def attempt_start(*, quiz_round: QuizRound, user, now: dt.datetime | None = None, seed: int | None = None) -> Attempt:
+    """Start an attempt, or return the participant's active one (a second tab resumes, never doubles).
+
+    The deadline is fixed now by the server: time limit (plus granted extra time), never past the round's close.
+    """
+    now = now or timezone.now()
+    active = Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.ACTIVE).first()
+    if active is not None:
+        if attempt_close_if_expired(attempt=active, now=now):
+            active = None
+        else:
+            return active
+    problems = attempt_start_problems(quiz_round=quiz_round, user=user, now=now)
+    if problems:
+        raise QuizError(" ".join(problems))
+    seed = secrets.randbits(48) if seed is None else seed
+    rng = random.Random(seed)  # noqa: S311 - a reproducible draw from a secret seed, not a secret itself
+    questions = _draw_questions(quiz_round.quiz, rng)
+    if not questions:
+        raise QuizError(_("This quiz has no questions yet."))
+    extra_time, _extra_attempts = _accommodation(quiz_round, user)
+    limit = dt.timedelta(seconds=quiz_round.time_limit_s * (100 + extra_time) / 100)
+    deadline = min(now + limit, quiz_round.round.closes_at)
+    choices_by_question: dict[int, list[int]] = {}
+    for choice in Choice.objects.filter(question__in=questions).order_by("position", "pk"):
+        choices_by_question.setdefault(choice.question_id, []).append(choice.pk)
+    try:
+        with transaction.atomic():
+            number = (Attempt.objects.filter(quiz_round=quiz_round, user=user).aggregate(n=Max("number"))["n"] or 0) + 1
+            attempt = Attempt.objects.create(
+                quiz_round=quiz_round, user=user, number=number, started_at=now, deadline=deadline, seed=seed
+            )
+            AttemptItem.objects.bulk_create(
+                AttemptItem(
+                    attempt=attempt,
+                    question=question,
+                    position=position,
+                    choice_order=_display_order(
+                        question, choices_by_question.get(question.pk, []), quiz_round.quiz.shuffle_choices, rng
+                    ),
+                )
+                for position, question in enumerate(questions, 1)
+            )
+            transaction.on_commit(lambda: _schedule_close(attempt))
+    except IntegrityError:
+        # Another request started one at the same moment: the constraint kept one; resume it.
+        return Attempt.objects.get(quiz_round=quiz_round, user=user, status=Attempt.Status.ACTIVE)
+    return attempt
+
+
+def _display_order(question: Question, choice_ids: list[int], shuffle: bool, rng: random.Random) -> list[int]:
+    if question.type == SHORT_TEXT:
+        return []  # accepted answers are never shown
+    order = list(choice_ids)
+    if shuffle or question.type == ORDERING:  # an ordering shown in order would give the answer away
+        rng.shuffle(order)
+    return order
+
+
+def _schedule_close(attempt: Attempt) -> None:
+    from .tasks import close_expired_attempt
+
+    grace = dt.timedelta(seconds=attempt.quiz_round.grace_s)
+    close_expired_attempt.using(run_after=attempt.deadline + grace).enqueue(attempt.pk)
+
+
+def attempt_is_open(*, attempt: Attempt, now: dt.datetime) -> bool:
+    return attempt.status == Attempt.Status.ACTIVE and now <= attempt.deadline + dt.timedelta(
+        seconds=attempt.quiz_round.grace_s
+    )
+
+
+def attempt_answer(*, attempt_id: int, user, position: int, response, now: dt.datetime | None = None) -> AttemptItem:
+    """Autosave one answer. Idempotent: the same answer twice stores the same thing.
+
+    The attempt row is locked for the duration so that a concurrent submit either sees this answer or
+    refuses it — an answer acknowledged to the participant is always graded.
+    Raises AttemptItem.DoesNotExist for another user's attempt (the view answers 404), QuizError when
+    the attempt is closed, InvalidResponse when the answer does not fit the question.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        item = (
+            AttemptItem.objects.select_related("attempt__quiz_round", "question")
+            .select_for_update(of=("attempt",))
+            .get(attempt_id=attempt_id, attempt__user=user, position=position)
+        )
+        if not attempt_is_open(attempt=item.attempt, now=now):
+            raise QuizError(_("This attempt is closed: answers are no longer accepted."))
+        key = _key_from_display(item)
+        item.response = clean_response(key, response)
+        item.answered_at = now
+        item.save(update_fields=["response", "answered_at"])
+    return item
+
+
+def _key_from_display(item: AttemptItem) -> AnswerKey:
+    """Enough of a key to validate the shape of a response without reading the answer key."""
+    return AnswerKey(
+        type=item.question.type,
+        points=item.question.points,
+        choice_ids=tuple(item.choice_order),
+        correct_ids=frozenset(),
+    )
+
+
+def attempt_submit(
+    *,
+    attempt_id: int,
+    user=None,
+    now: dt.datetime | None = None,
+    prediction: int | None = None,
+    closed_by: str = Attempt.ClosedBy.PARTICIPANT,
+) -> Attempt:
+    """Grade and close an attempt, then record the round's counting score. Submitting twice is harmless.
+
+    An attempt closed by the deadline is stamped with its deadline, so time used never exceeds the limit.
+    """
+    now = now or timezone.now()
+    if prediction is not None and not 0 <= prediction <= MAX_PREDICTION:
+        raise InvalidResponse("prediction out of range")
+    with transaction.atomic():
+        attempts = Attempt.objects.select_for_update().select_related("quiz_round__round", "user")
+        if user is not None:
+            attempts = attempts.filter(user=user)
+        attempt = attempts.get(pk=attempt_id)
+        if attempt.status == Attempt.Status.SUBMITTED:
+            return attempt
+        items = list(attempt.items.select_related("question").prefetch_related("question__choices"))
+        total = max_total = Decimal(0)
+        for item in items:
+            item.points = grade(answer_key(item.question), item.response)
+            total += item.points
+            max_total += item.question.points
+        AttemptItem.objects.bulk_update(items, ["points"])
+        attempt.status = Attempt.Status.SUBMITTED
+        attempt.closed_by = closed_by
+        attempt.submitted_at = min(now, attempt.deadline)
+        attempt.score, attempt.max_score = total, max_total
+        if attempt.quiz_round.has_prediction and prediction is not None:
+            attempt.prediction = prediction
+        attempt.save(update_fields=["status", "closed_by", "submitted_at", "score", "max_score", "prediction"])
+        _record_counting_score(attempt.quiz_round, attempt.user)
+    return attempt
+
+
+def _record_counting_score(quiz_round: QuizRound, user) -> None:
+    """Send the attempt that counts (best / last / first, as the round says) to the leaderboard."""
+    submitted = list(Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.SUBMITTED))
+    if quiz_round.counting == QuizRound.Counting.FIRST:
+        counting = min(submitted, key=lambda a: a.number)
+    elif quiz_round.counting == QuizRound.Counting.LAST:
+        counting = max(submitted, key=lambda a: a.number)
+    else:  # best: more points, then less time, then the earlier attempt
+        counting = min(submitted, key=lambda a: (-a.score, a.time_used, a.number))
+    prediction = next(
+        (a.prediction for a in sorted(submitted, key=lambda a: -a.number) if a.prediction is not None), None
+    )
+    score_record(
+        rnd=quiz_round.round,
+        user=user,
+        points=counting.score,
+        max_points=counting.max_score,
+        submitted_at=counting.submitted_at,
+        time_used_ms=int(counting.time_used.total_seconds() * 1000),
+        prediction=prediction,
+        attempts_used=len(submitted),
+    )
+
+
+def attempt_close_if_expired(*, attempt: Attempt, now: dt.datetime) -> bool:
+    """Close an attempt whose deadline (plus grace) has passed; True if it is (now) closed."""
+    if attempt.status == Attempt.Status.SUBMITTED:
+        return True
+    if attempt_is_open(attempt=attempt, now=now):
+        return False
+    attempt_submit(attempt_id=attempt.pk, now=now, closed_by=Attempt.ClosedBy.DEADLINE)
+    attempt.refresh_from_db()
+    return True
+
+
+def attempts_sweep(*, now: dt.datetime | None = None) -> int:
+    """Close every expired attempt (the safety net behind the per-attempt deadline job)."""
+    now = now or timezone.now()
+    closed = 0
+    for attempt in Attempt.objects.filter(status=Attempt.Status.ACTIVE, deadline__lt=now).select_related("quiz_round"):
+        if not attempt_is_open(attempt=attempt, now=now):
+            attempt_submit(attempt_id=attempt.pk, now=now, closed_by=Attempt.ClosedBy.DEADLINE)
+            closed += 1
+    return closed
+
+
+def review_allowed(*, attempt: Attempt, now: dt.datetime) -> bool:
+    """May the participant see right answers and explanations for this attempt now? (the feedback policy)"""
+    if attempt.status != Attempt.Status.SUBMITTED:
+        return False
+    policy = attempt.quiz_round.feedback
+    if policy == QuizRound.Feedback.IMMEDIATE:
+        return True
+    if policy == QuizRound.Feedback.AFTER_CLOSE:
+        return now >= attempt.quiz_round.round.closes_at
+    return False
+
+
+# --- Practice -----------------------------------------------------------------------------------
+
+
+def practice_answer(*, question: Question, user, response, now: dt.datetime | None = None) -> Decimal:
+    """Grade a practice answer (any public bank, no limits) and, for a signed-in user, log it for progress."""
+    key = answer_key(question)
+    points = grade(key, clean_response(key, response))
+    if user is not None and user.is_authenticated:
+        PracticeAnswer.objects.create(
+            user=user,
+            question=question,
+            topic=question.topic,
+            correct=points == question.points,
+            answered_at=now or timezone.now(),
+        )
+    return points

@@ -1,0 +1,225 @@
+"""Pages of a participant taking a quiz round: rules, attempt (with autosave), submit, result, board."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contests.selectors import events_managed_by
+from leaderboard import ranking
+from leaderboard import selectors as boards
+
+from .. import selectors, services
+from ..grading import InvalidResponse
+from ..importing.base import MULTIPLE, ORDERING, SHORT_TEXT
+from ..models import Attempt, AttemptItem, QuizRound
+
+MAX_ANSWER_BODY = 8 * 1024
+
+
+def round_chain(quiz_round: QuizRound) -> list[str]:
+    return ranking.default_chain(with_prediction=quiz_round.has_prediction, time_key=quiz_round.time_tiebreak)
+
+
+def board_is_public(quiz_round: QuizRound, now) -> bool:
+    """A prediction round's board opens at close: until then the number of full marks must stay secret."""
+    return not quiz_round.has_prediction or now >= quiz_round.round.closes_at
+
+
+def quiz_round_page(request, round_id: int):
+    now = timezone.now()
+    quiz_round = selectors.access_quiz_round(round_id=round_id)
+    attempts = selectors.my_attempts(quiz_round=quiz_round, user=request.user)
+    for attempt in attempts:
+        if attempt.status == Attempt.Status.ACTIVE:
+            services.attempt_close_if_expired(attempt=attempt, now=now)
+    problems = (
+        services.attempt_start_problems(quiz_round=quiz_round, user=request.user, now=now)
+        if request.user.is_authenticated
+        else []
+    )
+    return render(
+        request,
+        "quizzes/round.html",
+        {
+            "quiz_round": quiz_round,
+            "rnd": quiz_round.round,
+            "event": quiz_round.round.event,
+            "now": now,
+            "attempts": attempts,
+            "active": next((a for a in attempts if a.status == Attempt.Status.ACTIVE), None),
+            "problems": problems,
+            "chain": ranking.describe(round_chain(quiz_round)),
+            "board_public": board_is_public(quiz_round, now),
+        },
+    )
+
+
+@require_POST
+@login_required
+def attempt_start(request, round_id: int):
+    quiz_round = selectors.access_quiz_round(round_id=round_id)
+    try:
+        attempt = services.attempt_start(quiz_round=quiz_round, user=request.user)
+    except services.QuizError as exc:
+        messages.error(request, str(exc))
+        return redirect("quiz_round", round_id=round_id)
+    return redirect("attempt_take", attempt_id=attempt.pk)
+
+
+@login_required
+def attempt_take(request, attempt_id: int):
+    now = timezone.now()
+    attempt = selectors.access_attempt(user=request.user, attempt_id=attempt_id)
+    if services.attempt_close_if_expired(attempt=attempt, now=now):
+        return redirect("attempt_result", attempt_id=attempt.pk)
+    return render(
+        request,
+        "quizzes/attempt.html",
+        {
+            "attempt": attempt,
+            "quiz_round": attempt.quiz_round,
+            "rnd": attempt.quiz_round.round,
+            "questions": selectors.attempt_questions(attempt=attempt),
+            "seconds_left": max(0, int((attempt.deadline - now).total_seconds())),
+        },
+    )
+
+
+@require_POST
+@login_required
+def attempt_answer(request, attempt_id: int):
+    """Autosave: ``{"position": 3, "response": …}`` → ``{"saved": true, "position": 3, "saved_at": "…"}``.
+
+    Errors answer with a message in the user's language and change nothing.
+    """
+    if len(request.body) > MAX_ANSWER_BODY:
+        return JsonResponse({"saved": False, "error": _("The answer is too long.")}, status=413)
+    try:
+        payload = json.loads(request.body)
+        position = int(payload["position"])
+        response = payload.get("response")
+    except (ValueError, TypeError, KeyError):
+        return JsonResponse({"saved": False, "error": _("The answer could not be read.")}, status=400)
+    try:
+        item = services.attempt_answer(attempt_id=attempt_id, user=request.user, position=position, response=response)
+    except AttemptItem.DoesNotExist as exc:
+        raise Http404 from exc
+    except InvalidResponse:
+        return JsonResponse({"saved": False, "error": _("That answer does not fit the question.")}, status=400)
+    except services.QuizError as exc:
+        return JsonResponse({"saved": False, "closed": True, "error": str(exc)}, status=409)
+    return JsonResponse({"saved": True, "position": item.position, "saved_at": item.answered_at.isoformat()})
+
+
+def responses_from_form(questions, data) -> dict[int, object]:
+    """Answers posted by the plain form (browsers without JavaScript, or the final submit)."""
+    responses = {}
+    for shown in questions:
+        item, name = shown.item, f"q{shown.item.position}"
+        qtype = item.question.type
+        if qtype == MULTIPLE:
+            values = data.getlist(name)
+            if values:
+                responses[item.position] = [int(v) for v in values if v.isdigit()]
+        elif qtype == SHORT_TEXT:
+            if data.get(name, "").strip():
+                responses[item.position] = data[name]
+        elif qtype == ORDERING:
+            ranks = {cid: data.get(f"{name}_{cid}", "") for cid, _text in shown.choices}
+            if all(r.isdigit() for r in ranks.values()):
+                responses[item.position] = [cid for cid, _r in sorted(ranks.items(), key=lambda kv: int(kv[1]))]
+        elif data.get(name, "").isdigit():
+            responses[item.position] = int(data[name])
+    return responses
+
+
+@require_POST
+@login_required
+def attempt_submit(request, attempt_id: int):
+    now = timezone.now()
+    attempt = selectors.access_attempt(user=request.user, attempt_id=attempt_id)
+    if attempt.status == Attempt.Status.ACTIVE and services.attempt_is_open(attempt=attempt, now=now):
+        for position, response in responses_from_form(
+            selectors.attempt_questions(attempt=attempt), request.POST
+        ).items():
+            try:
+                services.attempt_answer(
+                    attempt_id=attempt.pk, user=request.user, position=position, response=response, now=now
+                )
+            except InvalidResponse:
+                messages.warning(
+                    request,
+                    _("Question %(n)d: that answer does not fit the question and was not saved.") % {"n": position},
+                )
+    prediction = request.POST.get("prediction", "").strip()
+    try:
+        services.attempt_submit(
+            attempt_id=attempt.pk,
+            user=request.user,
+            now=now,
+            prediction=int(prediction) if prediction.isdigit() else None,
+        )
+    except InvalidResponse:
+        messages.error(request, _("The prediction must be a whole number between 0 and 10,000,000."))
+        return redirect("attempt_take", attempt_id=attempt.pk)
+    return redirect("attempt_result", attempt_id=attempt.pk)
+
+
+@login_required
+def attempt_result(request, attempt_id: int):
+    now = timezone.now()
+    attempt = selectors.access_attempt(user=request.user, attempt_id=attempt_id)
+    if not services.attempt_close_if_expired(attempt=attempt, now=now):
+        return redirect("attempt_take", attempt_id=attempt.pk)
+    quiz_round = attempt.quiz_round
+    review = services.review_allowed(attempt=attempt, now=now)
+    chain = round_chain(quiz_round)
+    full_marks = boards.full_marks_count(rnd=quiz_round.round) if board_is_public(quiz_round, now) else None
+    my_score = boards.participant_rank(rnd=quiz_round.round, chain=chain, full_marks=full_marks, user=request.user)
+    return render(
+        request,
+        "quizzes/result.html",
+        {
+            "attempt": attempt,
+            "quiz_round": quiz_round,
+            "rnd": quiz_round.round,
+            "review_allowed": review,
+            "review": selectors.attempt_review(attempt=attempt) if review else None,
+            "my_score": my_score,
+            "board_public": board_is_public(quiz_round, now),
+        },
+    )
+
+
+def round_board(request, round_id: int):
+    now = timezone.now()
+    quiz_round = selectors.access_quiz_round(round_id=round_id)
+    organiser = events_managed_by(request.user).filter(pk=quiz_round.round.event_id).exists()
+    public = board_is_public(quiz_round, now) or organiser
+    chain = round_chain(quiz_round)
+    full_marks = boards.full_marks_count(rnd=quiz_round.round) if public else None
+    top = list(boards.round_board(rnd=quiz_round.round, chain=chain, full_marks=full_marks)[:100]) if public else []
+    mine = None
+    if request.user.is_authenticated:
+        mine = boards.participant_rank(rnd=quiz_round.round, chain=chain, full_marks=full_marks, user=request.user)
+    return render(
+        request,
+        "quizzes/board.html",
+        {
+            "quiz_round": quiz_round,
+            "rnd": quiz_round.round,
+            "public": public,
+            "top": top,
+            "mine": mine,
+            "full_marks": full_marks if public else None,
+            "chain": ranking.describe(chain),
+        },
+    )
