@@ -4,13 +4,16 @@ Idempotent: run it any number of times; existing rows are kept (so demo work sur
 """
 
 import datetime as dt
+from importlib import import_module
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 
 from contests import services
 from contests.models import Category, Event, Membership, Organisation, Profile, Region
@@ -111,6 +114,9 @@ class Command(BaseCommand):
         services.membership_add(user=users["library@demo.vn"], organisation=library)
         services.membership_add(user=users["judge@demo.vn"], organisation=department, role=Membership.Role.JUDGE)
         self._events(department, library, users["organiser@demo.vn"], users["library@demo.vn"], now)
+        for app in apps.get_app_configs():
+            if module_has_submodule(app.module, "demo") and app.name != "contests":
+                import_module(f"{app.name}.demo").seed(stdout=self.stdout, now=now)
         self._print_logins()
 
     def _organisation(self, slug, name, region_code, group, headcount):

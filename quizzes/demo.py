@@ -1,0 +1,71 @@
+"""Demo part of the quizzes app: the digital-citizenship bank, a weekly contest quiz and a playground quiz."""
+
+import json
+from pathlib import Path
+
+from contests.models import Event, Organisation
+from quizzes import services
+from quizzes.importing.base import ParsedQuestion, validate_question
+from quizzes.models import QuestionBank, QuizRound
+
+BANK_FILE = Path(__file__).resolve().parent / "data" / "demo_bank.json"
+TOPICS_PER_ATTEMPT = 2  # 8 topics × 2 = 16 questions drawn fresh for each attempt
+
+
+def load_demo_bank(organisation: Organisation) -> QuestionBank:
+    bank = QuestionBank.objects.filter(slug="cong-dan-so").first()
+    if bank is not None:
+        return bank
+    data = json.loads(BANK_FILE.read_text(encoding="utf-8"))
+    questions = [validate_question(ParsedQuestion.from_dict(q)) for q in data["questions"]]
+    bank = services.bank_create(
+        organisation=organisation,
+        title=data["title"],
+        description=data["description"],
+        is_public=True,
+        slug="cong-dan-so",
+    )
+    services.questions_import(bank=bank, questions=questions)
+    return bank
+
+
+def seed(*, stdout, now) -> None:
+    department = Organisation.objects.get(slug="so-gddt-thai-nguyen")
+    bank = load_demo_bank(department)
+    topics = sorted(set(bank.questions.values_list("topic", flat=True)))
+    contest = Event.objects.get(slug="cong-dan-so-2023")
+    contest_round = contest.rounds.filter(kind="quiz").first()
+    if contest_round and not QuizRound.objects.filter(round=contest_round).exists():
+        quiz = services.quiz_create(
+            organisation=department,
+            bank=bank,
+            title="Đề thi tuần – Công dân số",
+            rules=[(topic, None, TOPICS_PER_ATTEMPT) for topic in topics],
+        )
+        services.quiz_round_configure(
+            rnd=contest_round,
+            quiz=quiz,
+            settings={
+                "time_limit_s": 15 * 60,
+                "attempts_allowed": 2,
+                "counting": QuizRound.Counting.BEST,
+                "feedback": QuizRound.Feedback.AFTER_CLOSE,
+                "prediction_prompt": "Theo bạn, có bao nhiêu người dự thi đạt điểm tuyệt đối ở vòng này?",
+            },
+        )
+    playground = Event.objects.get(slug="san-choi-ky-nang-so")
+    playground_round = playground.rounds.filter(kind="quiz").first()
+    if playground_round and not QuizRound.objects.filter(round=playground_round).exists():
+        first_ten = list(bank.questions.order_by("pk").values_list("pk", flat=True)[:10])
+        quiz = services.quiz_create(organisation=department, bank=bank, title="Đố vui 10 câu", question_ids=first_ten)
+        services.quiz_round_configure(
+            rnd=playground_round,
+            quiz=quiz,
+            settings={
+                "time_limit_s": 5 * 60,
+                "attempts_allowed": 20,
+                "counting": QuizRound.Counting.BEST,
+                "feedback": QuizRound.Feedback.IMMEDIATE,
+            },
+        )
+    stdout.write(f"question bank {bank.slug}: {bank.questions.count()} questions")
