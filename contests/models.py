@@ -319,6 +319,13 @@ class Round(models.Model):
         except NoReverseMatch:
             return None
 
+    def get_settings_url(self) -> str | None:
+        """The organiser's settings page of the round's kind (convention: "organiser_<kind>_round")."""
+        try:
+            return reverse(f"organiser_{self.kind}_round", kwargs={"round_id": self.pk})
+        except NoReverseMatch:
+            return None
+
     def clean(self) -> None:
         """A round's window lies inside its event's: the event page promises no activity outside it."""
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:

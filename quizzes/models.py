@@ -102,7 +102,9 @@ class Quiz(models.Model):
         SAMPLED = "sampled", _("Questions drawn for each attempt by rules")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="quizzes")
-    bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="quizzes")
+    bank = models.ForeignKey(
+        QuestionBank, verbose_name=_("question bank"), on_delete=models.PROTECT, related_name="quizzes"
+    )
     title = models.CharField(_("title"), max_length=200)
     selection = models.CharField(_("questions"), max_length=10, choices=Selection.choices, default=Selection.FIXED)
     shuffle_questions = models.BooleanField(_("shuffle the questions for each attempt"), default=True)
@@ -161,7 +163,7 @@ class QuizRound(models.Model):
         SUBMITTED_AT = "submitted_at", _("Earlier submission ranks higher")
 
     round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="quiz_settings")
-    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="rounds")
+    quiz = models.ForeignKey(Quiz, verbose_name=_("quiz"), on_delete=models.PROTECT, related_name="rounds")
     time_limit_s = models.PositiveIntegerField(_("time limit (seconds)"), default=900)
     attempts_allowed = models.PositiveSmallIntegerField(_("attempts allowed"), default=1)
     counting = models.CharField(

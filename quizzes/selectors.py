@@ -8,7 +8,7 @@ from django.http import Http404
 
 from contests.selectors import organisations_organised_by
 
-from .models import Attempt, AttemptItem, Choice, QuestionBank, Quiz, QuizRound
+from .models import Attempt, AttemptItem, Choice, Question, QuestionBank, Quiz, QuizRound
 
 
 def access_quiz_round(*, round_id: int) -> QuizRound:
@@ -51,6 +51,17 @@ def access_quiz_for_organiser(*, user, quiz_id: int) -> Quiz:
     if quiz is None:
         raise Http404
     return quiz
+
+
+def access_question_for_organiser(*, user, question_id: int) -> Question:
+    question = (
+        Question.objects.select_related("bank")
+        .filter(pk=question_id, bank__organisation__in=organisations_organised_by(user))
+        .first()
+    )
+    if question is None:
+        raise Http404
+    return question
 
 
 @dataclass

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from contests.eligibility import eligibility_problems
+from contests.images import normalise_image
 from contests.models import Event, Membership, Round
 from contests.selectors import region_with_descendants
 from contests.services import round_create
@@ -43,6 +44,7 @@ from .models import (
 )
 
 MAX_PREDICTION = 10_000_000
+QUESTION_IMAGE_SIZE = (1200, 900)
 
 
 class QuizError(Exception):
@@ -75,27 +77,73 @@ def questions_import(*, bank: QuestionBank, questions: list[ParsedQuestion]) -> 
         first = invalid[0]
         raise ValidationError(_("%(where)s: %(error)s") % {"where": first.where, "error": "; ".join(first.errors)})
     for parsed in questions:
-        question = Question(
-            bank=bank,
-            type=parsed.type,
-            text=parsed.text.strip(),
-            topic=parsed.topic.strip()[:120],
-            difficulty=parsed.difficulty,
-            explanation=parsed.explanation.strip(),
-            resource_url=parsed.resource_url,
-            resource_title=parsed.resource_title[:200],
-            partial_credit=parsed.partial_credit,
-            ignore_diacritics=parsed.ignore_diacritics,
-            points=Decimal(str(parsed.points)),
-            time_limit_s=parsed.time_limit_s,
+        question_save(bank=bank, parsed=parsed)
+    return len(questions)
+
+
+def question_in_use(question: Question) -> bool:
+    return AttemptItem.objects.filter(question=question).exists()
+
+
+@transaction.atomic
+def question_save(
+    *, bank: QuestionBank, parsed: ParsedQuestion, question: Question | None = None, image=None
+) -> Question:
+    """Create (or update) one question from a validated ``ParsedQuestion``.
+
+    A question already given in an attempt keeps its type and choices: changing them would silently
+    change results that were graded against them. Its wording, explanation and links may still be fixed.
+    """
+    if parsed.errors:
+        raise ValidationError("; ".join(parsed.errors))
+    question = question or Question(bank=bank)
+    locked = question.pk is not None and question_in_use(question)
+    if locked and (parsed.type != question.type or _choice_signature(parsed) != _stored_signature(question)):
+        raise ValidationError(
+            _(
+                "This question has been answered in an attempt: its type and choices can no "
+                "longer change. Create a new question instead."
+            )
         )
-        question.full_clean(exclude=["bank"])
-        question.save()
+    question.type = parsed.type
+    question.text = parsed.text.strip()
+    question.topic = parsed.topic.strip()[:120]
+    question.difficulty = parsed.difficulty
+    question.explanation = parsed.explanation.strip()
+    question.resource_url = parsed.resource_url
+    question.resource_title = parsed.resource_title[:200]
+    question.partial_credit = parsed.partial_credit
+    question.ignore_diacritics = parsed.ignore_diacritics
+    question.points = Decimal(str(parsed.points))
+    question.time_limit_s = parsed.time_limit_s
+    if image is False:
+        question.image.delete(save=False)
+    elif image is not None:
+        cleaned = normalise_image(image, max_size=QUESTION_IMAGE_SIZE, name_stem=get_random_string(16))
+        question.image.save(cleaned.name, cleaned, save=False)
+    question.full_clean(exclude=["bank"])
+    question.save()
+    if not locked:
+        question.choices.all().delete()
         Choice.objects.bulk_create(
             Choice(question=question, text=choice.text.strip()[:500], is_correct=choice.is_correct, position=index)
             for index, choice in enumerate(parsed.choices)
         )
-    return len(questions)
+    return question
+
+
+def _choice_signature(parsed: ParsedQuestion) -> list[tuple[str, bool]]:
+    return [(c.text.strip(), bool(c.is_correct)) for c in parsed.choices]
+
+
+def _stored_signature(question: Question) -> list[tuple[str, bool]]:
+    return [(c.text, c.is_correct) for c in question.choices.order_by("position", "pk")]
+
+
+def question_delete(*, question: Question) -> None:
+    if question_in_use(question) or QuizItem.objects.filter(question=question).exists():
+        raise ValidationError(_("This question is used by a quiz or an attempt and cannot be deleted."))
+    question.delete()
 
 
 def question_to_parsed(question: Question) -> ParsedQuestion:
@@ -156,6 +204,20 @@ def quiz_create(
         shuffle_questions=shuffle_questions,
         shuffle_choices=shuffle_choices,
     )
+    quiz.full_clean()
+    quiz.save()
+    quiz_set_questions(quiz=quiz, question_ids=question_ids, rules=rules)
+    return quiz
+
+
+@transaction.atomic
+def quiz_update(*, quiz: Quiz, fields: dict, question_ids=(), rules=()) -> Quiz:
+    """Change a quiz. Attempts already started keep the questions they were given (their items are fixed)."""
+    for name in ("title", "bank", "shuffle_questions", "shuffle_choices"):
+        if name in fields:
+            setattr(quiz, name, fields[name])
+    if quiz.bank.organisation_id != quiz.organisation_id:
+        raise ValidationError(_("The bank must belong to the quiz's organisation."))
     quiz.full_clean()
     quiz.save()
     quiz_set_questions(quiz=quiz, question_ids=question_ids, rules=rules)

@@ -279,3 +279,19 @@ def test_roster_with_any_error_imports_nothing(organisation):
     with pytest.raises(ValidationError):
         services.roster_import(organisation=organisation, rows=rows)
     assert not organisation.units.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (dt.timedelta(seconds=2.9), "0:02"),
+        (dt.timedelta(minutes=14, seconds=5), "14:05"),
+        (dt.timedelta(hours=1, seconds=3), "1:00:03"),
+        (90_500, "1:30"),
+        (None, ""),
+    ],
+)
+def test_duration_filter_reads_like_a_clock(value, shown):
+    from contests.templatetags.contest_tags import duration
+
+    assert duration(value) == shown

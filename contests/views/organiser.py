@@ -32,7 +32,8 @@ def organiser_required(view):
     return wrapped
 
 
-def _form_errors_to_messages(request, exc: ValidationError, form=None) -> None:
+def form_errors_to_messages(request, exc: ValidationError, form=None) -> None:
+    """Show a service's ValidationError next to the form's fields, or as messages when there is no form."""
     if form is not None and hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -62,7 +63,7 @@ def event_create(request):
                 banner=form.cleaned_data.get("banner"),
             )
         except ValidationError as exc:
-            _form_errors_to_messages(request, exc, form)
+            form_errors_to_messages(request, exc, form)
         else:
             messages.success(request, _("Event created as a draft. Add its rounds, then open it."))
             return redirect("organiser_event", event_id=event.pk)
@@ -102,7 +103,7 @@ def event_edit(request, event_id: int):
             )
         except ValidationError as exc:
             event.refresh_from_db()
-            _form_errors_to_messages(request, exc, form)
+            form_errors_to_messages(request, exc, form)
         else:
             messages.success(request, _("Event saved."))
             return redirect("organiser_event", event_id=event.pk)
@@ -134,7 +135,7 @@ def round_create(request, event_id: int):
         try:
             services.round_create(event=event, fields=form.field_values())
         except ValidationError as exc:
-            _form_errors_to_messages(request, exc, form)
+            form_errors_to_messages(request, exc, form)
         else:
             messages.success(request, _("Round added."))
             return redirect("organiser_event", event_id=event.pk)
@@ -149,7 +150,7 @@ def round_edit(request, round_id: int):
         try:
             services.round_update(rnd=rnd, fields=form.field_values())
         except ValidationError as exc:
-            _form_errors_to_messages(request, exc, form)
+            form_errors_to_messages(request, exc, form)
         else:
             messages.success(request, _("Round saved."))
             return redirect("organiser_event", event_id=rnd.event_id)
@@ -163,7 +164,7 @@ def round_delete(request, round_id: int):
     try:
         services.round_delete(rnd=rnd)
     except ValidationError as exc:
-        _form_errors_to_messages(request, exc)
+        form_errors_to_messages(request, exc)
     else:
         messages.success(request, _("Round deleted."))
     return redirect("organiser_event", event_id=rnd.event_id)
@@ -177,7 +178,7 @@ def round_move(request, round_id: int):
     try:
         services.round_move(rnd=rnd, offset=offset)
     except ValidationError as exc:
-        _form_errors_to_messages(request, exc)
+        form_errors_to_messages(request, exc)
     return redirect("organiser_event", event_id=rnd.event_id)
 
 
@@ -189,7 +190,7 @@ def organisation_edit(request, slug: str):
         try:
             services.organisation_update(organisation=organisation, fields=form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_to_messages(request, exc, form)
+            form_errors_to_messages(request, exc, form)
         else:
             messages.success(request, _("Organisation saved."))
             return redirect("organiser_organisation", slug=organisation.slug)
@@ -214,7 +215,7 @@ def roster_import(request, slug: str):
         try:
             result = services.roster_import(organisation=organisation, rows=rows)
         except ValidationError as exc:
-            _form_errors_to_messages(request, exc)
+            form_errors_to_messages(request, exc)
         else:
             request.session.pop(session_key, None)
             messages.success(

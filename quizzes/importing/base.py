@@ -60,6 +60,10 @@ class ImportFileError(Exception):
 
 MAX_TEXT = 2000
 MAX_CHOICES = 10
+MAX_CHOICE_TEXT = 500  # the limits of the models (quizzes.models), checked here so the preview shows them
+MAX_TOPIC = 120
+MAX_URL = 200
+MAX_POINTS = 9999
 
 
 def validate_question(question: ParsedQuestion) -> ParsedQuestion:
@@ -94,6 +98,14 @@ def validate_question(question: ParsedQuestion) -> ParsedQuestion:
         errors.append(_("no accepted answer"))
     if len({c.text.strip().lower() for c in choices}) != len(choices):
         errors.append(_("two choices have the same text"))
+    if any(len(c.text) > MAX_CHOICE_TEXT for c in choices):
+        errors.append(_("a choice is longer than %(n)d characters") % {"n": MAX_CHOICE_TEXT})
+    if len(question.topic) > MAX_TOPIC:
+        errors.append(_("the topic is longer than %(n)d characters") % {"n": MAX_TOPIC})
+    if len(question.resource_title) > MAX_URL or len(question.resource_url) > MAX_URL:
+        errors.append(_("the resource link or its title is too long"))
+    if question.points > MAX_POINTS or round(question.points, 2) != question.points:
+        errors.append(_("points must be at most %(n)d with two decimals") % {"n": MAX_POINTS})
     if question.difficulty not in (1, 2, 3):
         errors.append(_("difficulty must be 1 (easy), 2 (medium) or 3 (hard)"))
     if question.points <= 0:

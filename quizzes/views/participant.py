@@ -223,3 +223,29 @@ def round_board(request, round_id: int):
             "chain": ranking.describe(chain),
         },
     )
+
+
+def question_image(request, question_id: int):
+    """A question's image, for whoever may see the question: organisers of its bank, anyone for a public
+    bank, and participants who were given it in an attempt."""
+    from django.http import FileResponse
+
+    from contests.selectors import organisations_organised_by
+
+    from ..models import Question
+
+    question = Question.objects.select_related("bank").filter(pk=question_id).exclude(image="").first()
+    if question is None:
+        raise Http404
+    allowed = question.bank.is_public or (
+        request.user.is_authenticated
+        and (
+            organisations_organised_by(request.user).filter(pk=question.bank.organisation_id).exists()
+            or AttemptItem.objects.filter(question=question, attempt__user=request.user).exists()
+        )
+    )
+    if not allowed:
+        raise Http404
+    response = FileResponse(question.image.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
