@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import organiser, participant
+from .views import organiser, participant, practice
 
 urlpatterns = [
     path("rounds/<int:round_id>/quiz/", participant.quiz_round_page, name="quiz_round"),
@@ -11,6 +11,10 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/submit/", participant.attempt_submit, name="attempt_submit"),
     path("attempts/<int:attempt_id>/result/", participant.attempt_result, name="attempt_result"),
     path("questions/<int:question_id>/image/", participant.question_image, name="question_image"),
+    path("practice/", practice.practice_home, name="practice"),
+    path("practice/<slug:slug>/", practice.practice_question, name="practice_question"),
+    path("practice/<slug:slug>/answer/", practice.practice_answer, name="practice_answer"),
+    path("practice/<slug:slug>/summary/", practice.practice_summary, name="practice_summary"),
     # organiser area
     path("organiser/banks/", organiser.bank_list, name="organiser_banks"),
     path("organiser/banks/template.xlsx", organiser.import_template, name="organiser_question_template"),

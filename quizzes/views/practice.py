@@ -1,0 +1,141 @@
+"""Practice mode: any public bank, one question at a time, immediate feedback, a summary by topic, and
+progress over time for signed-in users. Unlimited and low-stakes: nothing here reaches a leaderboard."""
+
+from __future__ import annotations
+
+import random
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import services
+from ..grading import InvalidResponse
+from ..importing.base import SHORT_TEXT
+from ..models import AttemptItem, PracticeAnswer, Question, QuestionBank
+from ..selectors import ShownQuestion
+from .participant import responses_from_form
+
+RUN_KEY = "practice_run"
+
+
+def _public_bank(slug: str) -> QuestionBank:
+    bank = QuestionBank.objects.filter(slug=slug, is_public=True).first()
+    if bank is None:
+        raise Http404
+    return bank
+
+
+def _run(request, bank: QuestionBank) -> dict:
+    """This browser's current practice run of a bank: questions seen and results by topic."""
+    runs = request.session.setdefault(RUN_KEY, {})
+    return runs.setdefault(str(bank.pk), {"seen": [], "topics": {}})
+
+
+def _shown(question: Question) -> ShownQuestion:
+    choices = list(question.choices.order_by("position", "pk").values_list("pk", "text"))
+    if question.type == SHORT_TEXT:
+        choices = []
+    else:
+        random.shuffle(choices)
+    item = AttemptItem(question=question, position=1, choice_order=[pk for pk, _text in choices])
+    return ShownQuestion(item=item, choices=choices)
+
+
+def practice_home(request):
+    banks = QuestionBank.objects.filter(is_public=True).select_related("organisation").annotate(n=Count("questions"))
+    return render(request, "quizzes/practice/home.html", {"banks": banks})
+
+
+def practice_question(request, slug: str):
+    bank = _public_bank(slug)
+    topic = request.GET.get("topic", "")
+    run = _run(request, bank)
+    pool = bank.questions.all()
+    if topic:
+        pool = pool.filter(topic=topic)
+    fresh = list(pool.exclude(pk__in=run["seen"]).values_list("pk", flat=True))
+    if not fresh:
+        return redirect(f"{request.path}summary/")
+    question = Question.objects.get(pk=random.choice(fresh))  # noqa: S311 - which question to practise next
+    topics = bank.questions.values_list("topic", flat=True).distinct().order_by("topic")
+    return render(
+        request,
+        "quizzes/practice/question.html",
+        {
+            "bank": bank,
+            "shown": _shown(question),
+            "topic": topic,
+            "topics": topics,
+            "done": len(run["seen"]),
+            "total": pool.count(),
+        },
+    )
+
+
+@require_POST
+def practice_answer(request, slug: str):
+    bank = _public_bank(slug)
+    question = bank.questions.filter(pk=request.POST.get("question", "0")).first()
+    if question is None:
+        raise Http404
+    shown = _shown(question)
+    shown.item.choice_order = list(question.choices.values_list("pk", flat=True))
+    response = responses_from_form([shown], request.POST).get(1)
+    error = None
+    try:
+        points = services.practice_answer(question=question, user=request.user, response=response)
+    except InvalidResponse:
+        error, points = _("That answer does not fit the question."), None
+    if points is not None:
+        run = _run(request, bank)
+        if question.pk not in run["seen"]:
+            run["seen"].append(question.pk)
+            stats = run["topics"].setdefault(question.topic or "—", [0, 0])
+            stats[0] += 1
+            stats[1] += int(points == question.points)
+        request.session.modified = True
+    choices = list(question.choices.order_by("position", "pk"))
+    return render(
+        request,
+        "quizzes/practice/feedback.html",
+        {
+            "bank": bank,
+            "question": question,
+            "points": points,
+            "error": error,
+            "right": points is not None and points == question.points,
+            "choices": choices,
+            "correct": [c for c in choices if c.is_correct],
+            "topic": request.POST.get("topic", ""),
+        },
+    )
+
+
+def practice_summary(request, slug: str):
+    bank = _public_bank(slug)
+    run = _run(request, bank)
+    if request.method == "POST":
+        request.session[RUN_KEY].pop(str(bank.pk), None)
+        request.session.modified = True
+        return redirect("practice_question", slug=bank.slug)
+    topics = sorted(
+        (
+            {"topic": name, "answered": n, "correct": right, "percent": round(100 * right / n) if n else 0}
+            for name, (n, right) in run["topics"].items()
+        ),
+        key=lambda row: row["percent"],
+    )
+    progress = []
+    if request.user.is_authenticated:
+        progress = (
+            PracticeAnswer.objects.filter(user=request.user, question__bank=bank)
+            .annotate(day=TruncDate("answered_at"))
+            .values("topic", "day")
+            .annotate(answered=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
+            .order_by("topic", "day")
+        )
+    return render(request, "quizzes/practice/summary.html", {"bank": bank, "topics": topics, "progress": progress})
