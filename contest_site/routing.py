@@ -1,3 +1,5 @@
-"""WebSocket routes of every app, collected in one list. Each live app appends its ``routing.websocket_urlpatterns``."""
+"""WebSocket routes of every app, collected in one list (each app has ``routing.websocket_urlpatterns``)."""
 
-websocket_urlpatterns: list = []
+from quizzes.routing import websocket_urlpatterns as quiz_routes
+
+websocket_urlpatterns: list = [*quiz_routes]

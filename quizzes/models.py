@@ -293,3 +293,103 @@ class PracticeAnswer(models.Model):
     class Meta:
         ordering = ["answered_at"]
         indexes = [models.Index(fields=["user", "topic", "answered_at"])]
+
+
+# --- Live sessions ------------------------------------------------------------------------------------
+
+
+class LiveSession(models.Model):
+    """A quiz hosted in real time. Its state is persisted at every step so that a restarted server lets
+    the host resume and players rejoin with their scores."""
+
+    class State(models.TextChoices):
+        LOBBY = "lobby", _("Lobby")
+        QUESTION = "question", _("Question")
+        REVEAL = "reveal", _("Answer shown")
+        LEADERBOARD = "leaderboard", _("Leaderboard")
+        ENDED = "ended", _("Ended")
+
+    class Scoring(models.TextChoices):
+        SPEED = "speed", _("Faster right answers earn more (up to 1000)")
+        FLAT = "flat", _("Every right answer earns the same")
+
+    quiz = models.ForeignKey(Quiz, verbose_name=_("quiz"), on_delete=models.PROTECT, related_name="live_sessions")
+    round = models.ForeignKey(
+        Round,
+        verbose_name=_("live round"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="live_sessions",
+    )
+    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_sessions")
+    pin = models.CharField(max_length=8, db_index=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.LOBBY)
+    allow_guests = models.BooleanField(_("guests may join without an account"), default=True)
+    scoring = models.CharField(_("scoring"), max_length=6, choices=Scoring.choices, default=Scoring.SPEED)
+    streak_bonus = models.BooleanField(_("streak bonus"), default=True)
+    question_time_s = models.PositiveSmallIntegerField(
+        _("seconds per question"), default=20, help_text=_("Used when a question has no time limit of its own.")
+    )
+    locked = models.BooleanField(default=False)
+    question_ids = models.JSONField(default=list)  # the order of play, fixed when the session is created
+    current_index = models.IntegerField(default=-1)
+    question_started_at = models.DateTimeField(null=True, blank=True)
+    question_deadline = models.DateTimeField(null=True, blank=True)
+    paused_remaining_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["pin"], condition=~Q(state="ended"), name="livesession_unique_live_pin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz} · {self.pin}"
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_remaining_ms is not None
+
+
+class LivePlayer(models.Model):
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="players")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    nickname = models.CharField(max_length=20)
+    score = models.IntegerField(default=0)
+    streak = models.PositiveSmallIntegerField(default=0)
+    previous_rank = models.PositiveIntegerField(null=True, blank=True)
+    kicked = models.BooleanField(default=False)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "-score", "joined_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "nickname"], name="liveplayer_unique_nickname"),
+            models.UniqueConstraint(
+                fields=["session", "user"], condition=Q(user__isnull=False), name="liveplayer_one_per_user"
+            ),
+        ]
+
+
+class LiveAnswer(models.Model):
+    """One answer of one player to one question: the unique constraint makes a second answer impossible."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="answers")
+    player = models.ForeignKey(LivePlayer, on_delete=models.CASCADE, related_name="answers")
+    question_index = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    elapsed_ms = models.PositiveIntegerField()
+    correct = models.BooleanField()
+    points = models.PositiveIntegerField()
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["player", "question_index"], name="liveanswer_one_per_question"),
+        ]
+        indexes = [models.Index(fields=["session", "question_index"])]

@@ -54,6 +54,22 @@ class ParsedQuestion:
         return cls(**values)
 
 
+def row_label(line: int) -> str:
+    """How a spreadsheet question is named in messages: "row 12", in the user's language."""
+    from django.utils.translation import gettext as _
+
+    return _("row %(n)d") % {"n": line}
+
+
+def question_label(number: int, title: str = "") -> str:
+    """How a GIFT/Moodle question is named in messages: "question 3 (title)"."""
+    from django.utils.translation import gettext as _
+
+    if title:
+        return _("question %(n)d (%(title)s)") % {"n": number, "title": title}
+    return _("question %(n)d") % {"n": number}
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be read in the format (not a workbook, not XML, empty…)."""
 

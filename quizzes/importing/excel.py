@@ -32,6 +32,7 @@ from .base import (
     ImportFileError,
     ParsedChoice,
     ParsedQuestion,
+    row_label,
     validate_question,
 )
 
@@ -283,7 +284,7 @@ def _parse_rows(
             continue
         if len(questions) >= MAX_QUESTIONS:
             raise too_many_questions()
-        questions.append(validate_question(_parse_row(f"row {line}", get, labels)))
+        questions.append(validate_question(_parse_row(row_label(line), get, labels)))
     if not questions:
         raise no_questions()
     return questions

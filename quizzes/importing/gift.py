@@ -29,6 +29,7 @@ from .base import (
     TRUE_FALSE,
     ParsedChoice,
     ParsedQuestion,
+    question_label,
     validate_question,
 )
 from .excel import FALSE_LABEL, MAX_QUESTIONS, TRUE_LABEL, no_questions, too_many_questions
@@ -93,7 +94,7 @@ def parse_gift(text: str) -> list[ParsedQuestion]:
         if len(questions) >= MAX_QUESTIONS:
             raise too_many_questions()
         number = len(questions) + 1
-        where = f"question {number} ({title})" if title else f"question {number}"
+        where = question_label(number, title)
         questions.append(validate_question(_question(where, source, text_format, topic)))
     if not questions:
         raise no_questions()

@@ -12,7 +12,16 @@ import re
 
 from django.utils.translation import gettext as _
 
-from .base import MULTIPLE, SINGLE, TRUE_FALSE, ImportFileError, ParsedChoice, ParsedQuestion, validate_question
+from .base import (
+    MULTIPLE,
+    SINGLE,
+    TRUE_FALSE,
+    ImportFileError,
+    ParsedChoice,
+    ParsedQuestion,
+    row_label,
+    validate_question,
+)
 from .excel import (
     FALSE_LABEL,
     MAX_QUESTIONS,
@@ -103,7 +112,7 @@ def parse_kahoot(data: bytes) -> list[ParsedQuestion]:
                 continue  # an empty (perhaps pre-numbered) row of the template
             if len(questions) >= MAX_QUESTIONS:
                 raise too_many_questions()
-            questions.append(validate_question(_question(f"row {line}", get, answers)))
+            questions.append(validate_question(_question(row_label(line), get, answers)))
     finally:
         workbook.close()
     if not questions:

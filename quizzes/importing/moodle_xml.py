@@ -22,6 +22,7 @@ from .base import (
     ImportFileError,
     ParsedChoice,
     ParsedQuestion,
+    question_label,
     validate_question,
 )
 from .excel import FALSE_LABEL, MAX_QUESTIONS, TRUE_LABEL, no_questions, too_many_questions
@@ -99,7 +100,7 @@ def parse_moodle_xml(data: bytes) -> list[ParsedQuestion]:
             raise too_many_questions()
         name = " ".join((element.findtext("name/text") or "").split())
         question = ParsedQuestion(
-            where=f"question {number} ({name})" if name else f"question {number}",
+            where=question_label(number, name),
             type=kind or "?",
             text=_formatted(element.find("questiontext")),
             topic=topic,

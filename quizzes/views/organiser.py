@@ -134,6 +134,9 @@ def bank_import(request, bank_id: int):
             form.add_error("file", str(exc))
         else:
             request.session[session_key] = [q.as_dict() for q in questions]
+            labels = dict(Question.Type.choices)
+            for question in questions:
+                question.type_label = labels.get(question.type, question.type)
     return render(
         request,
         "quizzes/organiser/import.html",

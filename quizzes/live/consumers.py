@@ -1,0 +1,269 @@
+"""WebSocket consumers of live sessions: thin. Parse (protocol.parse), authorise, call a service through
+``database_sync_to_async``, publish the resulting event through the hub (after the service committed)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import timezone
+
+from . import services
+from .hub import get_hub
+from .protocol import HOST_MESSAGES, PLAYER_MESSAGES, ProtocolError, encode, parse
+
+TICK_S = 0.3
+
+
+class RateLimit:
+    """A token bucket per connection: ``rate`` messages a second, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst, self.tokens, self.at = rate, burst, float(burst), time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    schema: dict = {}
+    rate = RateLimit
+
+    async def send_text(self, text: str) -> None:
+        with contextlib.suppress(Exception):  # the socket went away mid-broadcast; disconnect() cleans up
+            await self.send(text_data=text)
+
+    async def send_json(self, message: dict) -> None:
+        await self.send_text(encode(message))
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.limiter.allow():
+            await self.send_json(ProtocolError("rate_limited").as_message())
+            return
+        try:
+            message = parse(text_data, self.schema)
+            await self.handle(message)
+        except ProtocolError as error:
+            await self.send_json(error.as_message())
+
+
+class PlayerConsumer(LiveConsumer):
+    """``/ws/live/<pin>/``: a phone in a game. Join (nickname) or rejoin (signed token), then answer."""
+
+    schema = PLAYER_MESSAGES
+
+    async def connect(self):
+        self.limiter = RateLimit(rate=5, burst=10)
+        self.player_id = None
+        self.session = (
+            await services.LiveSession.objects.filter(pin=self.scope["url_route"]["kwargs"]["pin"])
+            .exclude(state=services.LiveSession.State.ENDED)
+            .afirst()
+        )
+        await self.accept()
+        if self.session is None:
+            await self.send_json(ProtocolError("ended").as_message())
+            await self.close(code=4404)
+
+    async def disconnect(self, code):
+        if getattr(self, "session", None) is not None and self.player_id is not None:
+            await get_hub().detach(self.session.pk, self, player_id=self.player_id)
+
+    async def handle(self, message: dict) -> None:
+        kind = message["type"]
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+        elif kind in ("join", "rejoin"):
+            if self.player_id is not None:
+                raise ProtocolError("already_joined")
+            if kind == "join":
+                player = await database_sync_to_async(services.player_join)(
+                    session=self.session, nickname=message["nickname"], user=self.scope.get("user")
+                )
+            else:
+                player = await database_sync_to_async(services.player_rejoin)(
+                    session=self.session, token=message["token"]
+                )
+            self.player_id = player.pk
+            await get_hub().attach(self.session.pk, self, player_id=player.pk)
+            await self.send_json(await database_sync_to_async(_joined_message)(player))
+        elif kind == "answer":
+            if self.player_id is None:
+                raise ProtocolError("not_joined")
+            state = get_hub().states.get(self.session.pk)
+            if state is None:
+                raise ProtocolError("no_question")
+            fresh = await database_sync_to_async(services.answer_submit)(
+                state=state,
+                player_id=self.player_id,
+                index=message["question"],
+                response=message["response"],
+                now=timezone.now(),
+            )
+            await self.send_json({"type": "answer_received", "index": message["question"], "duplicate": not fresh})
+
+    async def kicked(self) -> None:
+        await self.send_json(ProtocolError("kicked").as_message())
+        await self.close(code=4403)
+
+    async def replaced(self) -> None:
+        await self.send_json({"type": "replaced"})
+        await self.close(code=4409)
+
+
+def _joined_message(player) -> dict:
+    """What a (re)joining phone needs: who it is, its token, and where the game stands now."""
+    session = services.LiveSession.objects.select_related("quiz").get(pk=player.session_id)
+    message = {
+        "type": "joined",
+        "player": player.pk,
+        "nickname": player.nickname,
+        "score": player.score,
+        "token": services.player_token(player),
+        "state": session.state,
+        "count": len(session.question_ids),
+        "index": session.current_index,
+    }
+    if session.state == services.LiveSession.State.QUESTION:
+        now = timezone.now()
+        message["question"] = services.question_payload(
+            session, services._question(session, session.current_index), now
+        )
+        message["answered"] = services.LiveAnswer.objects.filter(
+            player=player, question_index=session.current_index
+        ).exists()
+    return message
+
+
+class HostConsumer(LiveConsumer):
+    """``/ws/live/host/<session_id>/``: the projector. Only the session's host or an organiser of the quiz's
+    organisation may connect; every command is checked again on the server."""
+
+    schema = HOST_MESSAGES
+
+    async def connect(self):
+        self.limiter = RateLimit(rate=10, burst=20)
+        self.session_id = self.scope["url_route"]["kwargs"]["session_id"]
+        user = self.scope.get("user")
+        allowed = (
+            user is not None
+            and user.is_authenticated
+            and await database_sync_to_async(_may_host)(user, self.session_id)
+        )
+        if not allowed:
+            await self.close(code=4403)
+            return
+        await self.accept()
+        await get_hub().attach(self.session_id, self)
+        await self.send_json(await database_sync_to_async(host_snapshot)(self.session_id))
+        self.ticker = asyncio.create_task(self._tick())
+
+    async def disconnect(self, code):
+        ticker = getattr(self, "ticker", None)
+        if ticker is not None:
+            ticker.cancel()
+            await get_hub().detach(self.session_id, self)
+
+    async def handle(self, message: dict) -> None:
+        kind = message["type"]
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+            return
+        args = {k: v for k, v in message.items() if k not in ("type", "id")}
+        event = await database_sync_to_async(services.host_command)(session_id=self.session_id, command=kind, **args)
+        if event is not None:
+            await get_hub().publish(self.session_id, event)
+            if event["type"] == "reveal":
+                self.last_count = None
+
+    async def _tick(self) -> None:
+        """Throttled live view: player list in the lobby, answer count during a question (at most every
+        0.3 s, whatever the arrival rate), and the automatic reveal at the buzzer or when all answered."""
+        seen_players, seen_count = None, None
+        try:
+            while True:
+                await asyncio.sleep(TICK_S)
+                view = await database_sync_to_async(_host_view)(self.session_id)
+                if view["state"] == "lobby" and view["players_key"] != seen_players:
+                    seen_players = view["players_key"]
+                    await self.send_json({"type": "players", "players": view["players"], "total": view["total"]})
+                elif view["state"] == "question":
+                    if (view["answered"], view["total"]) != seen_count:
+                        seen_count = (view["answered"], view["total"])
+                        await self.send_json(
+                            {
+                                "type": "answer_count",
+                                "index": view["index"],
+                                "answered": view["answered"],
+                                "players": view["total"],
+                            }
+                        )
+                    if view["due"]:
+                        with contextlib.suppress(ProtocolError):  # another host screen revealed it first
+                            await self.handle({"type": "reveal"})
+        except asyncio.CancelledError:
+            pass
+
+
+def _may_host(user, session_id: int) -> bool:
+    from contests.selectors import organisations_organised_by
+
+    session = services.LiveSession.objects.select_related("quiz").filter(pk=session_id).first()
+    if session is None:
+        return False
+    return (
+        session.host_id == user.pk or organisations_organised_by(user).filter(pk=session.quiz.organisation_id).exists()
+    )
+
+
+MAX_LISTED_PLAYERS = 300
+
+
+def _host_view(session_id: int) -> dict:
+    session = services.LiveSession.objects.get(pk=session_id)
+    players = session.players.filter(kicked=False)
+    total = players.count()
+    view = {"state": session.state, "total": total, "index": session.current_index}
+    if session.state == "lobby":
+        newest = list(players.order_by("-joined_at").values("id", "nickname")[:MAX_LISTED_PLAYERS])
+        view["players"] = newest[::-1]
+        view["players_key"] = (total, newest[0]["id"] if newest else None)
+    elif session.state == "question":
+        answered = services.answer_count(session_id=session_id, index=session.current_index)
+        view["answered"] = answered
+        deadline = session.question_deadline
+        view["due"] = deadline is not None and (timezone.now() >= deadline or (total > 0 and answered >= total))
+    return view
+
+
+def host_snapshot(session_id: int) -> dict:
+    """Everything the projector needs after (re)connecting: the host resumes where the game stands."""
+    session = services.LiveSession.objects.select_related("quiz").get(pk=session_id)
+    snapshot = {
+        "type": "state",
+        "session": session.pk,
+        "pin": session.pin,
+        "state": session.state,
+        "locked": session.locked,
+        "index": session.current_index,
+        "count": len(session.question_ids),
+        "players": services.players_snapshot(session)[:MAX_LISTED_PLAYERS],
+        "total": session.players.filter(kicked=False).count(),
+    }
+    if session.state == "question":
+        snapshot["question"] = services.question_payload(
+            session, services._question(session, session.current_index), timezone.now()
+        )
+        snapshot["answered"] = services.answer_count(session_id=session.pk, index=session.current_index)
+    elif session.state == "leaderboard":
+        snapshot["leaderboard"] = services.leaderboard_event(session)
+    return snapshot

@@ -1,0 +1,143 @@
+"""The per-process round hub: one encoded message, written to every consumer of a session on this process.
+
+Channels' usual pattern (a group with one channel per player, ``group_send`` to all) costs one channel-
+layer message per player per broadcast, and the in-memory layer sweeps every membership on each receive;
+at 2,000 players that is the whole latency budget. Here each process joins a session's group once, with
+its own hub channel: a broadcast is one channel-layer message per *process*, which the hub encodes once
+and writes straight to its local sockets. Per-player parts (a player's own result) are cut out of the one
+event by the hub, so nothing is sent per player across processes either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+
+from channels.layers import get_channel_layer
+
+from .protocol import encode
+
+logger = logging.getLogger(__name__)
+
+
+def group_name(session_id: int) -> str:
+    return f"live-{session_id}"
+
+
+class Hub:
+    def __init__(self):
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.listener: asyncio.Task | None = None
+        self.players: dict[int, dict[int, object]] = {}  # session → player id → consumer
+        self.hosts: dict[int, set] = {}  # session → host consumers
+        self.states: dict[int, object] = {}  # session → QuestionState of the open question
+
+    async def _ensure_listening(self) -> None:
+        if self.channel is None:
+            self.channel = await self.layer.new_channel("live-hub.")
+            self.listener = asyncio.create_task(self._listen())
+
+    async def _listen(self) -> None:
+        while True:
+            message = await self.layer.receive(self.channel)
+            try:
+                await self._deliver(message["session"], message["event"])
+            except Exception:  # one bad delivery must not stop the hub
+                logger.exception("live hub delivery failed")
+
+    async def attach(self, session_id: int, consumer, *, player_id: int | None = None) -> None:
+        await self._ensure_listening()
+        first = session_id not in self.players and session_id not in self.hosts
+        if player_id is None:
+            self.hosts.setdefault(session_id, set()).add(consumer)
+        else:
+            previous = self.players.setdefault(session_id, {}).get(player_id)
+            if previous is not None and previous is not consumer:
+                await previous.replaced()  # the same player on a newer connection
+            self.players[session_id][player_id] = consumer
+        if first:
+            await self.layer.group_add(group_name(session_id), self.channel)
+
+    async def detach(self, session_id: int, consumer, *, player_id: int | None = None) -> None:
+        if player_id is None:
+            self.hosts.get(session_id, set()).discard(consumer)
+        elif self.players.get(session_id, {}).get(player_id) is consumer:
+            del self.players[session_id][player_id]
+        if not self.players.get(session_id) and not self.hosts.get(session_id):
+            self.players.pop(session_id, None)
+            self.hosts.pop(session_id, None)
+            self.states.pop(session_id, None)
+            await self.layer.group_discard(group_name(session_id), self.channel)
+
+    async def publish(self, session_id: int, event: dict) -> None:
+        """Send an event to every process that has consumers of the session (this one included)."""
+        await self._ensure_listening()
+        await self.layer.group_send(
+            group_name(session_id), {"type": "live.event", "session": session_id, "event": event}
+        )
+
+    def local_count(self, session_id: int) -> int:
+        return len(self.players.get(session_id, {}))
+
+    async def _deliver(self, session_id: int, event: dict) -> None:
+        from .services import question_state_from_event
+
+        kind = event["type"]
+        if kind == "question":
+            self.states[session_id] = await question_state_from_event(session_id)
+        elif kind in ("reveal", "ended"):
+            self.states.pop(session_id, None)
+        elif kind in ("paused", "resumed"):
+            state = self.states.get(session_id)
+            if state is not None:
+                await question_state_from_event(session_id, into=state)
+        host_text = encode(_without(event, "results"))
+        for host in list(self.hosts.get(session_id, ())):
+            await host.send_text(host_text)
+        players = self.players.get(session_id, {})
+        if kind == "kicked":
+            target = players.get(event["player"])
+            if target is not None:
+                await target.kicked()
+            return
+        if kind in ("reveal", "ended"):
+            await self._send_personal(players, event)
+            return
+        if kind in ("locked",):
+            return
+        text = encode(event)
+        for consumer in list(players.values()):
+            await consumer.send_text(text)
+
+    async def _send_personal(self, players: dict, event: dict) -> None:
+        shared = _without(event, "results")
+        results = event.get("results", {})
+        for player_id, consumer in list(players.items()):
+            mine = results.get(str(player_id))
+            if event["type"] == "reveal":
+                personal = {**shared, "type": "result"}
+                if mine:
+                    personal.update(right=bool(mine[0]), points=mine[1], score=mine[2], rank=mine[3], streak=mine[4])
+            else:
+                personal = {**shared}
+                if mine:
+                    personal.update(score=mine[0], rank=mine[1])
+            await consumer.send_text(encode(personal))
+
+
+def _without(event: dict, key: str) -> dict:
+    return {k: v for k, v in event.items() if k != key}
+
+
+_hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def get_hub() -> Hub:
+    """The hub of the running event loop (one per process under daphne; one per test loop in tests)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = Hub()
+    return hub

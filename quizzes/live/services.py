@@ -1,0 +1,506 @@
+"""Every write of a live session, and the events it produces.
+
+Functions here are synchronous (the ORM); consumers call them through ``database_sync_to_async`` and
+publish the returned event through the hub after the transaction has committed. Time is the server's:
+``now`` is taken once per command and stored with the question, and an answer's speed is measured from
+the stored start, never from anything the phone says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from dataclasses import dataclass, field
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from leaderboard.services import score_record
+
+from ..grading import AnswerKey, InvalidResponse, clean_response, grade
+from ..importing.base import ORDERING, SHORT_TEXT
+from ..models import Choice, LiveAnswer, LivePlayer, LiveSession, Question, Quiz
+from ..services import _draw_questions, answer_key
+from . import scoring
+from .nicknames import clean_nickname, nickname_problem
+from .protocol import ProtocolError
+
+TOKEN_SALT = "live-player"  # noqa: S105 - a signing namespace, not a secret
+ANSWER_GRACE_MS = 300  # network delay we forgive after the buzzer; documented in docs/live-protocol.md
+SHAPES = [
+    ("triangle", "red"),
+    ("diamond", "blue"),
+    ("circle", "yellow"),
+    ("square", "green"),
+    ("star", "purple"),
+    ("hexagon", "teal"),
+]
+TOP = 10
+
+
+@dataclass
+class QuestionState:
+    """What a process needs to accept answers to the open question without reading the database."""
+
+    session_id: int
+    index: int
+    started_at: dt.datetime
+    deadline: dt.datetime | None  # None while paused
+    limit_ms: int
+    key: AnswerKey
+    scoring: str
+    answered: set[int] = field(default_factory=set)  # player ids that answered through this process
+
+
+# --- Sessions and players ----------------------------------------------------------------------
+
+
+def _new_pin() -> str:
+    while True:
+        pin = f"{secrets.randbelow(900000) + 100000}"
+        if not LiveSession.objects.filter(pin=pin).exclude(state=LiveSession.State.ENDED).exists():
+            return pin
+
+
+def session_create(
+    *,
+    quiz: Quiz,
+    host,
+    rnd=None,
+    allow_guests: bool = True,
+    scoring_mode: str = "speed",
+    streak_bonus: bool = True,
+    question_time_s: int = 20,
+) -> LiveSession:
+    """Open a lobby with a fresh PIN. The question order is fixed now (drawn if the quiz samples)."""
+    questions = _draw_questions(quiz, random.Random(secrets.randbits(48)))  # noqa: S311 - order of play
+    if not questions:
+        raise ValueError("the quiz has no questions")
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return LiveSession.objects.create(
+                    quiz=quiz,
+                    host=host,
+                    round=rnd,
+                    pin=_new_pin(),
+                    allow_guests=allow_guests,
+                    scoring=scoring_mode,
+                    streak_bonus=streak_bonus,
+                    question_time_s=question_time_s,
+                    question_ids=[q.pk for q in questions],
+                )
+        except IntegrityError:  # two sessions drew the same PIN at the same moment
+            continue
+    raise RuntimeError("could not allocate a PIN")
+
+
+def player_token(player: LivePlayer) -> str:
+    return signing.dumps({"s": player.session_id, "p": player.pk}, salt=TOKEN_SALT)
+
+
+def player_join(*, session: LiveSession, nickname: str, user=None) -> LivePlayer:
+    """Add a player, or return the signed-in user's existing one (a second phone of the same account)."""
+    session.refresh_from_db(fields=["state", "locked"])
+    if session.state == LiveSession.State.ENDED:
+        raise ProtocolError("ended")
+    if user is not None and user.is_authenticated:
+        existing = LivePlayer.objects.filter(session=session, user=user).first()
+        if existing is not None:
+            if existing.kicked:
+                raise ProtocolError("kicked")
+            return existing
+    elif not session.allow_guests:
+        raise ProtocolError("login_required")
+    if session.locked:
+        raise ProtocolError("locked")
+    nickname = clean_nickname(nickname)
+    problem = nickname_problem(nickname)
+    if problem:
+        raise ProtocolError(problem)
+    taken = LivePlayer.objects.filter(session=session, nickname__iexact=nickname).first()
+    if taken is not None:
+        raise ProtocolError("nickname_blocked" if taken.kicked else "nickname_taken")
+    try:
+        with transaction.atomic():
+            return LivePlayer.objects.create(
+                session=session, nickname=nickname, user=user if user is not None and user.is_authenticated else None
+            )
+    except IntegrityError as exc:
+        raise ProtocolError("nickname_taken") from exc
+
+
+def player_rejoin(*, session: LiveSession, token: str) -> LivePlayer:
+    """The player a signed rejoin token names, with their score (after a reload, a lost network, a restart)."""
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=24 * 3600)
+    except signing.BadSignature as exc:
+        raise ProtocolError("bad_token") from exc
+    player = LivePlayer.objects.filter(pk=data.get("p"), session_id=data.get("s"), session=session).first()
+    if player is None:
+        raise ProtocolError("bad_token")
+    if player.kicked:
+        raise ProtocolError("kicked")
+    return player
+
+
+def players_snapshot(session: LiveSession) -> list[dict]:
+    return [
+        {"id": p.pk, "nickname": p.nickname, "score": p.score}
+        for p in session.players.filter(kicked=False).order_by("joined_at")
+    ]
+
+
+# --- Questions ---------------------------------------------------------------------------------
+
+
+def _question(session: LiveSession, index: int) -> Question:
+    return Question.objects.get(pk=session.question_ids[index])
+
+
+def _limit_ms(session: LiveSession, question: Question) -> int:
+    return 1000 * (question.time_limit_s or session.question_time_s)
+
+
+def question_payload(session: LiveSession, question: Question, now: dt.datetime) -> dict:
+    """The question as players and the projector see it: text, choices with shape and colour, timer.
+    No answer key: right choices are only in the ``reveal`` event."""
+    choices = list(Choice.objects.filter(question=question).order_by("position", "pk"))
+    if question.type == SHORT_TEXT:
+        shown = []
+    else:
+        if question.type == ORDERING or session.quiz.shuffle_choices:
+            random.Random(f"{session.pk}-{session.current_index}").shuffle(choices)  # noqa: S311 - display order
+        shown = [
+            {"id": c.pk, "text": c.text, "shape": SHAPES[i % len(SHAPES)][0], "color": SHAPES[i % len(SHAPES)][1]}
+            for i, c in enumerate(choices)
+        ]
+    limit = _limit_ms(session, question)
+    remaining = (
+        limit
+        if session.question_deadline is None
+        else max(0, int((session.question_deadline - now).total_seconds() * 1000))
+    )
+    return {
+        "type": "question",
+        "index": session.current_index,
+        "count": len(session.question_ids),
+        "kind": question.type,
+        "text": question.text,
+        "choices": shown,
+        "image": f"/questions/{question.pk}/image/" if question.image else None,
+        "time_limit_ms": limit,
+        "remaining_ms": remaining if session.paused_remaining_ms is None else session.paused_remaining_ms,
+        "paused": session.is_paused,
+    }
+
+
+def question_state(session: LiveSession) -> QuestionState | None:
+    """The open question's state for answer checks, or None when no question is open."""
+    if session.state != LiveSession.State.QUESTION or session.current_index < 0:
+        return None
+    question = Question.objects.prefetch_related("choices").get(pk=session.question_ids[session.current_index])
+    return QuestionState(
+        session_id=session.pk,
+        index=session.current_index,
+        started_at=session.question_started_at,
+        deadline=session.question_deadline,
+        limit_ms=_limit_ms(session, question),
+        key=answer_key(question),
+        scoring=session.scoring,
+    )
+
+
+@transaction.atomic
+def _open_question(session: LiveSession, index: int, now: dt.datetime) -> dict:
+    question = _question(session, index)
+    session.state = LiveSession.State.QUESTION
+    session.current_index = index
+    session.question_started_at = now
+    session.question_deadline = now + dt.timedelta(milliseconds=_limit_ms(session, question))
+    session.paused_remaining_ms = None
+    session.save(
+        update_fields=["state", "current_index", "question_started_at", "question_deadline", "paused_remaining_ms"]
+    )
+    return question_payload(session, question, now)
+
+
+def _locked_session(session_id: int) -> LiveSession:
+    return LiveSession.objects.select_for_update().select_related("quiz").get(pk=session_id)
+
+
+def host_command(*, session_id: int, command: str, now: dt.datetime | None = None, **args) -> dict | None:
+    """Apply a host command and return the event to publish (or None). Illegal in the current state →
+    ProtocolError("bad_state"), nothing changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _locked_session(session_id)
+        handler = HOST_COMMANDS.get(command)
+        if handler is None:
+            raise ProtocolError("unknown_type")
+        return handler(session, now, **args)
+
+
+def _start(session: LiveSession, now):
+    if session.state != LiveSession.State.LOBBY:
+        raise ProtocolError("bad_state")
+    return _open_question(session, 0, now)
+
+
+def _next(session: LiveSession, now):
+    if session.state not in (LiveSession.State.REVEAL, LiveSession.State.LEADERBOARD):
+        raise ProtocolError("bad_state")
+    if session.current_index + 1 >= len(session.question_ids):
+        return _end(session, now)
+    return _open_question(session, session.current_index + 1, now)
+
+
+def _skip(session: LiveSession, now):
+    """Drop the open question: its answers are deleted and nobody scores; play goes on with the next one."""
+    if session.state != LiveSession.State.QUESTION:
+        raise ProtocolError("bad_state")
+    LiveAnswer.objects.filter(session=session, question_index=session.current_index).delete()
+    if session.current_index + 1 >= len(session.question_ids):
+        return _end(session, now)
+    return _open_question(session, session.current_index + 1, now)
+
+
+def _pause(session: LiveSession, now):
+    if session.state != LiveSession.State.QUESTION or session.is_paused:
+        raise ProtocolError("bad_state")
+    session.paused_remaining_ms = max(0, int((session.question_deadline - now).total_seconds() * 1000))
+    session.question_deadline = None
+    session.save(update_fields=["paused_remaining_ms", "question_deadline"])
+    return {"type": "paused", "index": session.current_index, "remaining_ms": session.paused_remaining_ms}
+
+
+def _resume(session: LiveSession, now):
+    """Restart the timer where it stopped; the start moves too, so speed points stay fair."""
+    if not session.is_paused:
+        raise ProtocolError("bad_state")
+    remaining = dt.timedelta(milliseconds=session.paused_remaining_ms)
+    limit = dt.timedelta(milliseconds=_limit_ms(session, _question(session, session.current_index)))
+    session.question_deadline = now + remaining
+    session.question_started_at = now - (limit - remaining)
+    session.paused_remaining_ms = None
+    session.save(update_fields=["paused_remaining_ms", "question_deadline", "question_started_at"])
+    return {"type": "resumed", "index": session.current_index, "remaining_ms": int(remaining.total_seconds() * 1000)}
+
+
+def _reveal(session: LiveSession, now):
+    """Close the question, score it once for everyone (streaks, ranks) and describe it for all screens."""
+    if session.state != LiveSession.State.QUESTION:
+        raise ProtocolError("bad_state")
+    index = session.current_index
+    question = Question.objects.prefetch_related("choices").get(pk=session.question_ids[index])
+    key = answer_key(question)
+    answers = {a.player_id: a for a in LiveAnswer.objects.filter(session=session, question_index=index)}
+    players = list(session.players.filter(kicked=False).order_by("-score", "joined_at"))
+    old_rank = dict(zip((p.pk for p in players), scoring.competition_ranks([p.score for p in players]), strict=True))
+    gained = {}
+    for player in players:
+        answer = answers.get(player.pk)
+        player.previous_rank = old_rank[player.pk]
+        if answer is not None and answer.correct:
+            player.streak += 1
+            bonus = scoring.streak_bonus(player.streak) if session.streak_bonus else 0
+            gained[player.pk] = answer.points + bonus
+        else:
+            player.streak = 0
+            gained[player.pk] = 0
+        player.score += gained[player.pk]
+    LivePlayer.objects.bulk_update(players, ["score", "streak", "previous_rank"], batch_size=500)
+    players.sort(key=lambda p: (-p.score, p.joined_at))
+    ranks = scoring.competition_ranks([p.score for p in players])
+    distribution: dict[str, int] = {}
+    for answer in answers.values():
+        for choice_id in answer.response if isinstance(answer.response, list) else [answer.response]:
+            distribution[str(choice_id)] = distribution.get(str(choice_id), 0) + 1
+    session.state = LiveSession.State.REVEAL
+    session.question_deadline = None
+    session.paused_remaining_ms = None
+    session.save(update_fields=["state", "question_deadline", "paused_remaining_ms"])
+    correct = sorted(key.correct_ids) if question.type != ORDERING else list(key.choice_ids)
+    return {
+        "type": "reveal",
+        "index": index,
+        "kind": question.type,
+        "correct": correct,
+        "accepted": list(key.accepted_texts) if question.type == SHORT_TEXT else [],
+        "explanation": question.explanation,
+        "distribution": distribution if question.type != SHORT_TEXT and question.type != ORDERING else {},
+        "answered": len(answers),
+        "players": len(players),
+        # per player: [right?, points gained, score, rank, streak]; the hub hands each player their own
+        "results": {
+            str(p.pk): [int(gained[p.pk] > 0), gained[p.pk], p.score, rank, p.streak]
+            for p, rank in zip(players, ranks, strict=True)
+        },
+    }
+
+
+def _leaderboard(session: LiveSession, now):
+    if session.state != LiveSession.State.REVEAL:
+        raise ProtocolError("bad_state")
+    session.state = LiveSession.State.LEADERBOARD
+    session.save(update_fields=["state"])
+    return leaderboard_event(session)
+
+
+def leaderboard_event(session: LiveSession) -> dict:
+    players = list(session.players.filter(kicked=False).order_by("-score", "joined_at")[:TOP])
+    all_scores = list(session.players.filter(kicked=False).order_by("-score").values_list("score", flat=True)[:TOP])
+    ranks = scoring.competition_ranks(all_scores)
+    return {
+        "type": "leaderboard",
+        "index": session.current_index,
+        "top": [
+            {
+                "player": p.pk,
+                "nickname": p.nickname,
+                "score": p.score,
+                "rank": rank,
+                "change": (p.previous_rank - rank) if p.previous_rank else 0,
+            }
+            for p, rank in zip(players, ranks, strict=True)
+        ],
+    }
+
+
+def _end(session: LiveSession, now):
+    if session.state == LiveSession.State.ENDED:
+        raise ProtocolError("bad_state")
+    session.state = LiveSession.State.ENDED
+    session.ended_at = now
+    session.question_deadline = None
+    session.save(update_fields=["state", "ended_at", "question_deadline"])
+    players = list(session.players.filter(kicked=False).order_by("-score", "joined_at"))
+    ranks = scoring.competition_ranks([p.score for p in players])
+    if session.round_id:
+        _record_round_scores(session, players, now)
+    return {
+        "type": "ended",
+        "podium": [
+            {"player": p.pk, "nickname": p.nickname, "score": p.score, "rank": r}
+            for p, r in zip(players[:3], ranks[:3], strict=True)
+        ],
+        "results": {str(p.pk): [p.score, r] for p, r in zip(players, ranks, strict=True)},
+    }
+
+
+def _record_round_scores(session: LiveSession, players: list[LivePlayer], now: dt.datetime) -> None:
+    """A live round of an event sends signed-in players' scores to the leaderboard (guests have no account)."""
+    maximum = 1000 * len(session.question_ids) + (
+        scoring.STREAK_CAP * len(session.question_ids) if session.streak_bonus else 0
+    )
+    for player in players:
+        if player.user_id:
+            score_record(rnd=session.round, user=player.user, points=player.score, max_points=maximum, submitted_at=now)
+
+
+def _kick(session: LiveSession, now, *, player: int):
+    """Remove a player; their nickname stays taken so that it cannot come back in this game."""
+    updated = LivePlayer.objects.filter(session=session, pk=player, kicked=False).update(kicked=True)
+    if not updated:
+        raise ProtocolError("unknown_player")
+    return {"type": "kicked", "player": player}
+
+
+def _lock(session: LiveSession, now, *, locked: bool):
+    session.locked = locked
+    session.save(update_fields=["locked"])
+    return {"type": "locked", "locked": locked}
+
+
+HOST_COMMANDS = {
+    "start": _start,
+    "next": _next,
+    "skip": _skip,
+    "pause": _pause,
+    "resume": _resume,
+    "reveal": _reveal,
+    "leaderboard": _leaderboard,
+    "end": _end,
+    "kick": _kick,
+    "lock": _lock,
+}
+
+
+# --- Answers -----------------------------------------------------------------------------------
+
+
+def answer_submit(*, state: QuestionState, player_id: int, index: int, response, now: dt.datetime) -> bool:
+    """Record a player's answer to the open question. Returns False if they had already answered (the
+    first answer stands; answering twice is harmless). Refuses late answers and answers that do not fit."""
+    if index != state.index:
+        raise ProtocolError("wrong_question")
+    if state.deadline is None:
+        raise ProtocolError("no_question")  # paused
+    if now > state.deadline + dt.timedelta(milliseconds=ANSWER_GRACE_MS):
+        raise ProtocolError("too_late")
+    if player_id in state.answered:
+        return False
+    try:
+        cleaned = clean_response(state.key, response)
+    except InvalidResponse as exc:
+        raise ProtocolError("bad_answer") from exc
+    if cleaned is None or cleaned == [] or cleaned == "":
+        raise ProtocolError("bad_answer")
+    elapsed = max(0, int((now - state.started_at).total_seconds() * 1000))
+    full = grade(state.key, cleaned) == state.key.points
+    points = scoring.answer_points(correct=full, elapsed_ms=elapsed, limit_ms=state.limit_ms, mode=state.scoring)
+    try:
+        with transaction.atomic():
+            LiveAnswer.objects.create(
+                session_id=state.session_id,
+                player_id=player_id,
+                question_index=index,
+                response=cleaned,
+                elapsed_ms=min(elapsed, state.limit_ms),
+                correct=full,
+                points=points,
+                answered_at=now,
+            )
+    except IntegrityError:
+        state.answered.add(player_id)
+        return False
+    state.answered.add(player_id)
+    return True
+
+
+def answer_count(*, session_id: int, index: int) -> int:
+    return LiveAnswer.objects.filter(session_id=session_id, question_index=index).count()
+
+
+def active_player_count(*, session_id: int) -> int:
+    return LivePlayer.objects.filter(session_id=session_id, kicked=False).count()
+
+
+def results_rows(session: LiveSession) -> list[dict]:
+    """Final table for the host's export: rank, nickname, account, score, right answers, average time."""
+    players = list(
+        session.players.filter(kicked=False)
+        .select_related("user")
+        .annotate(right=Count("answers", filter=Q(answers__correct=True)))
+        .order_by("-score", "joined_at")
+    )
+    ranks = scoring.competition_ranks([p.score for p in players])
+    return [
+        {"rank": r, "nickname": p.nickname, "email": p.user.email if p.user else "", "score": p.score, "right": p.right}
+        for p, r in zip(players, ranks, strict=True)
+    ]
+
+
+async def question_state_from_event(session_id: int, into: QuestionState | None = None) -> QuestionState | None:
+    """Reload the open question's state from the database (one row + the question) for this process."""
+    from channels.db import database_sync_to_async
+
+    session = await LiveSession.objects.select_related("quiz").aget(pk=session_id)
+    if into is not None:
+        into.deadline = session.question_deadline
+        into.started_at = session.question_started_at
+        return into
+    return await database_sync_to_async(question_state)(session)
