@@ -97,7 +97,17 @@ if env.REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [env.REDIS_URL]},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout, the same as channels_redis' blocking pop:
+                # the read would time out just before the pop returns. Give the socket room.
+                "hosts": [{"address": env.REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                # Only the live hubs (one channel per process per game) receive messages: 500 queued events
+                # means a hub is gone, and dropping beats filling Redis.
+                "capacity": 500,
+                # A dead process's hub leaves its games' groups after 6 h (no game lasts that long); a live
+                # hub re-joins whenever a consumer attaches.
+                "group_expiry": 6 * 3600,
+            },
         }
     }
     CACHES = {

@@ -36,12 +36,23 @@ class Hub:
 
     async def _ensure_listening(self) -> None:
         if self.channel is None:
-            self.channel = await self.layer.new_channel("live-hub.")
+            # The default prefix on purpose: channels_redis pops all of a process's channels from one
+            # list named after that prefix, so a channel with another prefix would never be read.
+            self.channel = await self.layer.new_channel()
             self.listener = asyncio.create_task(self._listen())
 
     async def _listen(self) -> None:
+        """Deliver what arrives on the hub's channel, for the life of the process. A failed receive (a
+        Redis restart) is retried; the hub must never die, or this process's players would hear nothing."""
         while True:
-            message = await self.layer.receive(self.channel)
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("live hub receive failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
             try:
                 await self._deliver(message["session"], message["event"])
             except Exception:  # one bad delivery must not stop the hub

@@ -1,0 +1,179 @@
+"""HTTP pages of live sessions: the organiser opens a session, the projector page, the phone's join page,
+and the result exports. Everything in the game itself goes over the WebSocket (docs/live-protocol.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+
+from contests.models import Round
+from contests.selectors import access_round_for_organiser, organisations_organised_by
+from contests.views.organiser import organiser_required
+
+from ..models import LiveSession, Quiz
+from . import services
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = LiveSession
+        fields = ["quiz", "round", "allow_guests", "scoring", "streak_bonus", "question_time_s"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        organisations = organisations_organised_by(user)
+        self.fields["quiz"].queryset = Quiz.objects.filter(organisation__in=organisations)
+        self.fields["round"].queryset = Round.objects.filter(
+            kind=Round.Kind.LIVE, event__organisation__in=organisations
+        )
+        self.fields["round"].help_text = gettext_lazy("A live round of an event: final scores go to its leaderboard.")
+
+    def clean(self):
+        cleaned = super().clean()
+        quiz, rnd = cleaned.get("quiz"), cleaned.get("round")
+        if quiz and rnd and quiz.organisation_id != rnd.event.organisation_id:
+            self.add_error("round", _("The quiz and the round must belong to the same organisation."))
+        return cleaned
+
+
+def access_session_for_host(*, user, session_id: int) -> LiveSession:
+    session = (
+        LiveSession.objects.select_related("quiz", "round")
+        .filter(pk=session_id, quiz__organisation__in=organisations_organised_by(user))
+        .first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
+@organiser_required
+def session_create(request):
+    initial = {"quiz": request.GET.get("quiz"), "round": request.GET.get("round")}
+    form = SessionForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        session = services.session_create(
+            quiz=data["quiz"],
+            host=request.user,
+            rnd=data["round"],
+            allow_guests=data["allow_guests"],
+            scoring_mode=data["scoring"],
+            streak_bonus=data["streak_bonus"],
+            question_time_s=data["question_time_s"],
+        )
+        return redirect("live_host", session_id=session.pk)
+    sessions = LiveSession.objects.filter(
+        quiz__organisation__in=organisations_organised_by(request.user)
+    ).select_related("quiz")[:20]
+    return render(request, "quizzes/live/new.html", {"form": form, "sessions": sessions})
+
+
+@organiser_required
+def live_round_settings(request, round_id: int):
+    """The organiser page of a live round: its sessions, and a button to host one."""
+    rnd = access_round_for_organiser(user=request.user, round_id=round_id)
+    return render(
+        request,
+        "quizzes/live/round.html",
+        {
+            "rnd": rnd,
+            "event": rnd.event,
+            "sessions": rnd.live_sessions.select_related("quiz"),
+            "create_url": f"{reverse('live_session_create')}?round={rnd.pk}",
+        },
+    )
+
+
+def join_url(request, session: LiveSession) -> str:
+    return request.build_absolute_uri(reverse("live_play", kwargs={"pin": session.pin}))
+
+
+@organiser_required
+def host_page(request, session_id: int):
+    session = access_session_for_host(user=request.user, session_id=session_id)
+    url = join_url(request, session)
+    qr_svg = segno.make(url, error="m").svg_inline(scale=6, dark="#111", light="#fff")
+    return render(request, "quizzes/live/host.html", {"session": session, "join_url": url, "qr_svg": qr_svg})
+
+
+def play_start(request):
+    """``/play/``: type the PIN shown on the projector."""
+    pin = "".join(ch for ch in request.GET.get("pin", "") if ch.isdigit())[:8]
+    error = None
+    if pin:
+        if LiveSession.objects.filter(pin=pin).exclude(state=LiveSession.State.ENDED).exists():
+            return redirect("live_play", pin=pin)
+        error = _("No game is running with that PIN.")
+    return render(request, "quizzes/live/play_start.html", {"pin": pin, "error": error})
+
+
+def play_page(request, pin: str):
+    session = LiveSession.objects.filter(pin=pin).exclude(state=LiveSession.State.ENDED).first()
+    if session is None:
+        messages.error(request, _("No game is running with that PIN."))
+        return redirect("live_play_start")
+    needs_login = not session.allow_guests and not request.user.is_authenticated
+    return render(request, "quizzes/live/play.html", {"session": session, "needs_login": needs_login})
+
+
+def _results(request, session_id: int):
+    session = access_session_for_host(user=request.user, session_id=session_id)
+    headers = [_("Rank"), _("Nickname"), _("Email"), _("Score"), _("Right answers")]
+    rows = [[r["rank"], r["nickname"], r["email"], r["score"], r["right"]] for r in services.results_rows(session)]
+    return session, headers, rows
+
+
+@organiser_required
+def results_csv(request, session_id: int):
+    session, headers, rows = _results(request, session_id)
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly (Vietnamese names)
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="live-{session.pin}.csv"'
+    return response
+
+
+@organiser_required
+def results_xlsx(request, session_id: int):
+    session, headers, rows = _results(request, session_id)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Results")[:31]
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="live-{session.pin}.xlsx"'
+    return response
+
+
+def live_round_page(request, round_id: int):
+    """A participant's page of a live round: how to join, the running game's PIN, and past games."""
+    rnd = (
+        Round.objects.select_related("event")
+        .filter(pk=round_id, kind=Round.Kind.LIVE)
+        .exclude(event__state="draft")
+        .first()
+    )
+    if rnd is None:
+        raise Http404
+    running = rnd.live_sessions.exclude(state=LiveSession.State.ENDED).order_by("-created_at").first()
+    return render(request, "quizzes/live/live_round.html", {"rnd": rnd, "event": rnd.event, "running": running})

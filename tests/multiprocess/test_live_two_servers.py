@@ -1,0 +1,183 @@
+"""Two daphne processes sharing Redis (channels_redis) and one database: the host on one server, the
+players on the other, a full game played to the end. Proves the hub's one-message-per-process broadcast
+and the server-side state work across processes, as in the scale-out deployment."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import redis
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
+
+SETUP = """
+import json
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from contests.models import Organisation
+from contests import services as contest_services
+from quizzes import services
+from quizzes.importing.base import ParsedChoice, ParsedQuestion
+from quizzes.live import services as live
+
+org = Organisation.objects.create(name="Sở GD&ĐT", slug="so")
+host = get_user_model().objects.create_user("host", "host@example.vn", "x")
+contest_services.membership_add(user=host, organisation=org)
+bank = services.bank_create(organisation=org, title="Ngân hàng")
+questions = [ParsedQuestion(where=str(i), type="single", text=f"Câu {i}?",
+             choices=[ParsedChoice("Đúng", True), ParsedChoice("Sai", False)]) for i in range(3)]
+services.questions_import(bank=bank, questions=questions)
+ids = list(bank.questions.values_list("pk", flat=True))
+quiz = services.quiz_create(organisation=org, bank=bank, title="Đề", question_ids=ids, shuffle_questions=False,
+                            shuffle_choices=False)
+session = live.session_create(quiz=quiz, host=host, question_time_s=30)
+store = SessionStore()
+store["_auth_user_id"] = str(host.pk)
+store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+store["_auth_user_hash"] = host.get_session_auth_hash()
+store.create()
+right = {q.pk: q.choices.get(is_correct=True).pk for q in bank.questions.all()}
+print(json.dumps({"session": session.pk, "pin": session.pin, "cookie": store.session_key,
+                  "right": [right[qid] for qid in session.question_ids]}))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _redis_available() -> bool:
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    if not _redis_available():
+        pytest.skip(f"needs Redis at {REDIS_URL} (CI starts it; `redis-server --daemonize yes` here)")
+    folder = tmp_path_factory.mktemp("two-servers")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "contest_site.settings.base",
+        "REDIS_URL": REDIS_URL,
+        "SQLITE_PATH": str(folder / "db.sqlite3"),
+        "MEDIA_ROOT": str(folder / "media"),
+    }
+    env.pop("DATABASE_URL", None)  # both processes share this SQLite file (WAL allows it)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    data = json.loads(
+        subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    ports, processes = [_free_port(), _free_port()], []
+    for port in ports:
+        log = open(folder / f"daphne-{port}.log", "wb")  # noqa: SIM115 - open for the server's life
+        processes.append(
+            subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("daphne")),
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "contest_site.asgi:application",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    for port in ports:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
+                    health = json.loads(reply.read())
+                    assert health["checks"]["channel_layer"]["backend"] == "RedisChannelLayer"
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"daphne on {port} did not start: {(folder / f'daphne-{port}.log').read_text()}")
+    yield {"ports": ports, **data}
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _connect(port: int, path: str, cookie: str | None = None):
+    from websockets.sync.client import connect
+
+    headers = {"Origin": f"http://127.0.0.1:{port}"}
+    if cookie:
+        headers["Cookie"] = f"sessionid={cookie}"
+    return connect(f"ws://127.0.0.1:{port}{path}", additional_headers=headers, open_timeout=5)
+
+
+def _next(ws, kind: str, timeout: float = 10) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        message = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        if message["type"] == kind:
+            return message
+
+
+def test_host_on_one_server_players_on_the_other_play_a_full_game(servers):
+    host_port, player_port = servers["ports"]
+    host = _connect(host_port, f"/ws/live/host/{servers['session']}/", servers["cookie"])
+    assert _next(host, "state")["state"] == "lobby"
+    players = []
+    for nickname in ("An", "Bình", "Chi"):
+        ws = _connect(player_port, f"/ws/live/{servers['pin']}/")
+        ws.send(json.dumps({"type": "join", "nickname": nickname}))
+        players.append((nickname, ws, _next(ws, "joined")))
+    host.send(json.dumps({"type": "start"}))
+    for index, right in enumerate(servers["right"]):
+        for position, (_nickname, ws, _joined) in enumerate(players):
+            question = _next(ws, "question")
+            assert question["index"] == index and "correct" not in question
+            wrong = next(c["id"] for c in question["choices"] if c["id"] != right)
+            ws.send(
+                json.dumps({"type": "answer", "question": index, "response": right if position <= index else wrong})
+            )
+            assert _next(ws, "answer_received")["duplicate"] is False
+        # everyone answered: the host's connection reveals by itself, on the other server
+        reveal = _next(host, "reveal")
+        assert reveal["answered"] == 3 and reveal["correct"] == [right]
+        results = {nickname: _next(ws, "result") for nickname, ws, _joined in players}
+        assert all(result["index"] == index for result in results.values())
+        if index == 1:
+            # Chi's server "dies" for her: she comes back through the host's server with her token.
+            nickname, ws, joined = players[2]
+            ws.close()
+            again = _connect(host_port, f"/ws/live/{servers['pin']}/")
+            again.send(json.dumps({"type": "rejoin", "token": joined["token"]}))
+            back = _next(again, "joined")
+            assert back["player"] == joined["player"] and back["score"] == results["Chi"]["score"]
+            players[2] = (nickname, again, back)
+        host.send(json.dumps({"type": "next"}))
+    ended = {nickname: _next(ws, "ended") for nickname, ws, _joined in players}
+    assert [row["nickname"] for row in ended["An"]["podium"]] == ["An", "Bình", "Chi"]
+    assert ended["An"]["rank"] == 1 and ended["Chi"]["rank"] == 3
+    for _nickname, ws, _joined in players:
+        ws.close()
+    host.close()
