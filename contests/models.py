@@ -19,6 +19,15 @@ from django.utils.translation import gettext_lazy as _
 ADULT_AGE = 18  # Vietnamese civil law: a person under 18 needs a guardian's consent (Decree 13/2023, art. 20).
 
 
+def window_phase(opens_at: dt.datetime, closes_at: dt.datetime, now: dt.datetime) -> str:
+    """ "upcoming", "running" or "ended" by the clock, independent of any organiser's state."""
+    if now < opens_at:
+        return "upcoming"
+    if now < closes_at:
+        return "running"
+    return "ended"
+
+
 class Region(models.Model):
     """An administrative unit in a tree: province → district → commune. Data, never code."""
 
@@ -267,12 +276,7 @@ class Event(models.Model):
         return [str(Category(c).label) for c in self.eligible_categories]
 
     def phase(self, now: dt.datetime) -> str:
-        """ "upcoming", "running" or "ended" by the clock, independent of the organiser's state."""
-        if now < self.opens_at:
-            return "upcoming"
-        if now < self.closes_at:
-            return "running"
-        return "ended"
+        return window_phase(self.opens_at, self.closes_at, now)
 
 
 class Round(models.Model):
@@ -341,11 +345,7 @@ class Round(models.Model):
             raise ValidationError(_("The round's window must lie inside the event's window."))
 
     def phase(self, now: dt.datetime) -> str:
-        if now < self.opens_at:
-            return "upcoming"
-        if now < self.closes_at:
-            return "running"
-        return "ended"
+        return window_phase(self.opens_at, self.closes_at, now)
 
 
 class EventTransition(models.Model):
