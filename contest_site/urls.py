@@ -7,4 +7,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("contests.urls")),
     path("", include("quizzes.urls")),
+    path("", include("submissions.urls")),
 ]

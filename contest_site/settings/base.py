@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "contests",
     "leaderboard",
     "quizzes",
+    "submissions",
 ]
 
 MIDDLEWARE = [
