@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("contests.urls")),
     path("", include("quizzes.urls")),
     path("", include("submissions.urls")),
+    path("", include("forums.urls")),
 ]

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "leaderboard",
     "quizzes",
     "submissions",
+    "forums",
 ]
 
 MIDDLEWARE = [
