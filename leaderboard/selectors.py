@@ -1,32 +1,157 @@
-"""Board reads: one ordered query with RANK() over the round's chain; no row is loaded beyond what is shown."""
+"""Board reads. The top of a board is one ORDER BY … LIMIT on an index; a participant's rank is one count of
+the rows strictly better (``ranking.better_than``). Neither loads the whole board, whatever its size."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import Rank
+from django.db.models import Count, DecimalField, F, Q, Sum
 
 from contests.models import Round
 
 from . import ranking
-from .models import Score
+from .models import BoardConfig, FrozenRow, Score
+
+DEFAULT_CHAIN = [ranking.POINTS, ranking.TIME_USED, ranking.SUBMITTED_AT, ranking.REGISTERED_AT]
+
+
+@dataclass
+class Standing:
+    rank: int
+    score: Score
+
+
+def board_config(*, rnd: Round) -> BoardConfig:
+    """The round's board settings (an unsaved default when the round's app has not configured any)."""
+    return BoardConfig.objects.filter(round=rnd).first() or BoardConfig(round=rnd, chain=DEFAULT_CHAIN)
+
+
+def board_is_public(*, config: BoardConfig, now: dt.datetime) -> bool:
+    """A board hidden until close (a prediction round) opens when the round closes."""
+    return not config.hidden_until_close or now >= config.round.closes_at
 
 
 def full_marks_count(*, rnd: Round) -> int:
     return Score.objects.filter(round=rnd, points=F("max_points")).count()
 
 
-def round_board(*, rnd: Round, chain: Sequence[str], full_marks: int | None) -> QuerySet[Score]:
-    """Scores of a round, ranked (``rank`` annotation), best first. Slice it for the top N."""
-    ordering = ranking.order_by(chain, full_marks_count=full_marks)
-    return (
-        Score.objects.filter(round=rnd)
+def applied_full_marks(*, config: BoardConfig, now: dt.datetime) -> int | None:
+    """The real number of full marks once it may be used (round closed), else None (key left out)."""
+    if ranking.PREDICTION not in config.chain or now < config.round.closes_at:
+        return None
+    return full_marks_count(rnd=config.round)
+
+
+def scores(*, config: BoardConfig, where: Q | None = None):
+    """The round's scores, optionally narrowed (a category, a region): ranks are then within that subset."""
+    rows = Score.objects.filter(round=config.round)
+    return rows.filter(where) if where is not None else rows
+
+
+def top(
+    *, config: BoardConfig, now: dt.datetime, limit: int = 100, offset: int = 0, where: Q | None = None
+) -> list[Standing]:
+    """The best ``limit`` standings after ``offset``, with competition ranks."""
+    full_marks = applied_full_marks(config=config, now=now)
+    rows = list(
+        scores(config=config, where=where)
         .select_related("user__profile")
-        .annotate(rank=Window(Rank(), order_by=ordering))
-        .order_by("rank", "user_id")
+        .order_by(*ranking.order_by(config.chain, full_marks_count=full_marks), "user_id")[offset : offset + limit]
     )
+    if not rows:
+        return []
+    keys = [ranking.values_of(s, config.chain, full_marks_count=full_marks) for s in rows]
+    first_rank = rank_of(config=config, score=rows[0], now=now, full_marks=full_marks, where=where) if offset else 1
+    ranks = ranking.competition_ranks(keys)
+    return [Standing(rank=first_rank + r - 1, score=s) for r, s in zip(ranks, rows, strict=True)]
 
 
-def participant_rank(*, rnd: Round, chain: Sequence[str], full_marks: int | None, user) -> Score | None:
-    return round_board(rnd=rnd, chain=chain, full_marks=full_marks).filter(user=user).first()
+def rank_of(
+    *, config: BoardConfig, score: Score, now: dt.datetime, full_marks: int | None = None, where: Q | None = None
+) -> int:
+    """1 + the number of scores strictly better by the chain: "you are 1,245th of 38,000"."""
+    if full_marks is None:
+        full_marks = applied_full_marks(config=config, now=now)
+    annotations, better = ranking.better_than(score, config.chain, full_marks_count=full_marks)
+    return 1 + scores(config=config, where=where).annotate(**annotations).filter(better).count()
+
+
+def standing_of(*, config: BoardConfig, user, now: dt.datetime, where: Q | None = None) -> Standing | None:
+    score = scores(config=config, where=where).filter(user=user).select_related("user__profile").first()
+    if score is None:
+        return None
+    return Standing(rank=rank_of(config=config, score=score, now=now, where=where), score=score)
+
+
+def neighbours(*, config: BoardConfig, standing: Standing, now: dt.datetime, around: int = 2) -> list[Standing]:
+    """The participant and about ``around`` standings either side, for "you and your neighbours"."""
+    start = max(0, standing.rank - 1 - around)
+    return top(config=config, now=now, limit=standing.rank - start + around, offset=start)
+
+
+def board_size(*, config: BoardConfig, where: Q | None = None) -> int:
+    return scores(config=config, where=where).count()
+
+
+def frozen_top(*, config: BoardConfig, limit: int = 100) -> list[FrozenRow]:
+    return list(config.frozen_rows.select_related("user__profile")[:limit])
+
+
+def counts_by_category(*, rnd: Round) -> dict[str, int]:
+    return dict(Score.objects.filter(round=rnd).values_list("user__profile__category").annotate(n=Count("pk")))
+
+
+# --- Event totals -------------------------------------------------------------------------------
+
+
+def _weighted_points():
+    return Sum(F("points") * F("round__weight"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def event_totals(*, event, exclude_rounds=()) -> list[dict]:
+    """Participants of an event by their weighted total (Σ round points × round weight), best first, with
+    competition ranks. One grouped query."""
+    rows = list(
+        Score.objects.filter(round__event=event)
+        .exclude(round__in=exclude_rounds)
+        .values("user_id", "user__profile__full_name", "user__profile__public_name", "user__username")
+        .annotate(total=_weighted_points(), rounds=Count("pk"))
+        .order_by("-total", "user_id")
+    )
+    for row, rank in zip(rows, ranking.competition_ranks([(r["total"],) for r in rows]), strict=True):
+        row["rank"] = rank
+        row["name"] = _public_name(row)
+    return rows
+
+
+def event_standing(*, event, user, exclude_rounds=()) -> dict | None:
+    mine = (
+        Score.objects.filter(round__event=event, user=user)
+        .exclude(round__in=exclude_rounds)
+        .aggregate(total=_weighted_points())
+    )["total"]
+    if mine is None:
+        return None
+    better = (
+        Score.objects.filter(round__event=event)
+        .exclude(round__in=exclude_rounds)
+        .values("user_id")
+        .annotate(total=_weighted_points())
+        .filter(total__gt=mine)
+        .count()
+    )
+    everyone = Score.objects.filter(round__event=event).exclude(round__in=exclude_rounds).values("user_id").distinct()
+    return {"total": mine, "rank": better + 1, "of": everyone.count()}
+
+
+def _public_name(row: dict) -> str:
+    from contests.models import Profile
+
+    profile = Profile(
+        full_name=row["user__profile__full_name"] or "",
+        public_name=row["user__profile__public_name"] or Profile.PublicName.INITIALS,
+    )
+    if not profile.full_name:
+        return row["user__username"]
+    return profile.display_name

@@ -1,15 +1,31 @@
-"""The one door into the leaderboard: every round kind records a participant's score here."""
+"""The one door into the leaderboard: every round kind records scores here and configures its board."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from contests.models import Round
 
-from .models import Score
+from . import ranking
+from .models import BoardConfig, FrozenRow, Score
+
+PING_EVERY_S = 1  # a board changes on screen at most once a second, whatever the arrival rate
+
+
+def board_configure(*, rnd: Round, chain: list[str], hidden_until_close: bool = False) -> BoardConfig:
+    """Set a round's ranking chain (keys of ``ranking``) and whether its board waits for the close."""
+    unknown = set(chain) - set(ranking.KEYS)
+    if unknown or not chain or chain[0] != ranking.POINTS:
+        raise ValueError(f"a chain starts with points and uses known keys, not {chain}")
+    config, _created = BoardConfig.objects.update_or_create(
+        round=rnd, defaults={"chain": list(chain), "hidden_until_close": hidden_until_close}
+    )
+    return config
 
 
 @transaction.atomic
@@ -26,7 +42,8 @@ def score_record(
 ) -> Score:
     """Create or replace the participant's score for the round, with its tie-break fields.
 
-    The caller decides which result counts (best/last/first attempt, judges' aggregate…); this stores it.
+    The caller decides which result counts (best/last/first attempt, judges' aggregate…); this stores it
+    and, after commit, tells open board pages that the round's board changed (throttled).
     """
     score, _created = Score.objects.update_or_create(
         round=rnd,
@@ -41,4 +58,62 @@ def score_record(
             "registered_at": user.date_joined,
         },
     )
+    transaction.on_commit(lambda: board_changed(round_id=rnd.pk))
     return score
+
+
+def board_changed(*, round_id: int) -> None:
+    """Ping the round's board pages, at most once per second per board across all processes.
+
+    The cache key is the throttle; pages re-fetch once on the ping and once more a second later, so a
+    change that arrives inside the quiet second is still shown.
+    """
+    if not cache.add(f"board-ping:{round_id}", 1, timeout=PING_EVERY_S):
+        return
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(board_group(round_id), {"type": "board.changed", "round": round_id})
+
+
+def board_group(round_id: int) -> str:
+    return f"board-{round_id}"
+
+
+@transaction.atomic
+def board_freeze(*, rnd: Round, by, now: dt.datetime | None = None) -> BoardConfig:
+    """Freeze the public board: the public keeps seeing the standings of this moment (participants still
+    see their own current score). Freezing again replaces the snapshot with the current standings."""
+    from .selectors import board_config, top
+
+    now = now or timezone.now()
+    config = board_config(rnd=rnd)
+    config.frozen_at, config.frozen_by = now, by
+    config.save()
+    config.frozen_rows.all().delete()
+    rows = top(config=config, now=now, limit=10_000_000)
+    FrozenRow.objects.bulk_create(
+        (
+            FrozenRow(
+                config=config,
+                user_id=s.score.user_id,
+                rank=s.rank,
+                points=s.score.points,
+                time_used_ms=s.score.time_used_ms,
+            )
+            for s in rows
+        ),
+        batch_size=1000,
+    )
+    return config
+
+
+@transaction.atomic
+def board_unfreeze(*, rnd: Round) -> None:
+    config = BoardConfig.objects.filter(round=rnd).first()
+    if config is not None:
+        config.frozen_rows.all().delete()
+        config.frozen_at = config.frozen_by = None
+        config.save(update_fields=["frozen_at", "frozen_by"])

@@ -25,7 +25,8 @@ from contests.images import normalise_image
 from contests.models import Event, Membership, Round
 from contests.selectors import region_with_descendants
 from contests.services import round_create
-from leaderboard.services import score_record
+from leaderboard import ranking
+from leaderboard.services import board_configure, score_record
 
 from .grading import AnswerKey, InvalidResponse, clean_response, grade
 from .importing.base import ORDERING, SHORT_TEXT, ParsedQuestion
@@ -268,6 +269,11 @@ def quiz_round_configure(*, rnd: Round, quiz: Quiz, settings: dict) -> QuizRound
         setattr(quiz_round, name, value)
     quiz_round.full_clean()
     quiz_round.save()
+    board_configure(
+        rnd=rnd,
+        chain=ranking.default_chain(with_prediction=quiz_round.has_prediction, time_key=quiz_round.time_tiebreak),
+        hidden_until_close=quiz_round.has_prediction,
+    )
     return quiz_round
 
 

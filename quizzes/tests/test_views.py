@@ -159,7 +159,7 @@ def test_prediction_round_board_stays_closed_until_the_round_closes(client, play
         client.post(reverse("attempt_submit", args=[attempt.pk]), {"prediction": "3"})
     assert Score.objects.get(user=player).prediction == 3
     client.logout()
-    response = client.get(reverse("quiz_round_board", args=[quiz_round.round_id]))
+    response = client.get(reverse("round_board", args=[quiz_round.round_id]))
     assert response.context["public"] is False and response.context["top"] == []
     assert response.context["full_marks"] is None
     assert "have full marks" not in response.content.decode()

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contests.selectors import events_managed_by
 from leaderboard import ranking
 from leaderboard import selectors as boards
 
@@ -25,12 +24,12 @@ MAX_ANSWER_BODY = 8 * 1024
 
 
 def round_chain(quiz_round: QuizRound) -> list[str]:
-    return ranking.default_chain(with_prediction=quiz_round.has_prediction, time_key=quiz_round.time_tiebreak)
+    return boards.board_config(rnd=quiz_round.round).chain
 
 
 def board_is_public(quiz_round: QuizRound, now) -> bool:
     """A prediction round's board opens at close: until then the number of full marks must stay secret."""
-    return not quiz_round.has_prediction or now >= quiz_round.round.closes_at
+    return boards.board_is_public(config=boards.board_config(rnd=quiz_round.round), now=now)
 
 
 def quiz_round_page(request, round_id: int):
@@ -181,9 +180,8 @@ def attempt_result(request, attempt_id: int):
         return redirect("attempt_take", attempt_id=attempt.pk)
     quiz_round = attempt.quiz_round
     review = services.review_allowed(attempt=attempt, now=now)
-    chain = round_chain(quiz_round)
-    full_marks = boards.full_marks_count(rnd=quiz_round.round) if board_is_public(quiz_round, now) else None
-    my_score = boards.participant_rank(rnd=quiz_round.round, chain=chain, full_marks=full_marks, user=request.user)
+    config = boards.board_config(rnd=quiz_round.round)
+    standing = boards.standing_of(config=config, user=request.user, now=now)
     return render(
         request,
         "quizzes/result.html",
@@ -193,34 +191,8 @@ def attempt_result(request, attempt_id: int):
             "rnd": quiz_round.round,
             "review_allowed": review,
             "review": selectors.attempt_review(attempt=attempt) if review else None,
-            "my_score": my_score,
-            "board_public": board_is_public(quiz_round, now),
-        },
-    )
-
-
-def round_board(request, round_id: int):
-    now = timezone.now()
-    quiz_round = selectors.access_quiz_round(round_id=round_id)
-    organiser = events_managed_by(request.user).filter(pk=quiz_round.round.event_id).exists()
-    public = board_is_public(quiz_round, now) or organiser
-    chain = round_chain(quiz_round)
-    full_marks = boards.full_marks_count(rnd=quiz_round.round) if public else None
-    top = list(boards.round_board(rnd=quiz_round.round, chain=chain, full_marks=full_marks)[:100]) if public else []
-    mine = None
-    if request.user.is_authenticated:
-        mine = boards.participant_rank(rnd=quiz_round.round, chain=chain, full_marks=full_marks, user=request.user)
-    return render(
-        request,
-        "quizzes/board.html",
-        {
-            "quiz_round": quiz_round,
-            "rnd": quiz_round.round,
-            "public": public,
-            "top": top,
-            "mine": mine,
-            "full_marks": full_marks if public else None,
-            "chain": ranking.describe(chain),
+            "standing": standing,
+            "board_public": boards.board_is_public(config=config, now=now),
         },
     )
 
