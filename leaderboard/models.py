@@ -66,3 +66,74 @@ class FrozenRow(models.Model):
     class Meta:
         ordering = ["config", "rank", "user_id"]
         indexes = [models.Index(fields=["config", "rank"])]
+
+
+class ResultSet(models.Model):
+    """An event's published results: an immutable snapshot with ranks and prizes. After publication a row
+    changes only through a ``Correction``, which keeps the old value, the new one and the reason."""
+
+    event = models.OneToOneField("contests.Event", on_delete=models.CASCADE, related_name="result_set")
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    prizes = models.JSONField(default=dict)  # {"first": 1, "second": 2, "third": 3, "consolation": 5}
+    unit_prizes = models.JSONField(default=list)  # [{"unit": name, "group": khối, "rate": "0.93", "prize": …}]
+
+    def __str__(self) -> str:
+        return f"results of {self.event}"
+
+
+class ResultRow(models.Model):
+    class Prize(models.TextChoices):
+        FIRST = "first", _("First prize")
+        SECOND = "second", _("Second prize")
+        THIRD = "third", _("Third prize")
+        CONSOLATION = "consolation", _("Consolation prize")
+
+    result_set = models.ForeignKey(ResultSet, on_delete=models.CASCADE, related_name="rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="result_rows")
+    name = models.CharField(max_length=120)  # as published (the participant's public-name choice)
+    full_name = models.CharField(max_length=120)  # as printed on the certificate
+    rank = models.PositiveIntegerField()
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    round_points = models.JSONField(default=dict)  # {"<round id>": "points"}: what verify_results re-checks
+    prize = models.CharField(max_length=12, choices=Prize.choices, blank=True)
+
+    class Meta:
+        ordering = ["result_set", "rank", "pk"]
+        constraints = [models.UniqueConstraint(fields=["result_set", "user"], name="resultrow_unique_user")]
+
+
+class Correction(models.Model):
+    """A change to published results, with its reason, shown in the public audit log."""
+
+    result_set = models.ForeignKey(ResultSet, on_delete=models.CASCADE, related_name="corrections")
+    row = models.ForeignKey(ResultRow, on_delete=models.CASCADE, related_name="corrections")
+    field = models.CharField(max_length=20)
+    old_value = models.CharField(max_length=60)
+    new_value = models.CharField(max_length=60)
+    reason = models.CharField(max_length=500)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class Certificate(models.Model):
+    """A prize or participation certificate; its code and QR lead to the public verification page."""
+
+    class Kind(models.TextChoices):
+        PRIZE = "prize", _("Prize")
+        PARTICIPATION = "participation", _("Participation")
+
+    code = models.CharField(max_length=16, unique=True)
+    row = models.ForeignKey(ResultRow, on_delete=models.CASCADE, related_name="certificates")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    issued_at = models.DateTimeField()
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["row", "kind"], name="certificate_one_per_kind")]
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,10 +1,17 @@
 from django.urls import path
 
-from . import views
+from .views import boards, results
 
 urlpatterns = [
-    path("rounds/<int:round_id>/board/", views.round_board, name="round_board"),
-    path("events/<slug:slug>/board/", views.event_board, name="event_board"),
-    path("events/<slug:slug>/units/", views.unit_board, name="unit_board"),
-    path("organiser/rounds/<int:round_id>/board/freeze/", views.board_freeze, name="board_freeze"),
+    path("rounds/<int:round_id>/board/", boards.round_board, name="round_board"),
+    path("events/<slug:slug>/board/", boards.event_board, name="event_board"),
+    path("events/<slug:slug>/units/", boards.unit_board, name="unit_board"),
+    path("events/<slug:slug>/results/", results.public_results, name="event_results"),
+    path("verify/<str:code>/", results.certificate_verify, name="certificate_verify"),
+    path("certificates/<str:code>.pdf", results.certificate_pdf, name="certificate_pdf"),
+    path("organiser/rounds/<int:round_id>/board/freeze/", boards.board_freeze, name="board_freeze"),
+    path("organiser/events/<int:event_id>/results/", results.organiser_results, name="organiser_results"),
+    path("organiser/events/<int:event_id>/results/correct/", results.result_correct, name="result_correct"),
+    path("organiser/events/<int:event_id>/certificates/", results.certificates_issue, name="certificates_issue"),
+    path("organiser/events/<int:event_id>/certificates.zip", results.certificates_zip, name="certificates_zip"),
 ]

@@ -618,3 +618,32 @@ def practice_answer(*, question: Question, user, response, now: dt.datetime | No
             answered_at=now or timezone.now(),
         )
     return points
+
+
+def recompute_round(rnd) -> dict[int, Decimal]:
+    """Each participant's counting points in a quiz round, regraded from the stored answers with today's
+    grading code (used by ``manage.py verify_results``)."""
+    quiz_round = QuizRound.objects.filter(round=rnd).first()
+    if quiz_round is None:
+        return {}
+    attempts: dict[int, list[tuple]] = {}
+    items = (
+        AttemptItem.objects.filter(attempt__quiz_round=quiz_round, attempt__status=Attempt.Status.SUBMITTED)
+        .select_related("attempt", "question")
+        .prefetch_related("question__choices")
+    )
+    for item in items:
+        attempt = item.attempt
+        per_attempt = attempts.setdefault(attempt.user_id, {}).setdefault(attempt.pk, [attempt, Decimal(0)])
+        per_attempt[1] += grade(answer_key(item.question), item.response)
+    points = {}
+    for user_id, by_attempt in attempts.items():
+        graded = list(by_attempt.values())
+        if quiz_round.counting == QuizRound.Counting.FIRST:
+            chosen = min(graded, key=lambda pair: pair[0].number)
+        elif quiz_round.counting == QuizRound.Counting.LAST:
+            chosen = max(graded, key=lambda pair: pair[0].number)
+        else:
+            chosen = min(graded, key=lambda pair: (-pair[1], pair[0].time_used, pair[0].number))
+        points[user_id] = chosen[1]
+    return points

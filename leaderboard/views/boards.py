@@ -14,7 +14,7 @@ from contests.models import Category, Region, Round
 from contests.selectors import access_event_for_visitor, access_round_for_organiser, events_managed_by
 from contests.views.organiser import organiser_required
 
-from . import ranking, selectors, services, units
+from .. import ranking, selectors, services, units
 
 
 def _round_for_visitor(request, round_id: int) -> Round:

@@ -1,0 +1,49 @@
+"""``manage.py verify_results ROUND_ID``: recompute a round from raw data and compare with what was recorded
+and published. Exit status 1 on any difference, so that an audit can be scripted."""
+
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand, CommandError
+
+from contests.models import Round
+from leaderboard.models import ResultRow, Score
+from leaderboard.recompute import recompute
+
+
+class Command(BaseCommand):
+    help = "Recompute a round's scores from the stored answers (or judge scores and votes) and compare."
+
+    def add_arguments(self, parser):
+        parser.add_argument("round_id", type=int)
+
+    def handle(self, *args, round_id, **options):
+        rnd = Round.objects.select_related("event").filter(pk=round_id).first()
+        if rnd is None:
+            raise CommandError(f"no round {round_id}")
+        recomputed = recompute(rnd)
+        if recomputed is None:
+            raise CommandError(f"rounds of kind {rnd.kind!r} cannot be recomputed yet")
+        recorded = dict(Score.objects.filter(round=rnd).values_list("user_id", "points"))
+        published = {
+            row.user_id: Decimal(row.round_points[str(rnd.pk)])
+            for row in ResultRow.objects.filter(result_set__event=rnd.event)
+            if str(rnd.pk) in row.round_points
+        }
+        problems = _differences("recorded score", recorded, recomputed)
+        if published:
+            problems += _differences("published result", published, recomputed)
+        for line in problems:
+            self.stdout.write(line)
+        summary = f"round {rnd.pk}: {len(recomputed)} participants recomputed, {len(problems)} differences"
+        if problems:
+            raise CommandError(summary)
+        self.stdout.write(summary + (" (published results checked)" if published else ""))
+
+
+def _differences(label: str, stored: dict, recomputed: dict) -> list[str]:
+    lines = []
+    for user_id in sorted(set(stored) | set(recomputed)):
+        have, want = stored.get(user_id), recomputed.get(user_id)
+        if have is None or want is None or Decimal(have) != Decimal(want):
+            lines.append(f"user {user_id}: {label} {have} ≠ recomputed {want}")
+    return lines

@@ -1,0 +1,173 @@
+"""Results: the organiser reviews and publishes, corrects with a reason, issues certificates; the public reads
+the published results and their corrections, and anyone verifies a certificate by its code."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contests.selectors import access_event_for_organiser, access_event_for_visitor, events_managed_by
+from contests.views.organiser import form_errors_to_messages, organiser_required
+
+from .. import results
+from ..certificates import render_pdf
+from ..forms import CorrectionForm, PrizesForm
+from ..models import Certificate, ResultRow, ResultSet
+
+
+def _verify_url(request, code: str) -> str:
+    return request.build_absolute_uri(reverse("certificate_verify", kwargs={"code": code}))
+
+
+@organiser_required
+def organiser_results(request, event_id: int):
+    event = access_event_for_organiser(user=request.user, event_id=event_id)
+    result_set = ResultSet.objects.filter(event=event).first()
+    if result_set is None:
+        form = PrizesForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                results.results_publish(event=event, by=request.user, prizes=form.cleaned_data)
+            except ValidationError as exc:
+                form_errors_to_messages(request, exc)
+            else:
+                messages.success(request, _("Results published."))
+                return redirect("organiser_results", event_id=event.pk)
+        prizes = form.cleaned_data if form.is_bound and form.is_valid() else results.DEFAULT_PRIZES
+        preview = results.results_preview(event=event, prizes=prizes)
+        return render(
+            request,
+            "leaderboard/organiser_results.html",
+            {"event": event, "form": form, "preview": preview[:500], "count": len(preview)},
+        )
+    rows = result_set.rows.select_related("user")
+    return render(
+        request,
+        "leaderboard/organiser_results.html",
+        {
+            "event": event,
+            "result_set": result_set,
+            "rows": rows[:500],
+            "count": rows.count(),
+            "correction_form": CorrectionForm(),
+            "certificates": Certificate.objects.filter(row__result_set=result_set).count(),
+        },
+    )
+
+
+@require_POST
+@organiser_required
+def result_correct(request, event_id: int):
+    event = access_event_for_organiser(user=request.user, event_id=event_id)
+    form = CorrectionForm(request.POST)
+    row = ResultRow.objects.filter(result_set__event=event, pk=request.POST.get("row") or 0).first()
+    if row is None or not form.is_valid():
+        messages.error(request, _("Give the row, the new value and the reason."))
+        return redirect("organiser_results", event_id=event.pk)
+    try:
+        results.result_correct(
+            row=row,
+            total=form.cleaned_data["total"],
+            prize=form.cleaned_data["prize"] or None,
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        form_errors_to_messages(request, exc)
+    else:
+        messages.success(request, _("Correction recorded."))
+    return redirect("organiser_results", event_id=event.pk)
+
+
+@require_POST
+@organiser_required
+def certificates_issue(request, event_id: int):
+    event = access_event_for_organiser(user=request.user, event_id=event_id)
+    result_set = ResultSet.objects.filter(event=event).first()
+    if result_set is None:
+        raise Http404
+    issued = results.certificates_issue(result_set=result_set, participation=bool(request.POST.get("participation")))
+    messages.success(request, _("%(n)d certificates issued.") % {"n": issued})
+    return redirect("organiser_results", event_id=event.pk)
+
+
+@organiser_required
+def certificates_zip(request, event_id: int):
+    event = access_event_for_organiser(user=request.user, event_id=event_id)
+    certificates = Certificate.objects.filter(row__result_set__event=event, revoked=False).select_related(
+        "row__result_set__event__organisation"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in certificates:
+            archive.writestr(
+                f"{certificate.row.rank:05d}-{certificate.code}.pdf",
+                render_pdf(certificate, verify_url=_verify_url(request, certificate.code)),
+            )
+    response = HttpResponse(out.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="certificates-{event.slug}.zip"'
+    return response
+
+
+@login_required
+def certificate_pdf(request, code: str):
+    """The certificate's owner, or an organiser of its event, downloads the PDF."""
+    certificate = (
+        Certificate.objects.select_related("row__result_set__event__organisation")
+        .filter(code=code, revoked=False)
+        .first()
+    )
+    if certificate is None:
+        raise Http404
+    event = certificate.row.result_set.event
+    if certificate.row.user_id != request.user.pk and not events_managed_by(request.user).filter(pk=event.pk).exists():
+        raise Http404
+    response = HttpResponse(
+        render_pdf(certificate, verify_url=_verify_url(request, code)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="certificate-{code}.pdf"'
+    return response
+
+
+def certificate_verify(request, code: str):
+    certificate = (
+        Certificate.objects.select_related("row__result_set__event__organisation").filter(code=code.upper()).first()
+    )
+    return render(
+        request,
+        "leaderboard/verify.html",
+        {"certificate": certificate, "code": code},
+        status=200 if certificate else 404,
+    )
+
+
+def public_results(request, slug: str):
+    event, unlocked = access_event_for_visitor(
+        user=request.user, slug=slug, invite_codes=set(request.session.get("event_invite_codes", []))
+    )
+    result_set = ResultSet.objects.filter(event=event).first()
+    if not unlocked or result_set is None:
+        raise Http404
+    mine = result_set.rows.filter(user=request.user).first() if request.user.is_authenticated else None
+    my_certificates = Certificate.objects.filter(row=mine, revoked=False) if mine else []
+    return render(
+        request,
+        "leaderboard/results.html",
+        {
+            "event": event,
+            "result_set": result_set,
+            "rows": result_set.rows.all()[:1000],
+            "corrections": result_set.corrections.select_related("row"),
+            "mine": mine,
+            "my_certificates": my_certificates,
+        },
+    )
