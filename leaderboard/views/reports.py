@@ -1,0 +1,87 @@
+"""Exports for organisers (XLSX/CSV of results and participation) and the public statistics page."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from contests.selectors import access_event_for_organiser, access_event_for_visitor
+from contests.views.organiser import organiser_required
+
+from .. import reports
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@organiser_required
+def export_xlsx(request, event_id: int):
+    event = access_event_for_organiser(user=request.user, event_id=event_id)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Results")[:31]
+    headers, rows = reports.result_rows(event)
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
+    titles = {
+        "region": _("By region"),
+        "organisation": _("By organisation"),
+        "category": _("By category"),
+        "day": _("By day"),
+    }
+    for key, values in reports.participation(event).items():
+        part = workbook.create_sheet(str(titles[key])[:31])
+        part.append([str(titles[key]), _("Participants")])
+        for label, count in values:
+            part.append([label, count])
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="bao-cao-{event.slug}.xlsx"'
+    return response
+
+
+@organiser_required
+def export_csv(request, event_id: int):
+    event = access_event_for_organiser(user=request.user, event_id=event_id)
+    headers, rows = reports.result_rows(event)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ket-qua-{event.slug}.csv"'
+    return response
+
+
+def statistics(request, slug: str):
+    event, unlocked = access_event_for_visitor(
+        user=request.user, slug=slug, invite_codes=set(request.session.get("event_invite_codes", []))
+    )
+    if not unlocked:
+        raise Http404
+    participation = reports.participation(event)
+    charts = [
+        (_("Participation over time (first entry per day)"), participation["day"]),
+        (_("Participants by region"), participation["region"]),
+        (_("Participants by category"), participation["category"]),
+        (_("Participants by organisation"), participation["organisation"][:15]),
+        (_("Score distribution (event totals)"), reports.score_distribution(event)),
+    ]
+    return render(
+        request,
+        "leaderboard/statistics.html",
+        {"event": event, "charts": [(title, _bars(values)) for title, values in charts]},
+    )
+
+
+def _bars(values: list[tuple[str, int]]) -> list[dict]:
+    """Each bar with its share of the largest, for a server-side SVG/CSS chart that needs no script."""
+    top = max((n for _label, n in values), default=0) or 1
+    return [{"label": label, "value": n, "percent": round(100 * n / top, 1)} for label, n in values]
