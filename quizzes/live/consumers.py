@@ -9,7 +9,8 @@ import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from . import services
 from .hub import get_hub
@@ -45,15 +46,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def send_json(self, message: dict) -> None:
         await self.send_text(encode(message))
 
+    def language(self) -> str:
+        """The connection's language: the site's switch (cookie), else Vietnamese, as for pages."""
+        chosen = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+        return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
     async def receive(self, text_data=None, bytes_data=None):
-        if not self.limiter.allow():
-            await self.send_json(ProtocolError("rate_limited").as_message())
-            return
-        try:
-            message = parse(text_data, self.schema)
-            await self.handle(message)
-        except ProtocolError as error:
-            await self.send_json(error.as_message())
+        with translation.override(self.language()):
+            if not self.limiter.allow():
+                await self.send_json(ProtocolError("rate_limited").as_message())
+                return
+            try:
+                message = parse(text_data, self.schema)
+                await self.handle(message)
+            except ProtocolError as error:
+                await self.send_json(error.as_message())
 
 
 class PlayerConsumer(LiveConsumer):
@@ -71,7 +78,8 @@ class PlayerConsumer(LiveConsumer):
         )
         await self.accept()
         if self.session is None:
-            await self.send_json(ProtocolError("ended").as_message())
+            with translation.override(self.language()):
+                await self.send_json(ProtocolError("ended").as_message())
             await self.close(code=4404)
 
     async def disconnect(self, code):
@@ -99,9 +107,13 @@ class PlayerConsumer(LiveConsumer):
         elif kind == "answer":
             if self.player_id is None:
                 raise ProtocolError("not_joined")
-            state = get_hub().states.get(self.session.pk)
-            if state is None:
-                raise ProtocolError("no_question")
+            hub = get_hub()
+            state = hub.states.get(self.session.pk)
+            if state is None:  # this process restarted, or its last socket of the game left and came back
+                state = await services.question_state_from_event(self.session.pk)
+                if state is None:
+                    raise ProtocolError("no_question")
+                hub.states[self.session.pk] = state
             fresh = await database_sync_to_async(services.answer_submit)(
                 state=state,
                 player_id=self.player_id,
@@ -112,7 +124,8 @@ class PlayerConsumer(LiveConsumer):
             await self.send_json({"type": "answer_received", "index": message["question"], "duplicate": not fresh})
 
     async def kicked(self) -> None:
-        await self.send_json(ProtocolError("kicked").as_message())
+        with translation.override(self.language()):
+            await self.send_json(ProtocolError("kicked").as_message())
         await self.close(code=4403)
 
     async def replaced(self) -> None:
@@ -133,6 +146,11 @@ def _joined_message(player) -> dict:
         "count": len(session.question_ids),
         "index": session.current_index,
     }
+    message.update(services.player_standing(session, player))
+    if session.state == services.LiveSession.State.REVEAL:
+        message["reveal"] = services.reveal_snapshot(session)
+    elif session.state == services.LiveSession.State.LEADERBOARD:
+        message["leaderboard"] = services.leaderboard_event(session)
     if session.state == services.LiveSession.State.QUESTION:
         now = timezone.now()
         message["question"] = services.question_payload(
@@ -182,8 +200,6 @@ class HostConsumer(LiveConsumer):
         event = await database_sync_to_async(services.host_command)(session_id=self.session_id, command=kind, **args)
         if event is not None:
             await get_hub().publish(self.session_id, event)
-            if event["type"] == "reveal":
-                self.last_count = None
 
     async def _tick(self) -> None:
         """Throttled live view: player list in the lobby, answer count during a question (at most every
@@ -197,8 +213,8 @@ class HostConsumer(LiveConsumer):
                     seen_players = view["players_key"]
                     await self.send_json({"type": "players", "players": view["players"], "total": view["total"]})
                 elif view["state"] == "question":
-                    if (view["answered"], view["total"]) != seen_count:
-                        seen_count = (view["answered"], view["total"])
+                    if (view["index"], view["answered"], view["total"]) != seen_count:
+                        seen_count = (view["index"], view["answered"], view["total"])
                         await self.send_json(
                             {
                                 "type": "answer_count",
@@ -264,6 +280,10 @@ def host_snapshot(session_id: int) -> dict:
             session, services._question(session, session.current_index), timezone.now()
         )
         snapshot["answered"] = services.answer_count(session_id=session.pk, index=session.current_index)
+    elif session.state == "reveal":
+        snapshot["reveal"] = services.reveal_snapshot(session)
     elif session.state == "leaderboard":
         snapshot["leaderboard"] = services.leaderboard_event(session)
+    elif session.state == "ended":
+        snapshot["podium"] = services.podium(session)
     return snapshot

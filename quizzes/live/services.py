@@ -191,11 +191,20 @@ def question_payload(session: LiveSession, question: Question, now: dt.datetime)
         "kind": question.type,
         "text": question.text,
         "choices": shown,
-        "image": f"/questions/{question.pk}/image/" if question.image else None,
+        "image": signed_image_url(question) if question.image else None,
         "time_limit_ms": limit,
         "remaining_ms": remaining if session.paused_remaining_ms is None else session.paused_remaining_ms,
         "paused": session.is_paused,
     }
+
+
+IMAGE_SALT = "question-image"
+
+
+def signed_image_url(question: Question) -> str:
+    """The image URL with a token, so that guests in a live game (no account, no attempt) may load it."""
+    token = signing.dumps(question.pk, salt=IMAGE_SALT)
+    return f"/questions/{question.pk}/image/?t={token}"
 
 
 def question_state(session: LiveSession) -> QuestionState | None:
@@ -303,7 +312,8 @@ def _reveal(session: LiveSession, now):
     gained = {}
     for player in players:
         answer = answers.get(player.pk)
-        player.previous_rank = old_rank[player.pk]
+        # Before the first reveal everyone is tied at 0: no "moved down" arrows for question 1.
+        player.previous_rank = old_rank[player.pk] if index > 0 else None
         if answer is not None and answer.correct:
             player.streak += 1
             bonus = scoring.streak_bonus(player.streak) if session.streak_bonus else 0
@@ -315,31 +325,60 @@ def _reveal(session: LiveSession, now):
     LivePlayer.objects.bulk_update(players, ["score", "streak", "previous_rank"], batch_size=500)
     players.sort(key=lambda p: (-p.score, p.joined_at))
     ranks = scoring.competition_ranks([p.score for p in players])
-    distribution: dict[str, int] = {}
-    for answer in answers.values():
-        for choice_id in answer.response if isinstance(answer.response, list) else [answer.response]:
-            distribution[str(choice_id)] = distribution.get(str(choice_id), 0) + 1
     session.state = LiveSession.State.REVEAL
     session.question_deadline = None
     session.paused_remaining_ms = None
     session.save(update_fields=["state", "question_deadline", "paused_remaining_ms"])
-    correct = sorted(key.correct_ids) if question.type != ORDERING else list(key.choice_ids)
     return {
-        "type": "reveal",
-        "index": index,
-        "kind": question.type,
-        "correct": correct,
-        "accepted": list(key.accepted_texts) if question.type == SHORT_TEXT else [],
-        "explanation": question.explanation,
-        "distribution": distribution if question.type != SHORT_TEXT and question.type != ORDERING else {},
-        "answered": len(answers),
-        "players": len(players),
+        **_reveal_summary(question, key, list(answers.values()), index, len(players)),
         # per player: [right?, points gained, score, rank, streak]; the hub hands each player their own
         "results": {
             str(p.pk): [int(gained[p.pk] > 0), gained[p.pk], p.score, rank, p.streak]
             for p, rank in zip(players, ranks, strict=True)
         },
     }
+
+
+def _reveal_summary(question: Question, key: AnswerKey, answers: list, index: int, players: int) -> dict:
+    """What every screen shows after a question: the right answer, how the room answered, the explanation."""
+    distribution: dict[str, int] = {}
+    for answer in answers:
+        for choice_id in answer.response if isinstance(answer.response, list) else [answer.response]:
+            distribution[str(choice_id)] = distribution.get(str(choice_id), 0) + 1
+    return {
+        "type": "reveal",
+        "index": index,
+        "kind": question.type,
+        "correct": sorted(key.correct_ids) if question.type != ORDERING else list(key.choice_ids),
+        "accepted": list(key.accepted_texts) if question.type == SHORT_TEXT else [],
+        "explanation": question.explanation,
+        "distribution": distribution if question.type not in (SHORT_TEXT, ORDERING) else {},
+        "answered": len(answers),
+        "players": players,
+    }
+
+
+def reveal_snapshot(session: LiveSession) -> dict:
+    """The last reveal again, from the database, for a screen that reconnects after it was sent."""
+    index = session.current_index
+    question = Question.objects.prefetch_related("choices").get(pk=session.question_ids[index])
+    answers = list(LiveAnswer.objects.filter(session=session, question_index=index))
+    return _reveal_summary(question, answer_key(question), answers, index, session.players.filter(kicked=False).count())
+
+
+def player_standing(session: LiveSession, player: LivePlayer) -> dict:
+    """A player's score and rank now (equal scores share a rank), for a phone that rejoins mid-game."""
+    better = session.players.filter(kicked=False, score__gt=player.score).count()
+    return {"score": player.score, "rank": better + 1, "streak": player.streak}
+
+
+def podium(session: LiveSession) -> list[dict]:
+    players = list(session.players.filter(kicked=False).order_by("-score", "joined_at")[:3])
+    ranks = scoring.competition_ranks([p.score for p in players])
+    return [
+        {"player": p.pk, "nickname": p.nickname, "score": p.score, "rank": r}
+        for p, r in zip(players, ranks, strict=True)
+    ]
 
 
 def _leaderboard(session: LiveSession, now):

@@ -366,3 +366,86 @@ def test_pause_keeps_speed_points_fair(live_session):
     session = LiveSession.objects.get(pk=live_session.pk)
     assert event["remaining_ms"] == 15_000
     assert session.question_started_at == start + dt.timedelta(seconds=60), "the pause does not count as thinking time"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_answers_still_accepted_after_the_process_lost_its_question_state(live_session, organiser):
+    """As after a daphne restart mid-question: the next answer reloads the open question from the database."""
+    host, _ = await connect(f"/ws/live/host/{live_session.pk}/", organiser)
+    player, _ = await join(live_session, "Khởi động lại")
+    await send(host, {"type": "start"})
+    await receive(player, "question")
+    key = get_hub().states.pop(live_session.pk).key
+    await send(player, {"type": "answer", "question": 0, "response": _right_response(key)})
+    assert (await receive(player, "answer_received"))["duplicate"] is False
+    await host.disconnect()
+    await player.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_errors_speak_the_language_the_player_chose(live_session):
+    communicator = WebsocketCommunicator(
+        app, f"/ws/live/{live_session.pin}/", headers=[(b"origin", b"http://testserver")]
+    )
+    communicator.scope["user"] = AnonymousUser()
+    communicator.scope["cookies"] = {"django_language": "en"}
+    await communicator.connect()
+    await send(communicator, {"type": "answer", "question": 0, "response": 1})
+    assert (await receive(communicator, "error"))["message"] == "Join the game first."
+    await communicator.disconnect()
+    vietnamese, _ = await connect(f"/ws/live/{live_session.pin}/")
+    await send(vietnamese, {"type": "answer", "question": 0, "response": 1})
+    from django.utils import translation
+
+    with translation.override("vi"):
+        expected = translation.gettext("Join the game first.")
+    assert expected != "Join the game first.", "the catalog translates protocol errors"
+    assert (await receive(vietnamese, "error"))["message"] == expected
+    await vietnamese.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_screens_reconnecting_after_a_reveal_get_it_back(live_session, organiser):
+    host, _ = await connect(f"/ws/live/host/{live_session.pk}/", organiser)
+    player, joined = await join(live_session, "Tải lại")
+    await send(host, {"type": "start"})
+    await receive(player, "question")
+    await send(host, {"type": "reveal"})
+    await receive(player, "result")
+    await host.disconnect()
+    await player.disconnect()
+    host, _ = await connect(f"/ws/live/host/{live_session.pk}/", organiser)
+    snapshot = await receive(host, "state")
+    assert snapshot["state"] == "reveal" and snapshot["reveal"]["index"] == 0 and "correct" in snapshot["reveal"]
+    phone, _ = await connect(f"/ws/live/{live_session.pin}/")
+    await send(phone, {"type": "rejoin", "token": joined["token"]})
+    back = await receive(phone, "joined")
+    assert back["reveal"]["index"] == 0 and back["rank"] == 1
+    await send(host, {"type": "end"})
+    await receive(host, "ended")
+    await host.disconnect()
+    host, _ = await connect(f"/ws/live/host/{live_session.pk}/", organiser)
+    assert (await receive(host, "state"))["podium"][0]["nickname"] == "Tải lại"
+    await host.disconnect()
+    await phone.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_question_images_reach_guests_through_a_signed_url(client, quiz, organiser, settings):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(out, format="PNG")
+    question = quiz.items.first().question
+    question.image.save("q.png", SimpleUploadedFile("q.png", out.getvalue()), save=True)
+    quiz.bank.is_public = False
+    quiz.bank.save()
+    assert client.get(f"/questions/{question.pk}/image/").status_code == 404
+    assert client.get(services.signed_image_url(question)).status_code == 200
+    assert client.get(f"/questions/{question.pk}/image/?t=forged").status_code == 404

@@ -197,6 +197,18 @@ def attempt_result(request, attempt_id: int):
     )
 
 
+def _signed_for(request, question) -> bool:
+    """A live game hands players a signed image URL (guests have no account to check)."""
+    from django.core import signing
+
+    from ..live.services import IMAGE_SALT
+
+    try:
+        return signing.loads(request.GET.get("t", ""), salt=IMAGE_SALT, max_age=6 * 3600) == question.pk
+    except signing.BadSignature:
+        return False
+
+
 def question_image(request, question_id: int):
     """A question's image, for whoever may see the question: organisers of its bank, anyone for a public
     bank, and participants who were given it in an attempt."""
@@ -209,11 +221,15 @@ def question_image(request, question_id: int):
     question = Question.objects.select_related("bank").filter(pk=question_id).exclude(image="").first()
     if question is None:
         raise Http404
-    allowed = question.bank.is_public or (
-        request.user.is_authenticated
-        and (
-            organisations_organised_by(request.user).filter(pk=question.bank.organisation_id).exists()
-            or AttemptItem.objects.filter(question=question, attempt__user=request.user).exists()
+    allowed = (
+        question.bank.is_public
+        or _signed_for(request, question)
+        or (
+            request.user.is_authenticated
+            and (
+                organisations_organised_by(request.user).filter(pk=question.bank.organisation_id).exists()
+                or AttemptItem.objects.filter(question=question, attempt__user=request.user).exists()
+            )
         )
     )
     if not allowed:
