@@ -53,6 +53,8 @@ def main() -> None:
     args = parser.parse_args()
 
     setup_test_environment()
+    if connection.vendor == "sqlite":  # a file, as in production, not the test runner's in-memory database
+        connection.settings_dict["TEST"]["NAME"] = os.environ["SQLITE_PATH"] + ".bench"
     old_name = connection.creation.create_test_db(verbosity=0)
     try:
         from contests import services
