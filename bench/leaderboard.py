@@ -143,7 +143,7 @@ def main():
         from leaderboard.services import score_record
 
         built = time.perf_counter()
-        event, rnd, host = build(args.scores, rng)
+        event, rnd, _host = build(args.scores, rng)
         build_s = time.perf_counter() - built
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
