@@ -131,7 +131,7 @@ def main():
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    rng = random.Random(args.seed)  # noqa: S311 - benchmark data
+    rng = random.Random(args.seed)
 
     setup_test_environment()
     if connection.vendor == "sqlite":  # a file, as in production, not the test runner's in-memory database
