@@ -16,3 +16,30 @@ class CorrectionForm(forms.Form):
     total = forms.DecimalField(label=_("Total"), max_digits=14, decimal_places=2, required=False)
     prize = forms.ChoiceField(label=_("Prize"), required=False, choices=[("", "—"), *ResultRow.Prize.choices])
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class UnitRulesForm(forms.Form):
+    small_limit = forms.IntegerField(label=_("Small units: up to (people)"), min_value=1, initial=100)
+    small_rate = forms.IntegerField(label=_("Small units: minimum rate (%)"), min_value=0, max_value=100, initial=80)
+    medium_limit = forms.IntegerField(label=_("Medium units: up to (people)"), min_value=1, initial=500)
+    medium_rate = forms.IntegerField(label=_("Medium units: minimum rate (%)"), min_value=0, max_value=100, initial=60)
+    large_rate = forms.IntegerField(label=_("Larger units: minimum rate (%)"), min_value=0, max_value=100, initial=40)
+    prizes_per_group = forms.IntegerField(label=_("Unit prizes per group (khối)"), min_value=0, max_value=20, initial=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("small_limit")
+            and cleaned.get("medium_limit")
+            and cleaned["medium_limit"] <= cleaned["small_limit"]
+        ):
+            self.add_error("medium_limit", _("Medium units must be larger than small units."))
+        return cleaned
+
+    def min_rates(self) -> list:
+        data = self.cleaned_data
+        return [
+            [data["small_limit"], data["small_rate"] / 100],
+            [data["medium_limit"], data["medium_rate"] / 100],
+            [None, data["large_rate"] / 100],
+        ]

@@ -137,3 +137,16 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class UnitRules(models.Model):
+    """How an event judges units for collective prizes: minimum participation rates by unit size, and how
+    many units per group (khối) receive a unit prize. Set by the organiser."""
+
+    event = models.OneToOneField("contests.Event", on_delete=models.CASCADE, related_name="unit_rules")
+    # [[headcount up to (null = any larger), minimum rate 0–1], …] smallest units first
+    min_rates = models.JSONField(default=list)
+    prizes_per_group = models.PositiveSmallIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"unit rules of {self.event}"

@@ -68,8 +68,12 @@ def results_publish(
     now = now or timezone.now()
     preview = results_preview(event=event, prizes=prizes)
     points = _round_points(event)
+    if unit_prizes is None:
+        from .units import unit_prizes as best_units
+
+        unit_prizes = best_units(event=event)
     result_set = ResultSet.objects.create(
-        event=event, published_at=now, published_by=by, prizes=prizes, unit_prizes=unit_prizes or []
+        event=event, published_at=now, published_by=by, prizes=prizes, unit_prizes=unit_prizes
     )
     ResultRow.objects.bulk_create(
         (
@@ -186,3 +190,15 @@ def _new_code() -> str:
         code = get_random_string(10, CODE_ALPHABET)
         if not Certificate.objects.filter(code=code).exists():
             return code
+
+
+def unit_rules_set(*, event: Event, min_rates: list, prizes_per_group: int):
+    """Set the event's collective-prize rules (before publication: the published snapshot keeps its own)."""
+    from .models import UnitRules
+
+    if ResultSet.objects.filter(event=event).exists():
+        raise ValidationError(_("Results are published: unit rules can no longer change."))
+    rules, _created = UnitRules.objects.update_or_create(
+        event=event, defaults={"min_rates": min_rates, "prizes_per_group": prizes_per_group}
+    )
+    return rules

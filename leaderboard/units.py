@@ -18,14 +18,24 @@ from contests.models import Organisation, Region
 
 from .models import Score
 
-# (headcount up to, minimum participation rate). Bigger units need a lower rate to qualify.
+# Default (headcount up to, minimum participation rate): bigger units need a lower rate to qualify. An
+# organiser sets the event's own rules (UnitRules); these apply until then.
 MIN_RATE_BY_SIZE = [(100, Decimal("0.80")), (500, Decimal("0.60")), (None, Decimal("0.40"))]
 
 
-def minimum_rate(headcount: int | None) -> Decimal | None:
+def rules_of(event) -> tuple[list[tuple[int | None, Decimal]], int]:
+    from .models import UnitRules
+
+    rules = UnitRules.objects.filter(event=event).first()
+    if rules is None or not rules.min_rates:
+        return MIN_RATE_BY_SIZE, (rules.prizes_per_group if rules else 1)
+    return [(limit, Decimal(str(rate))) for limit, rate in rules.min_rates], rules.prizes_per_group
+
+
+def minimum_rate(headcount: int | None, table=MIN_RATE_BY_SIZE) -> Decimal | None:
     if not headcount:
         return None
-    for limit, rate in MIN_RATE_BY_SIZE:
+    for limit, rate in table:
         if limit is None or headcount <= limit:
             return rate
     return None
@@ -38,6 +48,7 @@ class UnitRow:
     group: str
     headcount: int | None
     totals: list[Decimal] = field(default_factory=list)
+    min_rates: list = field(default_factory=lambda: MIN_RATE_BY_SIZE)
 
     @property
     def participants(self) -> int:
@@ -59,7 +70,7 @@ class UnitRow:
 
     @property
     def qualifies(self) -> bool:
-        needed = minimum_rate(self.headcount)
+        needed = minimum_rate(self.headcount, self.min_rates)
         return needed is not None and self.rate is not None and self.rate >= needed
 
 
@@ -76,6 +87,7 @@ def _user_totals(event) -> list[dict]:
 def unit_rows(*, event, by: str) -> list[UnitRow]:
     """One row per organisation (or per district-level region) with its participants' totals."""
     totals = _user_totals(event)
+    table, _per_group = rules_of(event)
     rows: dict[int | None, UnitRow] = {}
     if by == "organisation":
         units = Organisation.objects.in_bulk({t["user__profile__organisation_id"] for t in totals} - {None})
@@ -83,7 +95,7 @@ def unit_rows(*, event, by: str) -> list[UnitRow]:
             unit = units.get(total["user__profile__organisation_id"])
             if unit is None:
                 continue
-            row = rows.setdefault(unit.pk, UnitRow(unit.pk, unit.name, unit.group, unit.headcount))
+            row = rows.setdefault(unit.pk, UnitRow(unit.pk, unit.name, unit.group, unit.headcount, min_rates=table))
             row.totals.append(total["total"])
     else:
         regions = {r.pk: r for r in Region.objects.select_related("parent")}
@@ -103,3 +115,21 @@ def by_group(rows: list[UnitRow]) -> dict[str, list[UnitRow]]:
     for row in rows:
         groups[row.group].append(row)
     return dict(sorted(groups.items()))
+
+
+def unit_prizes(*, event) -> list[dict]:
+    """The best qualifying units of each group (by participation rate, then participants and average)."""
+    _table, per_group = rules_of(event)
+    awarded = []
+    for group, rows in by_group(unit_rows(event=event, by="organisation")).items():
+        for place, row in enumerate([r for r in rows if r.qualifies][:per_group], 1):
+            awarded.append(
+                {
+                    "unit": row.name,
+                    "group": group,
+                    "rate": str(row.rate),
+                    "place": place,
+                    "participants": row.participants,
+                }
+            )
+    return awarded

@@ -136,3 +136,34 @@ def test_outsiders_cannot_publish_or_correct(client, request, closed_event, role
     )
     assert not ResultRow.objects.exists()
     assert client.get(reverse("certificates_zip", args=[closed_event.pk])).status_code in (302, 404)
+
+
+def test_unit_rules_decide_who_qualifies_and_unit_prizes_are_published(client, closed_event, organiser):
+    from contests.models import Organisation
+
+    school = Organisation.objects.create(name="THCS A", slug="thcs-a", group="THCS", headcount=3)
+    for user in closed_event.people:
+        user.profile.organisation = school
+        user.profile.save(update_fields=["organisation"])
+    client.force_login(organiser)
+    url = reverse("organiser_results", args=[closed_event.pk])
+    assert client.get(url).context["unit_prizes"][0]["unit"] == "THCS A", "100% of 3 qualifies by default"
+    client.post(
+        url,
+        {
+            "unit_rules": "1",
+            "small_limit": 2,
+            "small_rate": 100,
+            "medium_limit": 10,
+            "medium_rate": 100,
+            "large_rate": 100,
+            "prizes_per_group": 1,
+        },
+    )
+    school.headcount = 4
+    school.save()
+    assert client.get(url).context["unit_prizes"] == [], "3 of 4 is below the 100% the organiser asked"
+    school.headcount = 3
+    school.save()
+    result_set = results.results_publish(event=closed_event, by=organiser, prizes={"first": 1})
+    assert result_set.unit_prizes[0]["unit"] == "THCS A"

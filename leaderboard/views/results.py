@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 from contests.selectors import access_event_for_organiser, access_event_for_visitor, events_managed_by
 from contests.views.organiser import form_errors_to_messages, organiser_required
 
-from .. import results
+from .. import results, units
 from ..certificates import render_pdf
-from ..forms import CorrectionForm, PrizesForm
+from ..forms import CorrectionForm, PrizesForm, UnitRulesForm
 from ..models import Certificate, ResultRow, ResultSet
 
 
@@ -33,6 +33,8 @@ def organiser_results(request, event_id: int):
     event = access_event_for_organiser(user=request.user, event_id=event_id)
     result_set = ResultSet.objects.filter(event=event).first()
     if result_set is None:
+        if request.method == "POST" and "unit_rules" in request.POST:
+            return _save_unit_rules(request, event)
         form = PrizesForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -47,7 +49,14 @@ def organiser_results(request, event_id: int):
         return render(
             request,
             "leaderboard/organiser_results.html",
-            {"event": event, "form": form, "preview": preview[:500], "count": len(preview)},
+            {
+                "event": event,
+                "form": form,
+                "preview": preview[:500],
+                "count": len(preview),
+                "rules_form": _rules_form(event),
+                "unit_prizes": units.unit_prizes(event=event),
+            },
         )
     rows = result_set.rows.select_related("user")
     return render(
@@ -62,6 +71,37 @@ def organiser_results(request, event_id: int):
             "certificates": Certificate.objects.filter(row__result_set=result_set).count(),
         },
     )
+
+
+def _rules_form(event) -> UnitRulesForm:
+    table, per_group = units.rules_of(event)
+    (small_limit, small_rate), (medium_limit, medium_rate), (_none, large_rate) = (list(table) + [(None, 0)] * 3)[:3]
+    return UnitRulesForm(
+        initial={
+            "small_limit": small_limit,
+            "small_rate": round(float(small_rate) * 100),
+            "medium_limit": medium_limit,
+            "medium_rate": round(float(medium_rate) * 100),
+            "large_rate": round(float(large_rate) * 100),
+            "prizes_per_group": per_group,
+        }
+    )
+
+
+def _save_unit_rules(request, event):
+    form = UnitRulesForm(request.POST)
+    if form.is_valid():
+        try:
+            results.unit_rules_set(
+                event=event, min_rates=form.min_rates(), prizes_per_group=form.cleaned_data["prizes_per_group"]
+            )
+        except ValidationError as exc:
+            form_errors_to_messages(request, exc)
+        else:
+            messages.success(request, _("Unit rules saved."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("organiser_results", event_id=event.pk)
 
 
 @require_POST
