@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -62,7 +62,7 @@ def render_pdf(certificate, *, verify_url: str) -> bytes:
     page.setFont("DejaVu-Bold", 16)
     page.drawCentredString(center, height - 116 * mm, event.title[:90])
     page.setFont("DejaVu", 11)
-    issued = formats.date_format(certificate.issued_at, "SHORT_DATE_FORMAT")
+    issued = formats.date_format(timezone.localtime(certificate.issued_at), "SHORT_DATE_FORMAT")
     page.drawCentredString(center, height - 128 * mm, _("Issued on %(date)s") % {"date": issued})
     page.drawString(22 * mm, 24 * mm, _("Code: %(code)s") % {"code": certificate.code})
     page.drawString(22 * mm, 19 * mm, _("Verify at %(url)s") % {"url": verify_url})

@@ -118,6 +118,25 @@ class Correction(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    FIELD_LABELS = {"total": _("Total"), "prize": _("Prize"), "rank": _("Rank")}
+
+    @property
+    def field_label(self) -> str:
+        return str(self.FIELD_LABELS.get(self.field, self.field))
+
+    def _value_label(self, value: str) -> str:
+        if self.field == "prize":
+            return str(dict(ResultRow.Prize.choices).get(value, value))
+        return value
+
+    @property
+    def old_label(self) -> str:
+        return self._value_label(self.old_value)
+
+    @property
+    def new_label(self) -> str:
+        return self._value_label(self.new_value)
+
 
 class Certificate(models.Model):
     """A prize or participation certificate; its code and QR lead to the public verification page."""

@@ -49,8 +49,10 @@ def assign_prizes(ranks: list[int], prizes: dict[str, int]) -> list[str]:
 def results_preview(*, event: Event, prizes: dict[str, int]) -> list[dict]:
     """The standings the organiser reviews before publishing: weighted totals, ranks and prizes."""
     rows = selectors.event_totals(event=event)
+    labels = dict(ResultRow.Prize.choices)
     for row, prize in zip(rows, assign_prizes([r["rank"] for r in rows], prizes), strict=True):
         row["prize"] = prize
+        row["prize_label"] = labels.get(prize, "")
     return rows
 
 

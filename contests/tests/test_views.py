@@ -375,3 +375,10 @@ def test_healthz_answers_503_when_a_dependency_fails(client, settings, tmp_path)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["media_storage"]["ok"] is False
+
+
+def test_missing_pages_answer_with_the_site_layout(client):
+    response = client.get("/khong-co-trang-nay/")
+    assert response.status_code == 404
+    assert response["Content-Language"] == "vi"
+    assert 'href="/"' in response.content.decode()
