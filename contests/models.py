@@ -108,6 +108,7 @@ class Membership(models.Model):
     class Role(models.TextChoices):
         ORGANISER = "organiser", _("Organiser")
         JUDGE = "judge", _("Judge")
+        TEACHER = "teacher", _("Teacher (may host live games)")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
@@ -290,6 +291,7 @@ class Round(models.Model):
         QUIZ = "quiz", _("Online quiz (self-paced, timed)")
         LIVE = "live", _("Live quiz")
         READING = "reading", _("Read-aloud entries")
+        FORUM = "forum", _("Forum contributions")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rounds")
     position = models.PositiveSmallIntegerField(_("position"))

@@ -20,6 +20,18 @@ def organisations_organised_by(user) -> QuerySet[Organisation]:
     return Organisation.objects.filter(memberships__user=user, memberships__role=Membership.Role.ORGANISER).distinct()
 
 
+def organisations_hosting_live(user) -> QuerySet[Organisation]:
+    """Organisations whose quizzes ``user`` may host live: as organiser, or as a teacher the organisers
+    named (teachers run games in classrooms and playgrounds; they manage nothing else)."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(
+        memberships__user=user, memberships__role__in=[Membership.Role.ORGANISER, Membership.Role.TEACHER]
+    ).distinct()
+
+
 def is_organiser(user) -> bool:
     return organisations_organised_by(user).exists()
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import wraps
 
 import segno
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,8 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
-from contests.models import Round
-from contests.selectors import access_round_for_organiser, organisations_organised_by
+from contests.models import Event, Round
+from contests.selectors import (
+    access_round_for_organiser,
+    organisations_hosting_live,
+    organisations_organised_by,
+)
 from contests.views.organiser import organiser_required
 
 from ..models import LiveSession, Quiz
@@ -31,10 +38,13 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        organisations = organisations_organised_by(user)
-        self.fields["quiz"].queryset = Quiz.objects.filter(organisation__in=organisations)
-        self.fields["round"].queryset = Round.objects.filter(
-            kind=Round.Kind.LIVE, event__organisation__in=organisations
+        hosting = organisations_hosting_live(user)
+        organising = organisations_organised_by(user)
+        self.fields["quiz"].queryset = Quiz.objects.filter(organisation__in=hosting)
+        # Teachers host live rounds of playgrounds only; contests' rounds stay with the organisers.
+        self.fields["round"].queryset = Round.objects.filter(kind=Round.Kind.LIVE).filter(
+            Q(event__organisation__in=organising)
+            | Q(event__organisation__in=hosting, event__kind=Event.Kind.PLAYGROUND)
         )
         self.fields["round"].help_text = gettext_lazy("A live round of an event: final scores go to its leaderboard.")
 
@@ -47,9 +57,12 @@ class SessionForm(forms.ModelForm):
 
 
 def access_session_for_host(*, user, session_id: int) -> LiveSession:
+    """The session for its host, or for an organiser of the quiz's organisation; 404 for anyone else."""
+    if not user.is_authenticated:
+        raise Http404
     session = (
         LiveSession.objects.select_related("quiz", "round")
-        .filter(pk=session_id, quiz__organisation__in=organisations_organised_by(user))
+        .filter(Q(host=user) | Q(quiz__organisation__in=organisations_organised_by(user)), pk=session_id)
         .first()
     )
     if session is None:
@@ -57,7 +70,20 @@ def access_session_for_host(*, user, session_id: int) -> LiveSession:
     return session
 
 
-@organiser_required
+def host_required(view):
+    """Signed-in organisers, or teachers named by an organisation; others get 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not organisations_hosting_live(request.user).exists():
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@host_required
 def session_create(request):
     initial = {"quiz": request.GET.get("quiz"), "round": request.GET.get("round")}
     form = SessionForm(request.POST or None, user=request.user, initial=initial)
@@ -74,7 +100,7 @@ def session_create(request):
         )
         return redirect("live_host", session_id=session.pk)
     sessions = LiveSession.objects.filter(
-        quiz__organisation__in=organisations_organised_by(request.user)
+        Q(host=request.user) | Q(quiz__organisation__in=organisations_organised_by(request.user))
     ).select_related("quiz")[:20]
     return render(request, "quizzes/live/new.html", {"form": form, "sessions": sessions})
 
@@ -99,7 +125,7 @@ def join_url(request, session: LiveSession) -> str:
     return request.build_absolute_uri(reverse("live_play", kwargs={"pin": session.pin}))
 
 
-@organiser_required
+@host_required
 def host_page(request, session_id: int):
     session = access_session_for_host(user=request.user, session_id=session_id)
     url = join_url(request, session)
@@ -134,7 +160,7 @@ def _results(request, session_id: int):
     return session, headers, rows
 
 
-@organiser_required
+@host_required
 def results_csv(request, session_id: int):
     session, headers, rows = _results(request, session_id)
     out = io.StringIO()
@@ -147,7 +173,7 @@ def results_csv(request, session_id: int):
     return response
 
 
-@organiser_required
+@host_required
 def results_xlsx(request, session_id: int):
     session, headers, rows = _results(request, session_id)
     workbook = Workbook()

@@ -449,3 +449,31 @@ def test_question_images_reach_guests_through_a_signed_url(client, quiz, organis
     assert client.get(f"/questions/{question.pk}/image/").status_code == 404
     assert client.get(services.signed_image_url(question)).status_code == 200
     assert client.get(f"/questions/{question.pk}/image/?t=forged").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_teacher_named_by_the_organisation_hosts_a_game_but_manages_nothing_else(
+    client, quiz, make_user, organisation, other_organisation
+):
+    from django.urls import reverse
+
+    from contests import services as contest_services
+    from contests.models import Membership
+
+    teacher = make_user("giao.vien@example.vn")
+    contest_services.membership_add(user=teacher, organisation=organisation, role=Membership.Role.TEACHER)
+    client.force_login(teacher)
+    response = client.post(
+        reverse("live_session_create"),
+        {"quiz": quiz.pk, "allow_guests": "on", "scoring": "speed", "streak_bonus": "on", "question_time_s": 20},
+    )
+    session = LiveSession.objects.get(host=teacher)
+    assert response["Location"] == reverse("live_host", args=[session.pk])
+    assert client.get(reverse("live_host", args=[session.pk])).status_code == 200
+    assert client.get(reverse("organiser_dashboard")).status_code == 404, "a teacher is not an organiser"
+    stranger = make_user("gv.khac@example.vn")
+    contest_services.membership_add(user=stranger, organisation=other_organisation, role=Membership.Role.TEACHER)
+    client.force_login(stranger)
+    assert client.get(reverse("live_host", args=[session.pk])).status_code == 404
+    client.post(reverse("live_session_create"), {"quiz": quiz.pk, "scoring": "speed", "question_time_s": 20})
+    assert not LiveSession.objects.filter(host=stranger).exists(), "another organisation's quiz is not offered"
