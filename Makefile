@@ -23,6 +23,7 @@ run: setup
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker & \
 	$(BIN)/python manage.py sweep_attempts --every 60 > /dev/null & \
+	$(BIN)/python manage.py sweep_entries --every 300 > /dev/null & \
 	$(BIN)/daphne -b $(HOST) -p $(PORT) contest_site.asgi:application
 
 test: setup

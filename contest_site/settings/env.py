@@ -32,6 +32,10 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATIC_ROOT_SET = "STATIC_ROOT" in os.environ
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# nginx location (marked internal) that serves MEDIA_ROOT after the permission check, e.g. "/_protected/".
+MEDIA_X_ACCEL_PREFIX = os.environ.get("MEDIA_X_ACCEL_PREFIX", "")
+# Where uploads are spooled while they stream in: a real disk, never a RAM-backed /tmp.
+UPLOAD_TEMP_DIR = os.environ.get("UPLOAD_TEMP_DIR", "")
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))

@@ -1,0 +1,23 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from submissions.services import versions_sweep
+
+
+class Command(BaseCommand):
+    help = (
+        "Recover recordings whose processing job was lost (worker stopped mid-job, job never queued). "
+        "With --every N, repeat every N seconds."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--every", type=int, default=0, help="repeat every N seconds (0 = once)")
+
+    def handle(self, *args, every, **options):
+        while True:
+            recovered = versions_sweep()
+            self.stdout.write(f"requeued {recovered} recordings")
+            if not every:
+                return
+            time.sleep(every)

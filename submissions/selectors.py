@@ -1,0 +1,238 @@
+"""Reads of the submissions app. ``access_*`` helpers fetch an object *and* check permission; their error
+is the same 404 for "does not exist" and "not yours", so that ids reveal nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+
+from contests.models import Event, Membership, Round
+from contests.selectors import access_round_for_organiser, organisations_organised_by, region_with_descendants
+
+from .models import Entry, EntryVersion, ReadingRound, Vote
+
+MEDIA_PARTS = ("media", "poster", "original")
+
+
+def access_reading_round(*, round_id: int) -> ReadingRound:
+    """A configured reading round of a visible (non-draft) event, for participants and the public."""
+    reading_round = (
+        ReadingRound.objects.select_related("round__event__organisation")
+        .filter(round_id=round_id, round__kind=Round.Kind.READING)
+        .exclude(round__event__state=Event.State.DRAFT)
+        .first()
+    )
+    if reading_round is None:
+        raise Http404
+    return reading_round
+
+
+def access_round_settings_for_organiser(*, user, round_id: int) -> tuple[Round, ReadingRound | None]:
+    """A reading round the user organises, with its settings if they exist yet (404 for other kinds)."""
+    rnd = access_round_for_organiser(user=user, round_id=round_id)
+    if rnd.kind != Round.Kind.READING:
+        raise Http404
+    return rnd, ReadingRound.objects.filter(round=rnd).first()
+
+
+def access_reading_round_for_organiser(*, user, round_id: int) -> ReadingRound:
+    _rnd, reading_round = access_round_settings_for_organiser(user=user, round_id=round_id)
+    if reading_round is None:
+        raise Http404
+    return reading_round
+
+
+def _entries() -> QuerySet[Entry]:
+    return Entry.objects.select_related(
+        "reading_round__round__event__organisation", "user__profile__region__parent", "current"
+    )
+
+
+def access_entry_for_owner(*, user, entry_id: int) -> Entry:
+    entry = _entries().filter(pk=entry_id, user_id=user.pk).first() if user.is_authenticated else None
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def access_entry_for_organiser(*, user, entry_id: int) -> Entry:
+    entry = (
+        _entries()
+        .filter(pk=entry_id, reading_round__round__event__organisation__in=organisations_organised_by(user))
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def access_version_for_organiser(*, user, version_id: int) -> EntryVersion:
+    version = (
+        EntryVersion.objects.select_related("entry__reading_round__round__event")
+        .filter(pk=version_id, entry__reading_round__round__event__organisation__in=organisations_organised_by(user))
+        .first()
+    )
+    if version is None:
+        raise Http404
+    return version
+
+
+# --- Who may play what -------------------------------------------------------------------------
+
+
+def _organises(user, event: Event) -> bool:
+    return organisations_organised_by(user).filter(pk=event.organisation_id).exists()
+
+
+def _judges(user, event: Event) -> bool:
+    """Judges of the organising organisation. Issue 6 narrows this to the judges assigned to the entry."""
+    return Membership.objects.filter(
+        user_id=user.pk, organisation_id=event.organisation_id, role=Membership.Role.JUDGE
+    ).exists()
+
+
+def in_public_gallery(entry: Entry) -> bool:
+    reading_round = entry.reading_round
+    return reading_round.gallery_enabled and reading_round.round.event.state != Event.State.DRAFT and entry.in_gallery
+
+
+def may_play(*, user, version: EntryVersion, part: str) -> bool:
+    """The one rule for every media URL.
+
+    The owner hears every version of their entry and downloads its originals; the event's organisers
+    see everything; judges of the organising organisation play the current version; the public plays
+    the current version of an entry that is in the gallery. Originals are for the owner and organisers.
+    """
+    entry, event = version.entry, version.entry.reading_round.round.event
+    if user.is_authenticated and (entry.user_id == user.pk or _organises(user, event)):
+        return True
+    if part == "original" or entry.current_id != version.pk:
+        return False
+    if in_public_gallery(entry):
+        return True
+    return user.is_authenticated and _judges(user, event)
+
+
+def access_media(*, user, version_id: int, part: str):
+    """The stored file of one part ("media", "poster", "original") of a version, if ``user`` may have it."""
+    if part not in MEDIA_PARTS:
+        raise Http404
+    version = EntryVersion.objects.select_related("entry__reading_round__round__event").filter(pk=version_id).first()
+    if version is None or not may_play(user=user, version=version, part=part):
+        raise Http404
+    stored = getattr(version, part)
+    if not stored:
+        raise Http404
+    return version, stored
+
+
+# --- Participant's and public pages ---------------------------------------------------------------
+
+
+def my_entries(*, reading_round: ReadingRound, user) -> list[Entry]:
+    if not user.is_authenticated:
+        return []
+    versions = EntryVersion.objects.order_by("-number")
+    return list(
+        Entry.objects.filter(reading_round=reading_round, user=user)
+        .select_related("current")
+        .prefetch_related(Prefetch("versions", queryset=versions))
+        .order_by("number")
+    )
+
+
+def gallery_entries(*, reading_round: ReadingRound) -> QuerySet[Entry]:
+    """Approved entries with consent and a playable version, with their vote counts. One query."""
+    return (
+        Entry.objects.filter(
+            reading_round=reading_round,
+            moderation=Entry.Moderation.APPROVED,
+            consent_publish=True,
+            current__isnull=False,
+        )
+        .select_related("current", "user__profile__region__parent")
+        .annotate(vote_count=Count("votes"))
+        .order_by("created_at", "pk")
+    )
+
+
+def voted_entry_ids(*, reading_round: ReadingRound, user) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(Vote.objects.filter(entry__reading_round=reading_round, user=user).values_list("entry_id", flat=True))
+
+
+def vote_counts(*, reading_round: ReadingRound) -> dict[int, int]:
+    """Votes per entry of the round (every entry, zero included): what judging combines with ``vote_weight``."""
+    return dict(Entry.objects.filter(reading_round=reading_round).annotate(n=Count("votes")).values_list("pk", "n"))
+
+
+def normalised_votes(counts: dict[int, int]) -> dict[int, float]:
+    """Each entry's votes as a share of the most-voted entry's (0…1); all zero when nobody voted.
+
+    Normalising by the maximum keeps the scale of the judges' scores whatever the turnout.
+    """
+    top = max(counts.values(), default=0)
+    return {entry_id: (count / top if top else 0.0) for entry_id, count in counts.items()}
+
+
+def public_label(user) -> str:
+    """How an author appears in the gallery: given name and district, or initials, as they chose."""
+    profile = getattr(user, "profile", None)
+    if profile is None or not profile.full_name:
+        return user.get_username()[:1].upper() + "."
+    region = profile.region
+    place = ""
+    if region is not None:
+        place = region.parent.name if region.level == "commune" and region.parent else region.name
+    if profile.public_name == profile.PublicName.FULL:
+        given = profile.full_name.split()[-1]  # Vietnamese names end with the given name
+        return f"{given} · {place}" if place else given
+    return profile.display_name
+
+
+# --- Organiser's queue -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    state: str = ""  # the latest version's state
+    moderation: str = ""
+    region_id: int | None = None
+    organisation_id: int | None = None
+
+
+def _latest_state() -> Subquery:
+    return Subquery(EntryVersion.objects.filter(entry=OuterRef("pk")).order_by("-number").values("state")[:1])
+
+
+def moderation_entries(*, reading_round: ReadingRound, filters: QueueFilters) -> QuerySet[Entry]:
+    entries = (
+        Entry.objects.filter(reading_round=reading_round)
+        .select_related("user__profile__region", "user__profile__organisation", "current")
+        .annotate(latest_state=_latest_state(), vote_count=Count("votes"))
+        .order_by("-created_at", "-pk")
+    )
+    if filters.state:
+        entries = entries.filter(latest_state=filters.state)
+    if filters.moderation:
+        entries = entries.filter(moderation=filters.moderation)
+    if filters.region_id:
+        entries = entries.filter(user__profile__region_id__in=region_with_descendants([filters.region_id]))
+    if filters.organisation_id:
+        entries = entries.filter(
+            Q(user__profile__organisation_id=filters.organisation_id)
+            | Q(user__profile__organisation__parent_id=filters.organisation_id)
+        )
+    return entries
+
+
+def round_summary(*, reading_round: ReadingRound) -> dict:
+    return Entry.objects.filter(reading_round=reading_round).aggregate(
+        total=Count("pk"),
+        people=Count("user", distinct=True),
+        approved=Count("pk", filter=Q(moderation=Entry.Moderation.APPROVED)),
+        pending=Count("pk", filter=Q(moderation=Entry.Moderation.PENDING)),
+    )
