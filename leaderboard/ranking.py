@@ -27,6 +27,9 @@ ATTEMPTS = "attempts"
 REGISTERED_AT = "registered_at"
 KEYS = (POINTS, PREDICTION, TIME_USED, SUBMITTED_AT, ATTEMPTS, REGISTERED_AT)
 NO_VALUE = 2**62  # missing time / prediction ranks after every real value
+# Every key expression is typed 64-bit on purpose: with a 32-bit type, Django treats a comparison with
+# NO_VALUE as out of range and drops it from the WHERE clause on PostgreSQL (not on SQLite).
+BIG = BigIntegerField()
 
 LABELS = {
     POINTS: _("more points"),
@@ -65,10 +68,12 @@ def _terms(chain: Sequence[str], full_marks_count: int | None) -> list[Term]:
         if key == POINTS:
             terms.append(Term(F("points"), True))
         elif key == PREDICTION:
-            error = Abs(Cast(F("prediction"), BigIntegerField()) - Value(full_marks_count))
-            terms.append(Term(Coalesce(error, Value(NO_VALUE)), False))
+            error = Abs(Cast(F("prediction"), BIG) - Value(full_marks_count, output_field=BIG), output_field=BIG)
+            terms.append(Term(Coalesce(error, Value(NO_VALUE, output_field=BIG), output_field=BIG), False))
         elif key == TIME_USED:
-            terms.append(Term(Coalesce(F("time_used_ms"), Value(NO_VALUE)), False))
+            terms.append(
+                Term(Coalesce(F("time_used_ms"), Value(NO_VALUE, output_field=BIG), output_field=BIG), False)
+            )
         elif key == SUBMITTED_AT:
             terms.append(Term(F("submitted_at"), False))
         elif key == ATTEMPTS:
