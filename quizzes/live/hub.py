@@ -50,6 +50,8 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if asyncio.current_task().cancelling():  # a cancel surfaced as a Redis error: honour it
+                    raise asyncio.CancelledError from None
                 logger.exception("live hub receive failed; retrying")
                 await asyncio.sleep(0.5)
                 continue
@@ -81,6 +83,10 @@ class Hub:
             self.hosts.pop(session_id, None)
             self.states.pop(session_id, None)
             await self.layer.group_discard(group_name(session_id), self.channel)
+        if not self.players and not self.hosts and self.listener is not None:
+            # Nobody of any game left on this process: stop listening until someone attaches again.
+            self.listener.cancel()
+            self.listener, self.channel = None, None
 
     async def publish(self, session_id: int, event: dict) -> None:
         """Send an event to every process that has consumers of the session (this one included)."""
