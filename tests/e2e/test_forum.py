@@ -8,17 +8,12 @@ People are signed in by session cookies made in that script.
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.servers import daphne, prepare_database, project_env
 
 pytestmark = pytest.mark.e2e
 
@@ -75,61 +70,14 @@ print(json.dumps({"topic": topic.pk, "an": cookie(an), "binh": cookie(binh)}))
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """daphne on a free port, with its own database; yields the base URL and the setup's data."""
     folder = tmp_path_factory.mktemp("forum-e2e")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "contest_site.settings.base",
-        "SQLITE_PATH": str(folder / "db.sqlite3"),
-        "MEDIA_ROOT": str(folder / "media"),
-    }
-    for name in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
-        env.pop(name, None)  # one process, in-memory channel layer, Django's async guard on
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    setup = subprocess.run(
-        [*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-    )
-    data = json.loads(setup.stdout.strip().splitlines()[-1])
-    port = _free_port()
-    log_path = folder / "daphne.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("daphne")),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "contest_site.asgi:application",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(150):
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                        break
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                raise RuntimeError(f"daphne did not start: {log_path.read_text()}")
-            yield {"base": base, **data}
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    env = project_env(folder)
+    data = prepare_database(env, SETUP)
+    with daphne(env, folder) as (base,):
+        yield {"base": base, **data}
 
 
 def page_as(browser, server, person: str, **options):

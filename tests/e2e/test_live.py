@@ -9,19 +9,14 @@ touches pytest-django's test database. Set LIVE_SHOTS=/some/dir to keep screensh
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.servers import daphne, prepare_database, project_env
 
 pytestmark = pytest.mark.e2e
 
@@ -67,81 +62,17 @@ print("LIVE-DATA " + json.dumps({"quiz": quiz.pk, "correct": correct}))
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def asgi_server(tmp_path_factory):
     """daphne serving the project (HTTP + WebSockets) on a fresh SQLite file; yields its URL and the data ids."""
     work = tmp_path_factory.mktemp("live-e2e")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # the embedded default: SQLite and the in-memory channel layer, whatever CI points the suite at;
-        # and Django's async-safety guard on (the browser fixture lifts it for the test process only)
-        if key not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="contest_site.settings.base",
-        SQLITE_PATH=str(work / "db.sqlite3"),
-        MEDIA_ROOT=str(work / "media"),
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECRET_KEY="e2e-live-" + os.urandom(16).hex(),
-        PYTHONUNBUFFERED="1",
+    env = project_env(
+        work, DEBUG="0", ALLOWED_HOSTS="127.0.0.1,localhost", SECRET_KEY="e2e-live-" + os.urandom(16).hex()
     )
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    run = {"env": env, "cwd": ROOT, "capture_output": True, "text": True, "timeout": 300}
-    migrated = subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], **run)
-    assert migrated.returncode == 0, migrated.stderr
     script = f"EMAIL = {ORGANISER!r}\nPASSWORD = {PASSWORD!r}\n{SETUP}"
-    made = subprocess.run([*manage, "shell", "-c", script], **run)
-    assert made.returncode == 0, made.stderr
-    data = json.loads(next(line for line in made.stdout.splitlines() if line.startswith("LIVE-DATA "))[10:])
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = work / "daphne.log"
-    with log_path.open("w") as log:
-        daphne = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "daphne"),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "contest_site.asgi:application",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if daphne.poll() is not None:
-                pytest.fail(f"daphne exited with {daphne.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as reply:  # noqa: S310 - our own server
-                    if reply.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"daphne did not answer /healthz in 60 s:\n{log_path.read_text()}")
-            time.sleep(0.25)
-        yield {"url": url, "quiz": data["quiz"], "correct": set(data["correct"]), "log": log_path}
-    finally:
-        daphne.terminate()
-        try:
-            daphne.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            daphne.kill()
-            daphne.wait(timeout=10)
+    data = prepare_database(env, script, marker="LIVE-DATA ")
+    with daphne(env, work) as (url,):
+        yield {"url": url, "quiz": data["quiz"], "correct": set(data["correct"]), "log": work}
 
 
 @pytest.fixture

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 import redis
+
+from tests.servers import daphne, prepare_database, project_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -54,12 +53,6 @@ print(json.dumps({"session": session.pk, "pin": session.pin, "cookie": store.ses
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _redis_available() -> bool:
     try:
         return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
@@ -72,56 +65,14 @@ def servers(tmp_path_factory):
     if not _redis_available():
         pytest.skip(f"needs Redis at {REDIS_URL} (CI starts it; `redis-server --daemonize yes` here)")
     folder = tmp_path_factory.mktemp("two-servers")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "contest_site.settings.base",
-        "REDIS_URL": REDIS_URL,
-        "SQLITE_PATH": str(folder / "db.sqlite3"),
-        "MEDIA_ROOT": str(folder / "media"),
-    }
-    env.pop("DATABASE_URL", None)  # both processes share this SQLite file (WAL allows it)
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    data = json.loads(
-        subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT, capture_output=True, text=True)
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    ports, processes = [_free_port(), _free_port()], []
-    for port in ports:
-        log = open(folder / f"daphne-{port}.log", "wb")  # noqa: SIM115 - open for the server's life
-        processes.append(
-            subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("daphne")),
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "contest_site.asgi:application",
-                ],
-                env=env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-    for port in ports:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
-                    health = json.loads(reply.read())
-                    assert health["checks"]["channel_layer"]["backend"] == "RedisChannelLayer"
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"daphne on {port} did not start: {(folder / f'daphne-{port}.log').read_text()}")
-    yield {"ports": ports, **data}
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
+    env = project_env(folder, REDIS_URL=REDIS_URL)  # both processes share one SQLite file (WAL allows it)
+    data = prepare_database(env, SETUP)
+    with daphne(env, folder, count=2) as urls:
+        ports = [int(url.rsplit(":", 1)[1]) for url in urls]
+        for url in urls:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as reply:  # noqa: S310 - our own server
+                assert json.loads(reply.read())["checks"]["channel_layer"]["backend"] == "RedisChannelLayer"
+        yield {"ports": ports, **data}
 
 
 def _connect(port: int, path: str, cookie: str | None = None):
