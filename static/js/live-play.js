@@ -6,17 +6,11 @@
   const root = document.getElementById("live-play");
   if (!root) return;
   const S = JSON.parse(document.getElementById("live-strings").textContent);
+  const { fmt, el, shapeIcon } = window.LiveCommon;
+  const shapeMark = (choice) => window.LiveCommon.shapeMark(choice, S.shapes);
   const $ = (id) => document.getElementById(id);
   const tokenKey = "live-token-" + root.dataset.pin;
-  const SVG_NS = "http://www.w3.org/2000/svg";
-  const SHAPES = {
-    triangle: ["polygon", { points: "12,2.5 22.5,21 1.5,21" }],
-    diamond: ["polygon", { points: "12,1.5 22.5,12 12,22.5 1.5,12" }],
-    circle: ["circle", { cx: "12", cy: "12", r: "10" }],
-    square: ["rect", { x: "2.5", y: "2.5", width: "19", height: "19" }],
-    star: ["polygon", { points: "12,1.5 14.9,8.6 22.5,9.2 16.7,14.1 18.5,21.6 12,17.6 5.5,21.6 7.3,14.1 1.5,9.2 9.1,8.6" }],
-    hexagon: ["polygon", { points: "6.5,2.5 17.5,2.5 23,12 17.5,21.5 6.5,21.5 1,12" }],
-  };
+
 
   const me = { player: null, nickname: "", score: 0, rank: null };
   const game = {
@@ -24,30 +18,6 @@
     paused: false, endsAt: 0, remaining: 0, timeUp: false,
   };
 
-  function fmt(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
-  }
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function shapeMark(choice) {
-    const mark = el("span", "shape-mark");
-    const [tag, attrs] = SHAPES[choice.shape] || SHAPES.square;
-    const svg = document.createElementNS(SVG_NS, "svg");
-    svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("aria-hidden", "true");
-    svg.setAttribute("focusable", "false");
-    svg.classList.add("shape-icon");
-    const figure = document.createElementNS(SVG_NS, tag);
-    Object.entries(attrs).forEach(([k, v]) => figure.setAttribute(k, v));
-    svg.appendChild(figure);
-    mark.appendChild(svg);
-    mark.appendChild(el("span", "visually-hidden", (S.shapes[choice.shape] || choice.shape) + ": "));
-    return mark;
-  }
   function getToken() { try { return localStorage.getItem(tokenKey); } catch (e) { return null; } }
   function setToken(token) { try { localStorage.setItem(tokenKey, token); } catch (e) { /* private mode */ } }
   function clearToken() { try { localStorage.removeItem(tokenKey); } catch (e) { /* private mode */ } }
