@@ -20,6 +20,7 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from contest_site.db import serialised_writes
 from contests.eligibility import eligibility_problems
 from contests.images import normalise_image
 from contests.models import Event, Membership, Round
@@ -479,7 +480,7 @@ def attempt_answer(*, attempt_id: int, user, position: int, response, now: dt.da
     the attempt is closed, InvalidResponse when the answer does not fit the question.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with serialised_writes(), transaction.atomic():
         item = (
             AttemptItem.objects.select_related("attempt__quiz_round", "question")
             .select_for_update(of=("attempt",))
@@ -519,7 +520,7 @@ def attempt_submit(
     now = now or timezone.now()
     if prediction is not None and not 0 <= prediction <= MAX_PREDICTION:
         raise InvalidResponse("prediction out of range")
-    with transaction.atomic():
+    with serialised_writes(), transaction.atomic():
         attempts = Attempt.objects.select_for_update().select_related("quiz_round__round", "user")
         if user is not None:
             attempts = attempts.filter(user=user)

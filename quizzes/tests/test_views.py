@@ -199,3 +199,24 @@ def test_full_attempt_query_count_does_not_grow_with_questions(
         client.post(reverse("attempt_submit", args=[attempt.pk]))
     with django_assert_max_num_queries(20):
         client.get(reverse("attempt_result", args=[attempt.pk]))
+
+
+def test_submit_does_not_save_again_what_autosave_already_stored(client, playing, django_assert_max_num_queries):
+    answers = right_answers(playing)
+    form = {}
+    for item in playing.items.select_related("question"):
+        post_answer(client, playing, item.position, answers[item.position])
+        value = answers[item.position]
+        if item.question.type == "ordering":
+            for place, cid in enumerate(value, 1):
+                form[f"q{item.position}_{cid}"] = str(place)
+        elif item.question.type == "multiple":
+            form[f"q{item.position}"] = [str(v) for v in reversed(value)]
+        else:
+            form[f"q{item.position}"] = str(value)
+    with django_assert_max_num_queries(30) as captured:
+        client.post(reverse("attempt_submit", args=[playing.pk]), form)
+    saves = [q for q in captured.captured_queries if q["sql"].startswith('UPDATE "quizzes_attemptitem" SET "response"')]
+    assert saves == []
+    playing.refresh_from_db()
+    assert playing.score == playing.max_score

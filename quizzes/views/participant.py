@@ -140,15 +140,24 @@ def responses_from_form(questions, data) -> dict[int, object]:
     return responses
 
 
+def _same_answer(posted, stored) -> bool:
+    """A posted answer equal to the saved one (multiple choice compared as sets, as it is stored sorted)."""
+    if isinstance(posted, list) and isinstance(stored, list):
+        return sorted(posted) == sorted(stored)
+    return posted == stored
+
+
 @require_POST
 @login_required
 def attempt_submit(request, attempt_id: int):
     now = timezone.now()
     attempt = selectors.access_attempt(user=request.user, attempt_id=attempt_id)
     if attempt.status == Attempt.Status.ACTIVE and services.attempt_is_open(attempt=attempt, now=now):
-        for position, response in responses_from_form(
-            selectors.attempt_questions(attempt=attempt), request.POST
-        ).items():
+        questions = selectors.attempt_questions(attempt=attempt)
+        stored = {shown.item.position: shown.item.response for shown in questions}
+        for position, response in responses_from_form(questions, request.POST).items():
+            if _same_answer(response, stored.get(position)):
+                continue  # autosave already has it: at a deadline everyone submits at once
             try:
                 services.attempt_answer(
                     attempt_id=attempt.pk, user=request.user, position=position, response=response, now=now
