@@ -10,12 +10,24 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app registry loaded above)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path, re_path  # noqa: E402
+
+from quizzes.autosave import AutosaveConsumer  # noqa: E402
 
 from .routing import websocket_urlpatterns  # noqa: E402
 
+# The autosave of quiz answers is answered before Django's handler (quizzes/autosave.py explains why);
+# every other HTTP request goes to Django.
+http_routes = URLRouter(
+    [
+        path("attempts/<int:attempt_id>/answer/", AuthMiddlewareStack(AutosaveConsumer.as_asgi())),
+        re_path(r"", django_asgi_app),
+    ]
+)
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_routes,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

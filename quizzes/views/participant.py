@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -16,11 +14,10 @@ from leaderboard import ranking
 from leaderboard import selectors as boards
 
 from .. import selectors, services
+from ..autosave import answer_reply
 from ..grading import InvalidResponse
 from ..importing.base import MULTIPLE, ORDERING, SHORT_TEXT
 from ..models import Attempt, AttemptItem, QuizRound
-
-MAX_ANSWER_BODY = 8 * 1024
 
 
 def round_chain(quiz_round: QuizRound) -> list[str]:
@@ -99,23 +96,10 @@ def attempt_answer(request, attempt_id: int):
 
     Errors answer with a message in the user's language and change nothing.
     """
-    if len(request.body) > MAX_ANSWER_BODY:
-        return JsonResponse({"saved": False, "error": _("The answer is too long.")}, status=413)
-    try:
-        payload = json.loads(request.body)
-        position = int(payload["position"])
-        response = payload.get("response")
-    except (ValueError, TypeError, KeyError):
-        return JsonResponse({"saved": False, "error": _("The answer could not be read.")}, status=400)
-    try:
-        item = services.attempt_answer(attempt_id=attempt_id, user=request.user, position=position, response=response)
-    except AttemptItem.DoesNotExist as exc:
-        raise Http404 from exc
-    except InvalidResponse:
-        return JsonResponse({"saved": False, "error": _("That answer does not fit the question.")}, status=400)
-    except services.QuizError as exc:
-        return JsonResponse({"saved": False, "closed": True, "error": str(exc)}, status=409)
-    return JsonResponse({"saved": True, "position": item.position, "saved_at": item.answered_at.isoformat()})
+    status, reply = answer_reply(attempt_id=attempt_id, user=request.user, body=request.body)
+    if status == 404:
+        raise Http404
+    return JsonResponse(reply, status=status)
 
 
 def responses_from_form(questions, data) -> dict[int, object]:

@@ -6,7 +6,9 @@
   const answerUrl = form.dataset.answerUrl;
   const status = document.getElementById("save-status");
   const countdown = document.getElementById("countdown");
-  const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  // The CSRF cookie's value (double submit): the autosave endpoint compares header and cookie.
+  const cookieToken = (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1];
+  const csrf = cookieToken || form.querySelector("input[name=csrfmiddlewaretoken]").value;
   const pending = new Map(); // position -> response not yet acknowledged
   let closed = false;
   let retryDelay = 1000;

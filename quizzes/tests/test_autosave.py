@@ -1,0 +1,99 @@
+"""The autosave door that daphne serves before Django (quizzes/autosave.py): same replies, same checks."""
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import HttpCommunicator
+from django.contrib.sessions.backends.db import SessionStore
+
+from contest_site.asgi import application
+from quizzes import services
+from quizzes.models import AttemptItem
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+TOKEN = "a" * 32
+
+
+def _session_for(user) -> str:
+    store = SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    store["_auth_user_hash"] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+async def post(
+    attempt_id, body, *, session=None, token=TOKEN, cookie_token=TOKEN, origin=b"http://testserver", language=None
+):
+    cookies = [f"csrftoken={cookie_token}"]
+    if session:
+        cookies.append(f"sessionid={session}")
+    if language:
+        cookies.append(f"django_language={language}")
+    headers = [
+        (b"host", b"testserver"),
+        (b"cookie", "; ".join(cookies).encode()),
+        (b"x-csrftoken", token.encode()),
+        (b"content-type", b"application/json"),
+    ]
+    if origin:
+        headers.append((b"origin", origin))
+    communicator = HttpCommunicator(application, "POST", f"/attempts/{attempt_id}/answer/", body=body, headers=headers)
+    response = await communicator.get_response()
+    return response["status"], json.loads(response["body"])
+
+
+@pytest.fixture
+def started(quiz_round, player, now):
+    attempt = services.attempt_start(quiz_round=quiz_round, user=player, now=now)
+    item = attempt.items.get(question__type="single")
+    return attempt, item, _session_for(player)
+
+
+async def test_an_answer_is_saved_through_the_fast_door(started):
+    attempt, item, session = started
+    status, reply = await post(
+        attempt.pk, json.dumps({"position": item.position, "response": item.choice_order[0]}).encode(), session=session
+    )
+    assert status == 200 and reply["saved"] is True
+    saved = await AttemptItem.objects.aget(pk=item.pk)
+    assert saved.response == item.choice_order[0]
+
+
+async def test_without_the_csrf_double_submit_nothing_is_saved(started):
+    attempt, item, session = started
+    body = json.dumps({"position": item.position, "response": item.choice_order[0]}).encode()
+    assert (await post(attempt.pk, body, session=session, token="b" * 32))[0] == 403
+    assert (await post(attempt.pk, body, session=session, origin=b"https://evil.example"))[0] == 403
+    assert (await AttemptItem.objects.aget(pk=item.pk)).response is None
+
+
+async def test_strangers_and_anonymous_get_nothing(started, player2):
+    attempt, item, _session = started
+    body = json.dumps({"position": item.position, "response": item.choice_order[0]}).encode()
+    assert (await post(attempt.pk, body))[0] == 403
+    other = await database_sync_to_async(_session_for)(player2)
+    assert (await post(attempt.pk, body, session=other))[0] == 404
+    assert (await AttemptItem.objects.aget(pk=item.pk)).response is None
+
+
+async def test_bad_answers_get_the_same_errors_in_the_chosen_language(started):
+    attempt, item, session = started
+    status, reply = await post(attempt.pk, b"{not json", session=session, language="en")
+    assert status == 400 and reply["error"] == "The answer could not be read."
+    status, reply = await post(
+        attempt.pk, json.dumps({"position": item.position, "response": 99999}).encode(), session=session, language="en"
+    )
+    assert status == 400 and reply["error"] == "That answer does not fit the question."
+    assert (await post(attempt.pk, b"x" * 9000, session=session))[0] == 413
+
+
+async def test_a_closed_attempt_refuses_with_409(started):
+    attempt, item, session = started
+    await database_sync_to_async(services.attempt_submit)(attempt_id=attempt.pk)
+    status, reply = await post(
+        attempt.pk, json.dumps({"position": item.position, "response": item.choice_order[0]}).encode(), session=session
+    )
+    assert status == 409 and reply["closed"] is True
