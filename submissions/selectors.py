@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from contests.models import Event, Membership, Round
+from contests.models import Event, Round
 from contests.selectors import access_round_for_organiser, organisations_organised_by, region_with_descendants
 
-from .models import Entry, EntryVersion, ReadingRound, Vote
+from . import scoring
+from .models import Assignment, Entry, EntryVersion, ReadingRound, Vote
 
 MEDIA_PARTS = ("media", "poster", "original")
 
@@ -86,11 +87,9 @@ def _organises(user, event: Event) -> bool:
     return organisations_organised_by(user).filter(pk=event.organisation_id).exists()
 
 
-def _judges(user, event: Event) -> bool:
-    """Judges of the organising organisation. Issue 6 narrows this to the judges assigned to the entry."""
-    return Membership.objects.filter(
-        user_id=user.pk, organisation_id=event.organisation_id, role=Membership.Role.JUDGE
-    ).exists()
+def _judges(user, entry: Entry) -> bool:
+    """A judge who is assigned the entry now (an ended assignment — conflict, withdrawn — plays nothing)."""
+    return Assignment.objects.filter(entry=entry, judge__user_id=user.pk, state=Assignment.State.ACTIVE).exists()
 
 
 def in_public_gallery(entry: Entry) -> bool:
@@ -102,8 +101,8 @@ def may_play(*, user, version: EntryVersion, part: str) -> bool:
     """The one rule for every media URL.
 
     The owner hears every version of their entry and downloads its originals; the event's organisers
-    see everything; judges of the organising organisation play the current version; the public plays
-    the current version of an entry that is in the gallery. Originals are for the owner and organisers.
+    see everything; the judges assigned to the entry play its current version; the public plays the
+    current version of an entry that is in the gallery. Originals are for the owner and organisers.
     """
     entry, event = version.entry, version.entry.reading_round.round.event
     if user.is_authenticated and (entry.user_id == user.pk or _organises(user, event)):
@@ -112,7 +111,7 @@ def may_play(*, user, version: EntryVersion, part: str) -> bool:
         return False
     if in_public_gallery(entry):
         return True
-    return user.is_authenticated and _judges(user, event)
+    return user.is_authenticated and _judges(user, entry)
 
 
 def access_media(*, user, version_id: int, part: str):
@@ -174,8 +173,7 @@ def normalised_votes(counts: dict[int, int]) -> dict[int, float]:
 
     Normalising by the maximum keeps the scale of the judges' scores whatever the turnout.
     """
-    top = max(counts.values(), default=0)
-    return {entry_id: (count / top if top else 0.0) for entry_id, count in counts.items()}
+    return scoring.vote_shares(counts)
 
 
 def public_label(user) -> str:

@@ -33,7 +33,7 @@ from contests.selectors import region_with_descendants
 from . import throttle
 from .media_probe import MediaInfo, MediaRejected, check_rules, probe
 from .media_transcode import Transcoded, transcode
-from .models import Entry, EntryVersion, ReadingRound, Vote
+from .models import Entry, EntryVersion, ReadingRound, RoundJudge, Vote
 from .selectors import in_public_gallery
 
 logger = logging.getLogger(__name__)
@@ -55,12 +55,28 @@ class VoteError(Exception):
 
 # --- Round settings -------------------------------------------------------------------------------
 
+FIXED_AFTER_JUDGING = ("voting_enabled", "vote_weight")
+
 
 def reading_round_configure(*, rnd: Round, settings: dict) -> ReadingRound:
-    """Create or update the settings of a round of kind reading."""
+    """Create or update the settings of a round of kind reading.
+
+    Once judging is finalised the public vote's part of the score is fixed: ``verify_results`` must find
+    the recorded scores again from the stored votes and settings.
+    """
     if rnd.kind != Round.Kind.READING:
         raise ValidationError(_("Only a read-aloud round has these settings."))
     reading_round = ReadingRound.objects.filter(round=rnd).first() or ReadingRound(round=rnd)
+    if reading_round.judging_finalised_at is not None:
+        changed = [
+            name
+            for name in FIXED_AFTER_JUDGING
+            if name in settings
+            and ReadingRound._meta.get_field(name).to_python(settings[name]) != getattr(reading_round, name)
+        ]
+        if changed:
+            message = _("Judging is finalised: the public vote's part of the score can no longer change.")
+            raise ValidationError(dict.fromkeys(changed, message))
     for name, value in settings.items():
         setattr(reading_round, name, value)
     reading_round.full_clean()
@@ -80,7 +96,10 @@ def entry_problems(*, reading_round: ReadingRound, user, now: dt.datetime) -> li
         return [_("The round has not opened yet.")]
     if now >= reading_round.deadline:
         return [_("The deadline for entries has passed.")]
-    if Membership.objects.filter(user_id=user.pk, organisation_id=event.organisation_id).exists():
+    if (
+        Membership.objects.filter(user_id=user.pk, organisation_id=event.organisation_id).exists()
+        or RoundJudge.objects.filter(user_id=user.pk, reading_round__round__event=event).exists()
+    ):
         return [_("Members of the organising committee and judges cannot take part in their own event.")]
     profile = getattr(user, "profile", None)
     regions = region_with_descendants(event.eligible_regions.values_list("pk", flat=True))
@@ -490,6 +509,8 @@ def vote_problems(*, entry: Entry, user, now: dt.datetime) -> list[str]:
         return [_("This entry cannot receive votes.")]
     if not reading_round.voting_open(now):
         return [_("Voting is not open.")]
+    if reading_round.judging_finalised_at is not None:  # the final scores are recorded: a vote would change nothing
+        return [_("Judging is finalised: voting has ended.")]
     if entry.user_id == user.pk:
         return [_("You cannot vote for your own entry.")]
     if not EmailAddress.objects.filter(user_id=user.pk, verified=True).exists():

@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "contests.context_processors.navigation",
+                "submissions.context_processors.judging",
             ],
         },
     },

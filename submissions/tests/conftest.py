@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,67 @@ def gallery_entry(make_entry, reading_round, reader, organiser):
     services.entries_moderate(entries=[entry], action="approve", by=organiser)
     entry.refresh_from_db()
     return entry
+
+
+# --- Judging -------------------------------------------------------------------------------------
+
+RUBRIC = [  # M = 3 × 10 + 2 × 10 = 50
+    {"name": "Phát âm, lưu loát", "description": "Đọc rõ, đúng, không vấp.", "max_points": 10, "weight": 3},
+    {"name": "Diễn cảm", "description": "Ngữ điệu phù hợp nội dung.", "max_points": 10, "weight": 2},
+]
+
+
+@pytest.fixture
+def make_reader(make_user, complete_profile):
+    """Participants with complete profiles (distinct phone numbers), optionally from an organisation."""
+    counter = iter(range(100, 1000))
+
+    def make(email: str | None = None, *, organisation=None, full_name: str = "Nguyễn Văn Test"):
+        number = next(counter)
+        profile = {**complete_profile(f"+849130{number:05d}"), "organisation": organisation, "full_name": full_name}
+        return make_user(email or f"reader{number}@example.vn", profile=profile)
+
+    return make
+
+
+@pytest.fixture
+def make_judge(make_user, organiser):
+    """A person put on a round's panel through ``judge_invite`` (an account exists: they are seated at once)."""
+    from contests import services as contest_services
+    from submissions.judging import services as judging
+
+    def make(reading_round, email: str, *, stages="first", organisation=None):
+        user = make_user(email)
+        if organisation is not None:
+            profile = contest_services.profile_get_or_create(user=user)
+            contest_services.profile_update(
+                profile=profile, data={"organisation": organisation}, data_consent=True, guardian_consent=False
+            )
+        return judging.judge_invite(reading_round=reading_round, email=email, stages=stages, by=organiser)
+
+    return make
+
+
+@pytest.fixture
+def judging_round(make_reading_round):
+    """A reading round with the test rubric; judging open now (rolling: no window set)."""
+    from submissions.judging import services as judging
+
+    def make(**settings):
+        reading_round = make_reading_round(**settings)
+        judging.rubric_save(reading_round=reading_round, items=[dict(item) for item in RUBRIC])
+        return reading_round
+
+    return make
+
+
+@pytest.fixture
+def marks_for():
+    """Marks for the test rubric as ``score_save`` takes them: ``marks_for(rr, 8, 6)``."""
+    from submissions.models import Criterion
+
+    def build(reading_round, *values):
+        criteria = list(Criterion.objects.filter(reading_round=reading_round).order_by("position"))
+        return {c.pk: (None if v is None else Decimal(str(v))) for c, v in zip(criteria, values, strict=True)}
+
+    return build

@@ -115,14 +115,21 @@ def test_asgi_streams_with_an_async_iterator(gallery_entry):
 
 # --- Who may fetch what ------------------------------------------------------------------------------
 
-ROLES = ["anonymous", "stranger", "owner", "judge", "other_organiser", "organiser", "admin_user"]
+ROLES = ["anonymous", "stranger", "owner", "judge", "assigned_judge", "other_organiser", "organiser", "admin_user"]
 
 
 @pytest.fixture
-def people(request, reader, make_user):
+def people(request, reader, make_user, versions, organiser):
+    """``judge`` is a judge of the organisation with nothing assigned; ``assigned_judge`` has the entry."""
+    from submissions.judging import services as judging
+
     people = {"anonymous": None, "owner": reader, "stranger": make_user("stranger@example.vn")}
     for role in ("judge", "other_organiser", "organiser", "admin_user"):
         people[role] = request.getfixturevalue(role)
+    people["assigned_judge"] = make_user("assigned.judge@example.vn")
+    entry = versions["entry"]
+    seat = judging.judge_invite(reading_round=entry.reading_round, email="assigned.judge@example.vn", by=organiser)
+    judging.assignment_add(entry=entry, judge=seat, by=organiser)
     return people
 
 
@@ -151,7 +158,8 @@ EXPECTED = {
     "anonymous": (True, False, False),
     "stranger": (True, False, False),
     "owner": (True, True, True),
-    "judge": (True, False, True),
+    "judge": (True, False, False),  # a judge of the organisation plays only what they are assigned
+    "assigned_judge": (True, False, True),
     "other_organiser": (True, False, False),
     "organiser": (True, True, True),
     "admin_user": (True, True, True),
@@ -173,7 +181,7 @@ def test_media_permissions(client, people, versions, organiser, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_withdrawn_consent_takes_the_media_out_of_public_reach(client, people, versions, role):
     services.entry_update(entry=versions["entry"], fields={"consent_publish": False})
-    expected = role in ("owner", "judge", "organiser", "admin_user")
+    expected = role in ("owner", "assigned_judge", "organiser", "admin_user")
     assert _may(client, people[role], versions["current"], "media") is expected
 
 

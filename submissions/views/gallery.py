@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
+from ..judging.selectors import is_panel_judge
 from ..models import Entry
+
+
+def _judging_hides_votes(request, reading_round, now) -> bool:
+    """A judge of the round sees no vote totals until judging closes: public opinion must not sway them."""
+    return not reading_round.judging_closed(now) and is_panel_judge(user=request.user, reading_round=reading_round)
 
 
 def gallery(request, round_id: int):
@@ -31,7 +37,8 @@ def gallery(request, round_id: int):
             "entries": entries,
             "voted": selectors.voted_entry_ids(reading_round=reading_round, user=request.user),
             "voting_open": reading_round.voting_open(now),
-            "totals_visible": reading_round.vote_totals_visible(now),
+            "totals_visible": reading_round.vote_totals_visible(now)
+            and not _judging_hides_votes(request, reading_round, now),
             "now": now,
         },
     )

@@ -2,13 +2,14 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from submissions.judging.services import judging_sweep
 from submissions.services import versions_sweep
 
 
 class Command(BaseCommand):
     help = (
-        "Recover recordings whose processing job was lost (worker stopped mid-job, job never queued). "
-        "With --every N, repeat every N seconds."
+        "Recover recordings whose processing job was lost (worker stopped mid-job, job never queued), and "
+        "finalise the judging of rounds whose judging window has ended. With --every N, repeat every N seconds."
     )
 
     def add_arguments(self, parser):
@@ -17,7 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, every, **options):
         while True:
             recovered = versions_sweep()
-            self.stdout.write(f"requeued {recovered} recordings")
+            finalised = judging_sweep()
+            self.stdout.write(f"requeued {recovered} recordings, finalised judging of {finalised} rounds")
             if not every:
                 return
             time.sleep(every)

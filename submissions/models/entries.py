@@ -19,11 +19,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from contests.models import Round
 
-from .media_probe import MediaRules, reason_text
+from ..media_probe import MediaRules, reason_text
 
 MB = 1024 * 1024
 
@@ -48,9 +49,11 @@ def poster_path(version: EntryVersion, filename: str) -> str:
 class ReadingRound(models.Model):
     """The settings of a read-aloud round (``contests.Round`` of kind reading).
 
-    The submission deadline defaults to the round's close; judging (issue 6) and the public vote have
-    their own windows. ``vote_weight`` is the share w of normalised public votes in the final score:
-    final = judges × (1 − w) + votes × w (DESIGN.md §4).
+    The submission deadline defaults to the round's close; judging and the public vote have their own
+    windows. ``vote_weight`` is the share w of normalised public votes in the final score:
+    final = judges × (1 − w) + votes × w (DESIGN.md §4). The judging settings (judges per entry, blind
+    judging, how totals are averaged, two stages…) are explained rule by rule in ``submissions.scoring``
+    and ``submissions.judging.services``.
     """
 
     class Media(models.TextChoices):
@@ -65,6 +68,12 @@ class ReadingRound(models.Model):
     class VoteTotals(models.TextChoices):
         LIVE = "live", _("Shown live while voting is open")
         AT_END = "at_end", _("Hidden until voting ends")
+
+    class Averaging(models.TextChoices):
+        MEAN = "mean", _("Mean of the judges' totals")
+        TRIMMED = "trimmed", _("Trimmed mean: with 4 judges or more, drop the highest and the lowest total")
+
+    SHORTLIST_STAGE, FINAL_STAGE = 1, 2
 
     round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="reading_settings")
     passage = models.TextField(
@@ -105,6 +114,50 @@ class ReadingRound(models.Model):
     vote_totals = models.CharField(
         _("vote totals"), max_length=6, choices=VoteTotals.choices, default=VoteTotals.AT_END
     )
+    # --- Judging (issue 6) ---
+    judges_per_entry = models.PositiveSmallIntegerField(
+        _("judges per entry"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    blind_judging = models.BooleanField(
+        _("blind judging"),
+        default=True,
+        help_text=_("Judges see neither the author's name, organisation or region, nor the group's members."),
+    )
+    averaging = models.CharField(
+        _("entry score from its judges' totals"), max_length=8, choices=Averaging.choices, default=Averaging.MEAN
+    )
+    normalise_judges = models.BooleanField(
+        _("normalise each judge's totals (z-scores)"),
+        default=False,
+        help_text=_(
+            "Removes the bias of lenient and harsh judges: each judge's totals are expressed as distances from "
+            "that judge's own average, then put back on the rubric's scale."
+        ),
+    )
+    disagreement_percent = models.PositiveSmallIntegerField(
+        _("strong disagreement above (percentage of the maximum)"),
+        default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("An entry is flagged when its highest and lowest judge totals differ by more than this."),
+    )
+    extra_judge_on_disagreement = models.BooleanField(
+        _("send a strongly disputed entry to an extra judge automatically"), default=False
+    )
+    shortlist_size = models.PositiveSmallIntegerField(
+        _("finalists (two-stage judging)"),
+        default=0,
+        help_text=_("0 = one stage. Otherwise the best N entries of the shortlist stage go to a final stage."),
+    )
+    final_judges_per_entry = models.PositiveSmallIntegerField(
+        _("judges per entry in the final stage"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    finalise_at_close = models.BooleanField(
+        _("finalise when the judging window closes"),
+        default=True,
+        help_text=_("Final scores go to the leaderboard automatically at the end of the judging window."),
+    )
+    judging_stage = models.PositiveSmallIntegerField(default=SHORTLIST_STAGE, editable=False)
+    judging_finalised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("reading round settings")
@@ -129,6 +182,13 @@ class ReadingRound(models.Model):
                 | Q(voting_closes_at__gt=F("voting_opens_at")),
                 name="readinground_voting_window",
             ),
+            models.CheckConstraint(condition=Q(judges_per_entry__gte=1), name="readinground_judges_min"),
+            models.CheckConstraint(condition=Q(final_judges_per_entry__gte=1), name="readinground_final_judges_min"),
+            models.CheckConstraint(
+                condition=Q(disagreement_percent__gte=1) & Q(disagreement_percent__lte=100),
+                name="readinground_disagreement_range",
+            ),
+            models.CheckConstraint(condition=Q(judging_stage__in=[1, 2]), name="readinground_judging_stage"),
         ]
 
     def __str__(self) -> str:
@@ -184,6 +244,34 @@ class ReadingRound(models.Model):
             return True
         return self.voting_closes_at is not None and now >= self.voting_closes_at
 
+    # --- Judging window: one clock for every check (services pass their ``now``) ---
+
+    @property
+    def two_stage(self) -> bool:
+        return self.shortlist_size > 0
+
+    @property
+    def in_final_stage(self) -> bool:
+        return self.judging_stage == self.FINAL_STAGE
+
+    @property
+    def vote_share_weight(self):
+        """The w of the final formula: 0 when the round has no public vote, whatever the field says."""
+        return self.vote_weight if self.voting_enabled else 0
+
+    def judging_started(self, now: dt.datetime) -> bool:
+        """Judging opens at its window's start; without one, as entries arrive (rolling judging)."""
+        return self.judging_opens_at is None or now >= self.judging_opens_at
+
+    def judging_closed(self, now: dt.datetime) -> bool:
+        """Closed once finalised or at the end of its window. Only then may judges see the panel and the votes."""
+        if self.judging_finalised_at is not None:
+            return True
+        return self.judging_closes_at is not None and now >= self.judging_closes_at
+
+    def judging_open(self, now: dt.datetime) -> bool:
+        return self.judging_started(now) and not self.judging_closed(now)
+
     def clean(self) -> None:
         errors = {}
         durations = (self.min_duration_s, self.max_duration_s)
@@ -198,6 +286,8 @@ class ReadingRound(models.Model):
             errors["judging_opens_at"] = _("Judging starts after the submission deadline.")
         if self.voting_enabled:
             errors.update(self._voting_errors())
+        if self.shortlist_size == 1:
+            errors["shortlist_size"] = _("A final stage needs at least 2 finalists (0 = one stage).")
         if errors:
             raise ValidationError(errors)
 
@@ -242,6 +332,7 @@ class Entry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
+    shortlisted = models.BooleanField(default=False, editable=False)  # in the final stage of two-stage judging
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -261,6 +352,16 @@ class Entry(models.Model):
     @property
     def in_gallery(self) -> bool:
         return self.moderation == self.Moderation.APPROVED and self.consent_publish and self.current_id is not None
+
+    @property
+    def blind_code(self) -> str:
+        """What judges call an entry in blind judging: stable, unguessable from the id, says nothing of the author."""
+        return "#" + salted_hmac("submissions.blind-code", str(self.pk)).hexdigest()[:6].upper()
+
+    @property
+    def judgeable(self) -> bool:
+        """Judges score entries with a playable recording that the organisers have not rejected."""
+        return self.current_id is not None and self.moderation != self.Moderation.REJECTED
 
 
 class EntryVersion(models.Model):
