@@ -33,15 +33,10 @@ def on_writer(function):
 
     def guarded(*args, **kwargs):
         try:
-            try:
-                return function(*args, **kwargs)
-            except (OperationalError, InterfaceError):
-                connection.close()
-                return function(*args, **kwargs)
-        finally:
-            if connection.vendor != "sqlite":
-                # PostgreSQL: hand the connection back to the pool (cheap); SQLite keeps its file open.
-                connection.close()
+            return function(*args, **kwargs)
+        except (OperationalError, InterfaceError):
+            connection.close()
+            return function(*args, **kwargs)
 
     return sync_to_async(guarded, thread_sensitive=False, executor=_writer)
 
