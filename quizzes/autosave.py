@@ -27,20 +27,6 @@ MAX_ANSWER_BODY = 8 * 1024
 _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave-writer")
 
 
-def on_writer(function):
-    """``function`` as a coroutine that runs on the process's single writer thread. Its database connection
-    is kept between calls; a connection broken by a database restart is reopened once."""
-
-    def guarded(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except (OperationalError, InterfaceError):
-            connection.close()
-            return function(*args, **kwargs)
-
-    return sync_to_async(guarded, thread_sensitive=False, executor=_writer)
-
-
 def answer_reply(*, attempt_id: int, user, body: bytes) -> tuple[int, dict]:
     """Save one answer for ``user``; return (HTTP status, JSON body). Errors change nothing."""
     from .grading import InvalidResponse
@@ -122,6 +108,11 @@ class AutosaveConsumer(AsyncHttpConsumer):
 
             def write():
                 with translation.override(language):
-                    return answer_reply(attempt_id=attempt_id, user=user, body=body)
+                    try:
+                        return answer_reply(attempt_id=attempt_id, user=user, body=body)
+                    except (OperationalError, InterfaceError):
+                        # the writer's long-lived connection broke (database restarted): reconnect once
+                        connection.close()
+                        return answer_reply(attempt_id=attempt_id, user=user, body=body)
 
-            return await on_writer(write)()
+            return await sync_to_async(write, thread_sensitive=False, executor=_writer)()

@@ -12,7 +12,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone, translation
 
-from ..autosave import on_writer
 from . import services
 from .hub import get_hub
 from .protocol import HOST_MESSAGES, PLAYER_MESSAGES, ProtocolError, encode, parse
@@ -115,9 +114,7 @@ class PlayerConsumer(LiveConsumer):
                 if state is None:
                     raise ProtocolError("no_question")
                 hub.states[self.session.pk] = state
-            # The answer burst of a question (everyone within seconds) goes through the process's single writer
-            # thread with its reused connection, as autosaves do: no reconnect and no lock wait per answer.
-            fresh = await on_writer(services.answer_submit)(
+            fresh = await database_sync_to_async(services.answer_submit)(
                 state=state,
                 player_id=self.player_id,
                 index=message["question"],
