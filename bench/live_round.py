@@ -807,10 +807,27 @@ def count_answers(env: dict, session_id: int, acks: list[tuple]) -> dict:
     }
 
 
+def code_version() -> str | None:
+    """The commit the servers ran (``+dirty`` with uncommitted changes outside bench/ and docs/)."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    head = subprocess.run([git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(
+        [git, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench", ":!docs"],
+        cwd=ROOT,
+        capture_output=True,
+    )
+    if head.returncode:
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
 def main() -> None:
     args = parse_args()
     raise_open_files()
     result: dict = {"bench": "live_round", "players": args.players, "questions": args.questions}
+    result["commit"] = code_version()
     folder = Path(tempfile.mkdtemp(prefix="live-bench-"))
     database_name = ""
     servers: list = []
