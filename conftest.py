@@ -14,6 +14,50 @@ from contests.models import Category, Event, Membership, Organisation, Region
 PASSWORD = "a-Strong-pass-123"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(monkeypatch):
+    """Each test counts uploads, votes, reactions and wrong PINs from zero, in a key space of its own: the
+    cache outlives each test's database (and its ids), and a shared Redis must never be flushed."""
+    import uuid
+
+    from contest_site import ratelimit
+
+    monkeypatch.setattr(ratelimit, "NAMESPACE", f"ratelimit-test-{uuid.uuid4().hex}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets channel layers of its own. pytest-asyncio gives every test a new event loop, but the
+    layer is a process-wide object: channels_redis keeps an asyncio lock and a receive loop from the test
+    that first used it, and a later test on another loop then fails ("bound to a different event loop") or
+    hangs in teardown. Daphne runs one loop per process, so production never meets this."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_database_pools(django_db_setup):
+    """On PostgreSQL, close the connection pools before pytest-django drops the test database: their idle
+    connections (the autosave writer thread's among them) would otherwise make DROP DATABASE fail and
+    leave the test database behind on the server."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    from quizzes.autosave import _writer
+
+    # Async tests' ORM calls run on asgiref's shared sync thread and the autosave writer thread, whose
+    # checked-out connections a pool's close() would leave open: close them on their own threads first.
+    for executor in (SyncToAsync.single_thread_executor, _writer):
+        executor.submit(connections.close_all).result()
+    for connection in connections.all():
+        if connection.vendor == "postgresql" and connection.settings_dict.get("OPTIONS", {}).get("pool"):
+            connection.close_pool()
+
+
 @pytest.fixture
 def regions(db):
     call_command("load_regions", verbosity=0)

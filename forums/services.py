@@ -11,7 +11,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -19,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
+from contest_site import ratelimit
 from contests.images import normalise_image
 from contests.models import Event, Round
 from leaderboard import ranking
@@ -42,6 +42,10 @@ REACTIONS_PER_MINUTE = 20
 
 class ForumError(Exception):
     """A refusal the person should read (forum closed, topic locked, too fast, not allowed…)."""
+
+
+class ForumLimited(ForumError, ratelimit.RateLimited):
+    """Reacting too fast: the view answers 429."""
 
 
 # --- Checks --------------------------------------------------------------------------------------
@@ -68,10 +72,8 @@ def _check_rate(*, user, now: dt.datetime) -> None:
 
 
 def _check_reaction_rate(*, user, now: dt.datetime) -> None:
-    key = f"forum-reactions:{user.pk}:{now:%Y%m%d%H%M}"
-    cache.add(key, 0, timeout=120)
-    if cache.incr(key) > REACTIONS_PER_MINUTE:
-        raise ForumError(_("You are reacting too fast. Wait a minute, then try again."))
+    if not ratelimit.hit(f"forum-reactions:{user.pk}", limit=REACTIONS_PER_MINUTE, period_s=60, now=now):
+        raise ForumLimited(_("You are reacting too fast. Wait a minute, then try again."))
 
 
 def _clean_body(body: str) -> str:

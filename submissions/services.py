@@ -3,8 +3,11 @@
 One clock: services take ``now`` so that every check in a request agrees. The file a participant sends is
 probed before anything is stored (a refused file changes nothing); an accepted one is stored under a
 generated name and processed by a background job (``tasks.process_entry_version``) that is retried, then
-marked failed with its reason. Jobs live in the database, so they survive a restart; a version whose
-worker died mid-job is found by ``versions_sweep``.
+marked failed with its reason. Jobs live in the database, so they survive a restart. A worker that dies
+mid-job (killed, machine restarted) is another matter: django-tasks-db never looks at a job again once a
+worker claimed it, so the job stays "running" for ever. Hence a lease: the job renews it while it works, and
+``versions_sweep`` (``manage.py sweep_entries``) takes over a version whose lease ran out — minutes, not
+hours, after its worker died.
 """
 
 from __future__ import annotations
@@ -15,22 +18,24 @@ import io
 import logging
 import os
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contest_site import ratelimit
 from contests.eligibility import eligibility_problems
 from contests.images import normalise_image
 from contests.models import Event, Membership, Round
 from contests.selectors import region_with_descendants
 
-from . import throttle
 from .media_probe import MediaInfo, MediaRejected, check_rules, probe
 from .media_transcode import Transcoded, transcode
 from .models import Entry, EntryVersion, ReadingRound, RoundJudge, Vote
@@ -40,7 +45,11 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 RETRY_AFTER = (dt.timedelta(seconds=30), dt.timedelta(minutes=2))  # after the 1st and 2nd failure
-STALE_PROCESSING = dt.timedelta(hours=1)  # a 10-minute 1080p video transcodes in a few minutes
+# The lease of a version being processed is ``processing_started_at``: set when a job claims the version,
+# renewed every LEASE_RENEW_S while it transcodes. Without renewal for PROCESSING_LEASE the worker is gone.
+PROCESSING_LEASE = dt.timedelta(minutes=2)
+LEASE_RENEW_S = 20
+STALE_PROCESSING = dt.timedelta(hours=1)  # a transcode still running after this is hung: no more renewals
 POSTER_SIZE = (1280, 720)
 VOTES_PER_MINUTE = 30
 
@@ -49,8 +58,19 @@ class EntryError(Exception):
     """A refusal the participant should read (window closed, quota used, not eligible…)."""
 
 
+class WorkerLost(Exception):
+    """The worker stopped (killed, machine restarted) while it held the job."""
+
+    def __init__(self, message: str = "the worker stopped while processing"):
+        super().__init__(message)
+
+
 class VoteError(Exception):
     """A vote that cannot count, with the reason in the voter's language."""
+
+
+class VoteLimited(VoteError, ratelimit.RateLimited):
+    """Too many votes in a short time: the view answers 429."""
 
 
 # --- Round settings -------------------------------------------------------------------------------
@@ -316,13 +336,42 @@ def version_process(*, version_id: int) -> str:
     if version is None:
         return "skipped"
     try:
-        result = _transcode_version(version)
+        with _lease(version.pk):
+            result = _transcode_version(version)
     except MediaRejected as exc:
         return _finish_rejected(version, exc)
     except Exception as exc:  # the job must record every failure, whatever raised it
         logger.exception("processing of entry version %s failed", version_id)
         return _retry_or_fail(version, exc)
     return _finish_ready(version, result)
+
+
+@contextlib.contextmanager
+def _lease(version_id: int):
+    """Renew the version's processing lease while the block runs (a thread beside the transcode), so that the
+    sweep tells a long transcode from a dead worker."""
+    stop = threading.Event()
+    renewer = threading.Thread(target=_renew_lease, args=(version_id, stop), name=f"lease-{version_id}", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join()
+
+
+def _renew_lease(version_id: int, stop: threading.Event) -> None:
+    started = time.monotonic()
+    try:
+        while not stop.wait(LEASE_RENEW_S) and time.monotonic() - started < STALE_PROCESSING.total_seconds():
+            try:
+                EntryVersion.objects.filter(pk=version_id, state=EntryVersion.State.PROCESSING).update(
+                    processing_started_at=timezone.now()
+                )
+            except DatabaseError:  # one missed renewal is harmless: the lease outlasts several
+                logger.warning("could not renew the processing lease of entry version %s", version_id, exc_info=True)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def _delete_files(*files) -> None:
@@ -388,7 +437,9 @@ def _finish_rejected(version: EntryVersion, exc: MediaRejected) -> str:
     return EntryVersion.State.REJECTED
 
 
-def _retry_or_fail(version: EntryVersion, exc: Exception, *, now: dt.datetime | None = None) -> str:
+def _retry_or_fail(version: EntryVersion, exc: Exception, *, now: dt.datetime | None = None, wait: bool = True) -> str:
+    """Count a failed attempt: queue the job again (after a delay, unless ``wait`` is False) or, after the
+    last attempt, mark the version failed."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = EntryVersion.objects.select_for_update().get(pk=version.pk)
@@ -398,7 +449,8 @@ def _retry_or_fail(version: EntryVersion, exc: Exception, *, now: dt.datetime | 
         if locked.attempts < MAX_ATTEMPTS:
             locked.state = EntryVersion.State.RECEIVED
             delay = RETRY_AFTER[min(locked.attempts, len(RETRY_AFTER)) - 1]
-            transaction.on_commit(lambda: version_enqueue(version_id=locked.pk, run_after=now + delay))
+            run_after = now + delay if wait else None
+            transaction.on_commit(lambda: version_enqueue(version_id=locked.pk, run_after=run_after))
         else:
             locked.state = EntryVersion.State.FAILED
             locked.reason_code, locked.finished_at = "processing_failed", now
@@ -429,29 +481,72 @@ def version_requeue(*, version: EntryVersion) -> EntryVersion:
 
 
 def versions_sweep(*, now: dt.datetime | None = None) -> int:
-    """Recover versions whose job was lost: a worker that died mid-job (processing for too long) counts as
-    a failed attempt; a received version whose job no longer waits is queued again. Returns how many."""
+    """Recover versions whose job was lost; return how many.
+
+    - processing, lease run out: the worker died mid-job. That counts as a failed attempt, retried at once
+      (the lease already waited); its job, which django-tasks-db would show as running for ever, is marked
+      failed.
+    - received, and no job waits for it: the job was never queued, deleted, or its worker died between
+      claiming the job and the version. Queued again.
+
+    Why not recover at worker start instead: with several workers, a starting one cannot tell a job whose
+    worker died from one that another worker is running; the lease can.
+    """
+    now = now or timezone.now()
+    recovered = 0
+    for version in EntryVersion.objects.filter(state=EntryVersion.State.RECEIVED):
+        if not _job_waiting(version.job_id, now):
+            _job_abandon(version.job_id)
+            version_enqueue(version_id=version.pk)
+            recovered += 1
+    lost = _lease_expired(now).values_list("pk", flat=True)
+    recovered += sum(_recover_lost(version_id, now) for version_id in lost)
+    return recovered
+
+
+def _lease_expired(now: dt.datetime):
+    return EntryVersion.objects.filter(
+        state=EntryVersion.State.PROCESSING, processing_started_at__lt=now - PROCESSING_LEASE
+    )
+
+
+def _job_waiting(job_id: str, now: dt.datetime) -> bool:
+    """Will the queued job still process its version? (waiting, or just claimed by a live worker)"""
+    from django_tasks import TaskResultStatus
     from django_tasks.exceptions import TaskResultDoesNotExist
 
     from .tasks import process_entry_version
 
-    now = now or timezone.now()
-    recovered = 0
-    for version in EntryVersion.objects.filter(state=EntryVersion.State.RECEIVED):
-        try:
-            waiting = version.job_id and not process_entry_version.get_result(version.job_id).is_finished
-        except (TaskResultDoesNotExist, ValueError):
-            waiting = False
-        if not waiting:
-            version_enqueue(version_id=version.pk)
-            recovered += 1
-    stale = EntryVersion.objects.filter(
-        state=EntryVersion.State.PROCESSING, processing_started_at__lt=now - STALE_PROCESSING
-    )
-    for version in stale:
-        _retry_or_fail(version, TimeoutError("the worker stopped while processing"), now=now)
-        recovered += 1
-    return recovered
+    if not job_id:
+        return False
+    try:
+        job = process_entry_version.get_result(job_id)
+    except (TaskResultDoesNotExist, ValueError):
+        return False
+    if job.status == TaskResultStatus.RUNNING:  # a live job claims its version within milliseconds
+        return job.started_at is not None and job.started_at >= now - PROCESSING_LEASE
+    return job.status == TaskResultStatus.READY
+
+
+def _job_abandon(job_id: str) -> None:
+    """Mark a job that a dead worker left "running" as failed, so that the queue tells the truth."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    job = DBTaskResult.objects.filter(pk=job_id, status=TaskResultStatus.RUNNING).first() if job_id else None
+    if job is not None:
+        job.set_failed(WorkerLost())
+
+
+def _recover_lost(version_id: int, now: dt.datetime) -> bool:
+    """Take over a version whose lease ran out (checked again under the row lock: the job may have renewed)."""
+    with transaction.atomic():
+        version = _lease_expired(now).select_for_update().filter(pk=version_id).first()
+        if version is None:
+            return False
+        _job_abandon(version.job_id)
+        _retry_or_fail(version, WorkerLost(), now=now, wait=False)
+    return True
 
 
 # --- Moderation -----------------------------------------------------------------------------------
@@ -528,8 +623,8 @@ def vote_cast(*, entry: Entry, user, now: dt.datetime | None = None) -> Vote:
     problems = vote_problems(entry=entry, user=user, now=now)
     if problems:
         raise VoteError(" ".join(problems))
-    if not throttle.hit(f"vote:{user.pk}", limit=VOTES_PER_MINUTE, period_s=60):
-        raise VoteError(_("Too many votes in a short time: wait a minute and try again."))
+    if not ratelimit.hit(f"vote:{user.pk}", limit=VOTES_PER_MINUTE, period_s=60, now=now):
+        raise VoteLimited(_("Too many votes in a short time: wait a minute and try again."))
     try:
         with transaction.atomic():
             return Vote.objects.create(entry=entry, user=user, created_at=now)

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.humanize",
     "channels",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "contest_site.middleware.SecurityHeadersMiddleware",  # CSP and Permissions-Policy (static files need none)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,13 +109,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels and cache ---------------------------------------------------------------------
 if env.REDIS_URL:
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # redis-py 8 reads with a 5 s socket timeout, the same as channels_redis' blocking pop:
-                # the read would time out just before the pop returns. Give the socket room.
-                "hosts": [{"address": env.REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+                "hosts": [
+                    {
+                        "address": env.REDIS_URL,
+                        # redis-py 8 reads with a 5 s socket timeout, the same as channels_redis' blocking pop:
+                        # the read would time out just before the pop returns. Give the socket room.
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 5,
+                        # After a Redis restart the pool holds dead connections and new ones are refused for a
+                        # moment: retry (about 2.5 s in all) rather than fail, or every live socket's consumer
+                        # dies with the error and the next broadcast is lost (tests/faults, Redis restarted).
+                        "retry": Retry(ExponentialBackoff(cap=1, base=0.05), 5),
+                        "retry_on_error": [RedisConnectionError],
+                    }
+                ],
                 # Only the live hubs (one channel per process per game) receive messages: 500 queued events
                 # means a hub is gone, and dropping beats filling Redis.
                 "capacity": 500,
@@ -225,9 +242,32 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # --- Security defaults that hold in every mode ------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "DENY"
+X_FRAME_OPTIONS = "DENY"  # the embeddable board opts out with @xframe_options_exempt (and CSP follows)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): only our own files run and style pages, so an injected <script>,
+# inline handler or style attribute does nothing. No inline code anywhere: behaviour lives in static/js,
+# looks in static/css; <script type="application/json"> data blocks are data, not code, and stay allowed.
+# contest_site.middleware adds this host's WebSockets to connect-src and frame-ancestors * for the
+# embeddable board.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        # Google sign-in posts to our /accounts/google/login/, which redirects there: browsers check the
+        # redirect against form-action too.
+        "form-action": ["'self'", "https://accounts.google.com"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

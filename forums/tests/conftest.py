@@ -7,14 +7,6 @@ from contests.models import Event
 from forums import services
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Reaction rate counters live in the cache, which outlives each test's database (and its user ids)."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def make_forum(organisation, organiser, now):
     """An open forum event of ``organisation`` with its points round (and optionally a live round)."""

@@ -249,3 +249,13 @@ def test_the_leaderboards_round_board_shows_the_points_round(client, topic, repl
         in client.get(reverse("forum_board", args=[topic.event.slug])).content.decode()
     )
     assert client.get(reverse("event_board", args=[topic.event.slug])).status_code == 200
+
+
+def test_reacting_too_fast_gets_429_and_changes_nothing(client, reply, member, monkeypatch):
+    monkeypatch.setattr(services, "REACTIONS_PER_MINUTE", 1)
+    client.force_login(member)
+    url = reverse("forum_post_react", args=[reply.pk])
+    assert client.post(url, {"kind": "helpful"}).status_code == 302
+    response = client.post(url, {"kind": "helpful"})  # would take the reaction back
+    assert response.status_code == 429 and "Bạn đang bày tỏ cảm xúc quá nhanh" in response.content.decode()
+    assert reply.reactions.get().kind == "helpful"

@@ -12,6 +12,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone, translation
 
+from ..autosave import on_writer
 from . import services
 from .hub import get_hub
 from .protocol import HOST_MESSAGES, PLAYER_MESSAGES, ProtocolError, encode, parse
@@ -71,16 +72,23 @@ class PlayerConsumer(LiveConsumer):
     async def connect(self):
         self.limiter = RateLimit(rate=5, burst=10)
         self.player_id = None
-        self.session = (
-            await services.LiveSession.objects.filter(pin=self.scope["url_route"]["kwargs"]["pin"])
-            .exclude(state=services.LiveSession.State.ENDED)
-            .afirst()
-        )
+        self.session = None
+        # Guessing PINs over the socket counts against the same per-address limit as the join page.
+        address = (self.scope.get("client") or ["?"])[0]
+        guessing = await database_sync_to_async(services.pin_guessing)(address)
+        if not guessing:
+            self.session = (
+                await services.LiveSession.objects.filter(pin=self.scope["url_route"]["kwargs"]["pin"])
+                .exclude(state=services.LiveSession.State.ENDED)
+                .afirst()
+            )
+            if self.session is None:
+                await database_sync_to_async(services.wrong_pin)(address)
         await self.accept()
         if self.session is None:
             with translation.override(self.language()):
-                await self.send_json(ProtocolError("ended").as_message())
-            await self.close(code=4404)
+                await self.send_json(ProtocolError("pin_guessing" if guessing else "ended").as_message())
+            await self.close(code=4429 if guessing else 4404)
 
     async def disconnect(self, code):
         if getattr(self, "session", None) is not None and self.player_id is not None:
@@ -114,7 +122,9 @@ class PlayerConsumer(LiveConsumer):
                 if state is None:
                     raise ProtocolError("no_question")
                 hub.states[self.session.pk] = state
-            fresh = await database_sync_to_async(services.answer_submit)(
+            # The answer burst of a question (everyone within seconds) goes through the process's single writer
+            # thread with its reused connection, as autosaves do: no reconnect and no lock wait per answer.
+            fresh = await on_writer(services.answer_submit)(
                 state=state,
                 player_id=self.player_id,
                 index=message["question"],

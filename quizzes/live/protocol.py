@@ -7,6 +7,7 @@ message in the user's language, and changes nothing. docs/live-protocol.md lists
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +51,7 @@ ERRORS = {
     "login_required": _("Sign in to join this game."),
     "locked": _("The host has locked the game."),
     "ended": _("The game has ended."),
+    "pin_guessing": _("Too many wrong PINs were typed from this network. Wait a few minutes, then try again."),
     "bad_token": _("Your place in the game could not be found; join again."),
     "kicked": _("The host removed you from the game."),
     "no_question": _("There is no question to answer now."),
@@ -78,7 +80,7 @@ def parse(text: str | None, schema: dict[str, dict[str, tuple]]) -> dict:
         message = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError("bad_json") from exc
-    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str) or not _is_text(message):
         raise ProtocolError("bad_message")
     fields = schema.get(message["type"])
     if fields is None:
@@ -94,6 +96,26 @@ def parse(text: str | None, schema: dict[str, dict[str, tuple]]) -> dict:
     if set(message) - set(fields) - {"type", "id"}:
         raise ProtocolError("bad_message")
     return message
+
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _is_text(value) -> bool:
+    """Whether every string in a decoded message is text that can be stored and signed: JSON's escapes can
+    smuggle a NUL ("\\u0000") or a lone surrogate ("\\ud800"), which PostgreSQL and Django's signing refuse
+    with an exception instead of an answer. A loop, not recursion: a 4 KB message may nest a thousand deep."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and UNSTORABLE.search(item):
+            return False
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+    return True
 
 
 def encode(message: dict) -> str:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from contest_site import ratelimit
 from leaderboard.services import score_record
 
 from ..grading import AnswerKey, InvalidResponse, clean_response, grade
@@ -543,3 +544,19 @@ async def question_state_from_event(session_id: int, into: QuestionState | None 
         into.started_at = session.question_started_at
         return into
     return await database_sync_to_async(question_state)(session)
+
+
+# Wrong PINs per address (a school's network shares one): six digits are few, so whoever tries PINs in a
+# loop is stopped long before finding a running game, while a class mistyping a few is not. Counted by
+# ``wrong_pin``, checked by ``pin_guessing`` before any lookup, so a blocked address learns nothing.
+WRONG_PINS = 30
+WRONG_PINS_PERIOD_S = 600
+
+
+def pin_guessing(ip: str) -> bool:
+    """Whether ``ip`` has typed too many wrong PINs lately (also for the WebSocket join, by its address)."""
+    return ratelimit.over(f"live-pin:{ip}", limit=WRONG_PINS, period_s=WRONG_PINS_PERIOD_S)
+
+
+def wrong_pin(ip: str) -> None:
+    ratelimit.hit(f"live-pin:{ip}", limit=WRONG_PINS, period_s=WRONG_PINS_PERIOD_S)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
+from contest_site import ratelimit
 from contests.models import Event, Round
 from contests.selectors import (
     access_round_for_organiser,
@@ -26,6 +27,7 @@ from contests.selectors import (
     organisations_organised_by,
 )
 from contests.views.organiser import organiser_required
+from contests.xlsx import spreadsheet_text
 
 from ..models import LiveSession, Quiz
 from . import services
@@ -133,20 +135,39 @@ def host_page(request, session_id: int):
     return render(request, "quizzes/live/host.html", {"session": session, "join_url": url, "qr_svg": qr_svg})
 
 
+def _too_many_pins(request):
+    message = _("Too many wrong PINs were typed from this network. Wait %(minutes)s minutes, then try again.") % {
+        "minutes": services.WRONG_PINS_PERIOD_S // 60
+    }
+    return ratelimit.too_many(request, message, back_url=reverse("live_play_start"))
+
+
+def _running(pin: str) -> LiveSession | None:
+    return LiveSession.objects.filter(pin=pin).exclude(state=LiveSession.State.ENDED).first()
+
+
 def play_start(request):
     """``/play/``: type the PIN shown on the projector."""
     pin = "".join(ch for ch in request.GET.get("pin", "") if ch.isdigit())[:8]
     error = None
     if pin:
-        if LiveSession.objects.filter(pin=pin).exclude(state=LiveSession.State.ENDED).exists():
+        ip = ratelimit.client_ip(request)
+        if services.pin_guessing(ip):
+            return _too_many_pins(request)
+        if _running(pin) is not None:
             return redirect("live_play", pin=pin)
+        services.wrong_pin(ip)
         error = _("No game is running with that PIN.")
     return render(request, "quizzes/live/play_start.html", {"pin": pin, "error": error})
 
 
 def play_page(request, pin: str):
-    session = LiveSession.objects.filter(pin=pin).exclude(state=LiveSession.State.ENDED).first()
+    ip = ratelimit.client_ip(request)
+    if services.pin_guessing(ip):
+        return _too_many_pins(request)
+    session = _running(pin)
     if session is None:
+        services.wrong_pin(ip)
         messages.error(request, _("No game is running with that PIN."))
         return redirect("live_play_start")
     needs_login = not session.allow_guests and not request.user.is_authenticated
@@ -156,7 +177,10 @@ def play_page(request, pin: str):
 def _results(request, session_id: int):
     session = access_session_for_host(user=request.user, session_id=session_id)
     headers = [_("Rank"), _("Nickname"), _("Email"), _("Score"), _("Right answers")]
-    rows = [[r["rank"], r["nickname"], r["email"], r["score"], r["right"]] for r in services.results_rows(session)]
+    rows = [
+        [r["rank"], spreadsheet_text(r["nickname"]), r["email"], r["score"], r["right"]]
+        for r in services.results_rows(session)
+    ]
     return session, headers, rows
 
 

@@ -477,3 +477,22 @@ def test_a_teacher_named_by_the_organisation_hosts_a_game_but_manages_nothing_el
     assert client.get(reverse("live_host", args=[session.pk])).status_code == 404
     client.post(reverse("live_session_create"), {"quiz": quiz.pk, "scoring": "speed", "question_time_s": 20})
     assert not LiveSession.objects.filter(host=stranger).exists(), "another organisation's quiz is not offered"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_guessing_pins_over_the_socket_is_stopped_like_on_the_join_page(live_session, monkeypatch):
+    """Wrong PINs tried through /ws/live/<pin>/ count per address; past the limit even the right PIN is
+    refused (4429) before any lookup, so the socket is no oracle for running games."""
+    monkeypatch.setattr(services, "WRONG_PINS", 3)
+    wrong = "0" * 6 if live_session.pin != "0" * 6 else "1" * 6
+    for _ in range(3):
+        guess, connected = await connect(f"/ws/live/{wrong}/")
+        assert connected
+        assert (await receive(guess))["code"] == "ended"
+        assert (await guess.receive_output(timeout=3))["code"] == 4404
+    blocked, _ = await connect(f"/ws/live/{live_session.pin}/")
+    refusal = await receive(blocked)
+    assert refusal["code"] == "pin_guessing" and "PIN" in refusal["message"]
+    assert (await blocked.receive_output(timeout=3))["code"] == 4429
+    assert await LivePlayer.objects.filter(session=live_session).acount() == 0

@@ -408,6 +408,8 @@
       if (stopped) return;
       if (event.code === 4403) { gone("kicked"); return; }
       if (event.code === 4409) { gone("replaced"); return; }
+      // 4429: too many wrong PINs from this network; the error shown explains, and retrying would only count.
+      if (event.code === 4429) { stopped = true; setConnection(""); return; }
       if (event.code === 4404 || finished) { if (!finished) gone("ended"); return; }
       setConnection("reconnecting");
       const delay = Math.min(10000, 500 * 2 ** retries) + Math.random() * 500;

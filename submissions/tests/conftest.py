@@ -17,16 +17,6 @@ from contests.models import Event
 from submissions import services, synth
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(monkeypatch):
-    """Each test counts uploads and votes from zero, without flushing a cache that others may share."""
-    import uuid
-
-    from submissions import throttle
-
-    monkeypatch.setattr(throttle, "NAMESPACE", f"throttle-test-{uuid.uuid4().hex}")
-
-
 @pytest.fixture(scope="session")
 def media(tmp_path_factory) -> dict[str, Path]:
     """Every sample file by name. Real media are a few seconds long so that the suite stays fast."""

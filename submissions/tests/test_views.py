@@ -118,6 +118,17 @@ def test_uploads_are_rate_limited(client, reading_round, reader, media, monkeypa
     assert response.status_code == 429 and Entry.objects.count() == 1
 
 
+def test_a_plain_upload_over_the_limit_gets_a_translated_429_page(client, reading_round, reader, media, monkeypatch):
+    from submissions.views import participant
+
+    monkeypatch.setattr(participant, "UPLOADS_PER_HOUR", 1)
+    client.force_login(reader)
+    _post_entry(client, reading_round, media["webm"], json_reply=False)
+    response = _post_entry(client, reading_round, media["webm"], json_reply=False)
+    assert response.status_code == 429 and Entry.objects.count() == 1
+    assert "Bạn đã gửi quá nhiều tệp trong một giờ qua." in response.content.decode()
+
+
 def test_entry_page_shows_the_state_and_polls_while_processing(client, reading_round, reader, make_entry):
     entry = make_entry(reading_round, reader, process=False)
     client.force_login(reader)
@@ -369,3 +380,12 @@ def test_a_send_beyond_the_quota_is_refused_before_the_body_is_read(
     response = _post_entry(client, reading_round, media["webm"])
     assert response.status_code == 403 and response.json()["errors"]["__all__"]
     assert not parsed and Entry.objects.count() == 1
+
+
+def test_votes_over_the_limit_get_429_and_count_nothing(client, voting, gallery_entry, make_user, monkeypatch):
+    monkeypatch.setattr(services, "VOTES_PER_MINUTE", 1)
+    client.force_login(make_user("fan@example.vn"))
+    assert client.post(reverse("reading_vote", args=[gallery_entry.pk])).status_code == 302
+    response = client.post(reverse("reading_vote", args=[gallery_entry.pk]))
+    assert response.status_code == 429 and "Bình chọn quá nhiều" in response.content.decode()
+    assert gallery_entry.votes.count() == 1

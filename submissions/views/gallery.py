@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contest_site import ratelimit
+
 from .. import selectors, services
 from ..judging.selectors import is_panel_judge
 from ..models import Entry
@@ -50,11 +52,14 @@ def vote(request, entry_id: int):
     entry = Entry.objects.select_related("reading_round__round__event").filter(pk=entry_id).first()
     if entry is None or not selectors.in_public_gallery(entry):
         raise Http404
+    url = reverse("reading_gallery", kwargs={"round_id": entry.reading_round.round_id})
+    back = f"{url}#entry-{entry.pk}"
     try:
         services.vote_cast(entry=entry, user=request.user)
+    except services.VoteLimited as exc:
+        return ratelimit.too_many(request, str(exc), back_url=back)
     except services.VoteError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Thank you: your vote is counted."))
-    url = reverse("reading_gallery", kwargs={"round_id": entry.reading_round.round_id})
-    return redirect(f"{url}#entry-{entry.pk}")
+    return redirect(back)

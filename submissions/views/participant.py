@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from .. import selectors, services, throttle
+from contest_site import ratelimit
+
+from .. import selectors, services
 from ..forms import ConsentForm, EntryForm
 from ..media_probe import MediaRejected
 from ..models import Entry, ReadingRound
@@ -65,9 +67,16 @@ def _form_errors(form) -> dict:
     return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
 
 
-def _too_many_uploads(request) -> bool:
-    """Checked before the body is read: a script sending files in a loop costs us nothing past this line."""
-    return not throttle.hit(f"upload:{request.user.pk}", limit=UPLOADS_PER_HOUR, period_s=3600)
+def _over_upload_limit(request, back: str):
+    """The 429 answer once the person has sent too many files this hour, else None.
+
+    Checked before the body is read: a script sending files in a loop costs us nothing past this line."""
+    if ratelimit.hit(f"upload:{request.user.pk}", limit=UPLOADS_PER_HOUR, period_s=3600):
+        return None
+    message = _("Too many files sent in the last hour.")
+    if _wants_json(request):
+        return _refused(request, message, status=429, fallback=back)
+    return ratelimit.too_many(request, message, back_url=back)
 
 
 @csrf_exempt
@@ -79,8 +88,9 @@ def entry_create(request, round_id: int):
     problems = services.entry_create_problems(reading_round=reading_round, user=request.user, now=timezone.now())
     if problems:  # refused before a byte of the body is read
         return _refused(request, " ".join(problems), status=403, fallback=back)
-    if _too_many_uploads(request):
-        return _refused(request, _("Too many files sent in the last hour."), status=429, fallback=back)
+    refused = _over_upload_limit(request, back)
+    if refused:
+        return refused
     handler = install_capped_handler(request, max_bytes=reading_round.max_bytes)
     return _entry_create(request, reading_round, handler)
 
@@ -169,13 +179,10 @@ def entry_status(request, entry_id: int):
 @login_required
 def entry_update(request, entry_id: int):
     entry = selectors.access_entry_for_owner(user=request.user, entry_id=entry_id)
-    if request.content_type == "multipart/form-data" and _too_many_uploads(request):
-        return _refused(
-            request,
-            _("Too many files sent in the last hour."),
-            status=429,
-            fallback=reverse("reading_entry", kwargs={"entry_id": entry.pk}),
-        )
+    if request.content_type == "multipart/form-data":
+        refused = _over_upload_limit(request, reverse("reading_entry", kwargs={"entry_id": entry.pk}))
+        if refused:
+            return refused
     handler = install_capped_handler(request, max_bytes=entry.reading_round.max_bytes)
     return _entry_update(request, entry, handler)
 
