@@ -10,6 +10,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app registry loaded above)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
 from quizzes.autosave import AutosaveConsumer  # noqa: E402
@@ -17,10 +18,10 @@ from quizzes.autosave import AutosaveConsumer  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
 
 # The autosave of quiz answers is answered before Django's handler (quizzes/autosave.py explains why);
-# every other HTTP request goes to Django.
+# it resolves the session's user itself, on its writer thread. Every other HTTP request goes to Django.
 http_routes = URLRouter(
     [
-        path("attempts/<int:attempt_id>/answer/", AuthMiddlewareStack(AutosaveConsumer.as_asgi())),
+        path("attempts/<int:attempt_id>/answer/", SessionMiddlewareStack(AutosaveConsumer.as_asgi())),
         re_path(r"", django_asgi_app),
     ]
 )

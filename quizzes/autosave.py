@@ -15,16 +15,44 @@ import json
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
+from types import SimpleNamespace
 
 from asgiref.sync import sync_to_async
 from channels.generic.http import AsyncHttpConsumer
 from django.conf import settings
+from django.contrib import auth
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 MAX_ANSWER_BODY = 8 * 1024
 _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave-writer")
+
+
+def on_writer(function):
+    """``function`` as a coroutine that runs on the process's single writer thread. Its database connection
+    is kept between calls; a connection broken by a database restart is reopened once."""
+
+    def guarded(*args, **kwargs):
+        try:
+            try:
+                return function(*args, **kwargs)
+            except (OperationalError, InterfaceError):
+                connection.close()
+                return function(*args, **kwargs)
+        finally:
+            if connection.vendor != "sqlite":
+                # PostgreSQL: hand the connection back to the pool (cheap); SQLite keeps its file open.
+                connection.close()
+
+    return sync_to_async(guarded, thread_sensitive=False, executor=_writer)
+
+
+def session_user(session):
+    """The signed-in user of a session, checked as Django checks it for a page (auth hash included). Done
+    here on the writer thread, with its kept connection, rather than by channels' AuthMiddleware, which
+    opens (on SQLite) a new database connection for every request."""
+    return auth.get_user(SimpleNamespace(session=session))
 
 
 def answer_reply(*, attempt_id: int, user, body: bytes) -> tuple[int, dict]:
@@ -98,21 +126,14 @@ class AutosaveConsumer(AsyncHttpConsumer):
             cookie = cookies.get(settings.CSRF_COOKIE_NAME, "")
             if not cookie or not secrets.compare_digest(header, cookie) or not _same_origin(self.scope):
                 return 403, {"saved": False, "error": _("Reload the page: your session has expired.")}
-            user = self.scope.get("user")
-            if (
-                user is None
-                or not await sync_to_async(lambda: user.is_authenticated, thread_sensitive=False, executor=_writer)()
-            ):
-                return 403, {"saved": False, "error": _("Sign in again to keep answering.")}
             attempt_id = self.scope["url_route"]["kwargs"]["attempt_id"]
+            session = self.scope["session"]
 
             def write():
                 with translation.override(language):
-                    try:
-                        return answer_reply(attempt_id=attempt_id, user=user, body=body)
-                    except (OperationalError, InterfaceError):
-                        # the writer's long-lived connection broke (database restarted): reconnect once
-                        connection.close()
-                        return answer_reply(attempt_id=attempt_id, user=user, body=body)
+                    user = session_user(session)
+                    if not user.is_authenticated:
+                        return 403, {"saved": False, "error": _("Sign in again to keep answering.")}
+                    return answer_reply(attempt_id=attempt_id, user=user, body=body)
 
-            return await sync_to_async(write, thread_sensitive=False, executor=_writer)()
+            return await on_writer(write)()
