@@ -1,11 +1,13 @@
 """Pages anyone can see: the home page, event pages and their banners."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from contest_site.serving import media_response
 
 from .. import selectors
 from ..eligibility import eligibility_problems
@@ -61,6 +63,4 @@ def event_banner(request, slug: str):
     event, unlocked = selectors.access_event_for_visitor(user=request.user, slug=slug, invite_codes=codes)
     if not unlocked or not event.banner:
         raise Http404
-    response = FileResponse(event.banner.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return media_response(request, event.banner)

@@ -7,12 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from contest_site import ratelimit
+from contest_site.serving import media_response
 from contests.models import Round
 from contests.views.public import INVITE_SESSION_KEY
 
@@ -180,6 +182,8 @@ def post_react(request, post_id: int):
     post = selectors.access_post_for_reader(user=request.user, post_id=post_id, invite_codes=invite_codes(request))
     try:
         services.reaction_set(post=post, user=request.user, kind=request.POST.get("kind", ""))
+    except services.ForumLimited as exc:
+        return ratelimit.too_many(request, str(exc), back_url=selectors.post_location(post=post))
     except services.ForumError as exc:
         messages.error(request, str(exc))
     return redirect(selectors.post_location(post=post))
@@ -244,9 +248,7 @@ def post_image(request, post_id: int):
     moderator = selectors.is_moderator(user=request.user, event=post.topic.event)
     if not selectors.image_visible(post=post, moderator=moderator):
         raise Http404
-    response = FileResponse(post.image.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return media_response(request, post.image)
 
 
 def forum_round(request, round_id: int):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contest_site.serving import media_response
 from leaderboard import ranking
 from leaderboard import selectors as boards
 
@@ -205,8 +206,6 @@ def _signed_for(request, question) -> bool:
 def question_image(request, question_id: int):
     """A question's image, for whoever may see the question: organisers of its bank, anyone for a public
     bank, and participants who were given it in an attempt."""
-    from django.http import FileResponse
-
     from contests.selectors import organisations_organised_by
 
     from ..models import Question
@@ -227,6 +226,4 @@ def question_image(request, question_id: int):
     )
     if not allowed:
         raise Http404
-    response = FileResponse(question.image.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return media_response(request, question.image)

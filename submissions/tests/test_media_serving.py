@@ -4,8 +4,8 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from contest_site.serving import Unsatisfiable, parse_range
 from submissions import services
-from submissions.serving import Unsatisfiable, parse_range
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,9 @@
 
 from django.views.decorators.http import require_safe
 
+from contest_site.serving import media_response
+
 from .. import selectors
-from ..serving import media_response
 
 CONTENT_TYPES = {"audio": "audio/mp4", "video": "video/mp4"}
 

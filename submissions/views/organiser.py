@@ -16,13 +16,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contest_site.serving import streaming_response
 from contests.views.organiser import form_errors_to_messages, organiser_required
 
 from .. import selectors, services
 from ..archive import zip_stream
 from ..forms import ModerationForm, QueueFilterForm, ReadingRoundForm
 from ..models import EntryVersion
-from ..serving import streaming_response
 
 QUEUE_PAGE = 200
 

@@ -1,6 +1,9 @@
 """Sending a stored file to someone a view has already authorised: whole (200), a byte range (206) so that
 players can seek, or 416 for a range outside the file; or, in production, a hand-off to nginx.
 
+Every media view of every app (recordings, posters, banners, question and forum images) ends in
+``media_response``, so that the hand-off applies to all of them.
+
 Hand-off: with ``settings.MEDIA_X_ACCEL_PREFIX`` set (e.g. ``"/_protected/"``) the response is empty and
 carries ``X-Accel-Redirect: /_protected/<storage name>``; nginx, whose ``internal`` location of that
 prefix aliases MEDIA_ROOT, then serves the bytes itself, ranges included (docs/submissions.md).
@@ -13,6 +16,7 @@ under WSGI, so each server streams it in 64 KB chunks.
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import re
 from urllib.parse import quote
 
@@ -103,9 +107,14 @@ def _accel_response(field_file, *, content_type: str, prefix: str) -> HttpRespon
 
 
 def media_response(
-    request, field_file, *, content_type: str, filename: str = "", cache_control: str = "private, max-age=3600"
+    request, field_file, *, content_type: str = "", filename: str = "", cache_control: str = "private, max-age=3600"
 ) -> HttpResponse:
-    """Serve ``field_file`` (any Django storage) to a request that passed its permission check."""
+    """Serve ``field_file`` (any Django storage) to a request that passed its permission check.
+
+    Without ``content_type`` the type is guessed from the stored name, which the app generates (images are
+    re-encoded on upload, so the extension tells the truth).
+    """
+    content_type = content_type or mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
     prefix = getattr(settings, "MEDIA_X_ACCEL_PREFIX", "")
     if prefix:
         response = _accel_response(field_file, content_type=content_type, prefix=prefix)
