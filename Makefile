@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test e2e bench lint messages clean
+.PHONY: setup run test e2e bench lint messages clean test-faults serve-prod test-prod backup restore screenshots
 
 setup: $(STAMP)
 
@@ -43,3 +43,35 @@ lint: setup
 messages: setup
 	$(BIN)/python manage.py makemessages -l vi --ignore=.venv --ignore=var --ignore=locale_vendor
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+# Faults survived (tests/faults): daphne, the job worker and a private redis-server killed and restarted
+# mid-work. On the embedded default (SQLite), or on PostgreSQL + Redis with DATABASE_URL=… REDIS_URL=… set.
+test-faults: setup
+	$(BIN)/pytest tests/faults -m faults -v
+
+# The production topology on this machine (docs/deployment.md): nginx with TLS on https://127.0.0.1:8080
+# (PORT=…), DAPHNES=2 daphne processes, the job worker and sweeps, PostgreSQL database contest_prod and
+# Redis; SEED=1 loads the demo data. Installs nginx when missing (as root). Ctrl+C stops everything.
+# PORT when given (make's own default, 8000, belongs to `make run`), else 8080.
+PROD_PORT = $(if $(filter command line environment,$(origin PORT)),$(PORT),8080)
+serve-prod: setup
+	PORT=$(PROD_PORT) scripts/serve-prod
+
+# End-to-end checks against that topology (tests/prod): it starts it on free ports and a fresh database.
+test-prod: setup
+	$(BIN)/pytest tests/prod -m prod -v
+
+# Database dump + media archive into $(BACKUP_DIR)/<timestamp>/; restore one into the database of
+# DATABASE_URL (or SQLITE_PATH) and MEDIA_ROOT, both fresh: make restore RESTORE_FROM=var/backups/…
+BACKUP_DIR ?= var/backups
+backup: setup
+	$(BIN)/python manage.py backup --to $(BACKUP_DIR)
+
+restore: setup
+	@test -n "$(RESTORE_FROM)" || { echo "usage: make restore RESTORE_FROM=var/backups/<timestamp>"; exit 2; }
+	$(BIN)/python manage.py restore $(RESTORE_FROM)
+
+# The accessibility tests (axe-core, every main journey at phone and desktop width), writing each page to
+# docs/screenshots/<journey>-<phone|desktop>.png as they go.
+screenshots: setup
+	SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_accessibility.py -m e2e -q
