@@ -20,6 +20,8 @@ from .protocol import encode
 
 logger = logging.getLogger(__name__)
 
+GROUP_REFRESH_S = 1  # a crash-restarted Redis forgets memberships: renewed within a second
+
 
 def group_name(session_id: int) -> str:
     return f"live-{session_id}"
@@ -30,6 +32,7 @@ class Hub:
         self.layer = get_channel_layer()
         self.channel: str | None = None
         self.listener: asyncio.Task | None = None
+        self.keeper: asyncio.Task | None = None
         self.players: dict[int, dict[int, object]] = {}  # session → player id → consumer
         self.hosts: dict[int, set] = {}  # session → host consumers
         self.states: dict[int, object] = {}  # session → QuestionState of the open question
@@ -40,6 +43,21 @@ class Hub:
             # list named after that prefix, so a channel with another prefix would never be read.
             self.channel = await self.layer.new_channel()
             self.listener = asyncio.create_task(self._listen())
+            self.keeper = asyncio.create_task(self._keep_memberships())
+
+    async def _keep_memberships(self) -> None:
+        """Re-add this process's channel to the group of every game it serves, every few seconds. A group
+        lives in Redis: if Redis restarts empty (a crash, no snapshot) the memberships are gone, and without
+        this the process would hear no broadcast again until a new game attached. Adding twice is harmless
+        and also renews the membership before channels_redis's group expiry."""
+        while True:
+            await asyncio.sleep(GROUP_REFRESH_S)
+            for session_id in set(self.players) | set(self.hosts):
+                try:
+                    await self.layer.group_add(group_name(session_id), self.channel)
+                except Exception:  # Redis still down: try again at the next round
+                    logger.warning("live hub could not renew its group membership; retrying", exc_info=True)
+                    break
 
     async def _listen(self) -> None:
         """Deliver what arrives on the hub's channel, for the life of the process. A failed receive (a
@@ -86,7 +104,8 @@ class Hub:
         if not self.players and not self.hosts and self.listener is not None:
             # Nobody of any game left on this process: stop listening until someone attaches again.
             self.listener.cancel()
-            self.listener, self.channel = None, None
+            self.keeper.cancel()
+            self.listener, self.keeper, self.channel = None, None, None
 
     async def publish(self, session_id: int, event: dict) -> None:
         """Send an event to every process that has consumers of the session (this one included)."""
