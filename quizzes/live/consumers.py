@@ -207,7 +207,8 @@ class HostConsumer(LiveConsumer):
             await self.send_json({"type": "pong"})
             return
         args = {k: v for k, v in message.items() if k not in ("type", "id")}
-        event = await database_sync_to_async(services.host_command)(session_id=self.session_id, command=kind, **args)
+        # On the writer thread too: its kept connection starts the next question's fan-out a reconnect sooner.
+        event = await on_writer(services.host_command)(session_id=self.session_id, command=kind, **args)
         if event is not None:
             await get_hub().publish(self.session_id, event)
 

@@ -121,9 +121,9 @@ class Hub:
         from .services import question_state_from_event
 
         kind = event["type"]
-        if kind == "question":
-            self.states[session_id] = await question_state_from_event(session_id)
-        elif kind in ("reveal", "ended"):
+        if kind in ("question", "reveal", "ended"):
+            # A new question's state (for checking answers) is loaded after the phones have it, so that
+            # the fan-out starts at once; an answer arriving in between loads it itself (PlayerConsumer).
             self.states.pop(session_id, None)
         elif kind in ("paused", "resumed"):
             state = self.states.get(session_id)
@@ -146,6 +146,8 @@ class Hub:
         text = encode(event)
         for consumer in list(players.values()):
             await consumer.send_text(text)
+        if kind == "question" and session_id not in self.states:
+            self.states[session_id] = await question_state_from_event(session_id)
 
     async def _send_personal(self, players: dict, event: dict) -> None:
         """Each player's own result, spliced onto the shared part encoded once: the shared part (answer

@@ -1,5 +1,6 @@
 """Live sessions: scoring and nickname rules, services, and consumers through WebsocketCommunicator."""
 
+import asyncio
 import datetime as dt
 import json
 
@@ -112,6 +113,16 @@ async def receive(communicator, kind=None, timeout=3):
         message = json.loads(await communicator.receive_from(timeout=timeout))
         if kind is None or message["type"] == kind:
             return message
+
+
+async def hub_state(session_id):
+    """The question state the hub loads just after the phones got the question."""
+    for _ in range(200):
+        state = get_hub().states.get(session_id)
+        if state is not None:
+            return state
+        await asyncio.sleep(0.01)
+    raise AssertionError("the hub never loaded the question's state")
 
 
 async def join(session, nickname, user=None):
@@ -236,7 +247,7 @@ async def test_late_answers_are_refused(live_session, organiser):
     await send(host, {"type": "start"})
     await receive(player, "question")
     # The buzzer went a second ago (plus more than the grace): the process's cached deadline says so.
-    get_hub().states[live_session.pk].deadline = timezone.now() - dt.timedelta(seconds=1)
+    (await hub_state(live_session.pk)).deadline = timezone.now() - dt.timedelta(seconds=1)
     await send(player, {"type": "answer", "question": 0, "response": 1})
     assert (await receive(player, "error"))["code"] == "too_late"
     assert await LiveAnswer.objects.acount() == 0
@@ -376,6 +387,7 @@ async def test_answers_still_accepted_after_the_process_lost_its_question_state(
     player, _ = await join(live_session, "Khởi động lại")
     await send(host, {"type": "start"})
     await receive(player, "question")
+    await hub_state(live_session.pk)
     key = get_hub().states.pop(live_session.pk).key
     await send(player, {"type": "answer", "question": 0, "response": _right_response(key)})
     assert (await receive(player, "answer_received"))["duplicate"] is False
