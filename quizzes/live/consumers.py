@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from functools import cached_property
 
+from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 from django.utils import timezone, translation
 
@@ -39,10 +43,35 @@ class RateLimit:
 class LiveConsumer(AsyncWebsocketConsumer):
     schema: dict = {}
     rate = RateLimit
+    # Broadcasts reach these sockets through the process's hub (hub.py), never through channels of their
+    # own: no channel-layer channel and receive loop per socket (thousands per process, each swept by the
+    # in-memory layer on every send).
+    channel_layer_alias = "none: live sockets hear broadcasts through the hub"
+
+    async def dispatch(self, message):
+        """Channels' dispatch without its hop to the database thread before every message (to close stale
+        connections): here the database work runs on the writer thread, which keeps its connection, or
+        through ``database_sync_to_async``, which cleans up around each call itself. An answer burst of
+        2,000 phones would otherwise queue 2,000 hops on one thread."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def send_text(self, text: str) -> None:
+        # The hub calls this for every phone of every broadcast: straight to the server's send.
         with contextlib.suppress(Exception):  # the socket went away mid-broadcast; disconnect() cleans up
-            await self.send(text_data=text)
+            await self.server_send({"type": "websocket.send", "text": text})
+
+    @cached_property
+    def server_send(self):
+        """The server's send from under channels' session middleware, whose wrapper looks for session
+        changes to save on every message: a third of a broadcast's cost at 2,000 phones, for sockets
+        that never change their session (authentication happened before the connection was accepted)."""
+        wrapper = getattr(self.base_send, "__self__", None)
+        if isinstance(wrapper, InstanceSessionWrapper):
+            return wrapper.real_send
+        return self.base_send
 
     async def send_json(self, message: dict) -> None:
         await self.send_text(encode(message))
@@ -75,7 +104,7 @@ class PlayerConsumer(LiveConsumer):
         self.session = None
         # Guessing PINs over the socket counts against the same per-address limit as the join page.
         address = (self.scope.get("client") or ["?"])[0]
-        guessing = await database_sync_to_async(services.pin_guessing)(address)
+        guessing = await sync_to_async(services.pin_guessing, thread_sensitive=False)(address)  # cache only
         if not guessing:
             self.session = (
                 await services.LiveSession.objects.filter(pin=self.scope["url_route"]["kwargs"]["pin"])
@@ -101,17 +130,17 @@ class PlayerConsumer(LiveConsumer):
         elif kind in ("join", "rejoin"):
             if self.player_id is not None:
                 raise ProtocolError("already_joined")
-            if kind == "join":
-                player = await database_sync_to_async(services.player_join)(
-                    session=self.session, nickname=message["nickname"], user=self.scope.get("user")
-                )
-            else:
-                player = await database_sync_to_async(services.player_rejoin)(
-                    session=self.session, token=message["token"]
-                )
+            # Joins come in waves (a class typing the PIN at once): on the writer thread with its kept
+            # connection, one hop for the write and the reply.
+            player, joined = await on_writer(_enter)(
+                session=self.session,
+                nickname=message.get("nickname") if kind == "join" else None,
+                token=message["token"] if kind == "rejoin" else None,
+                user=self.scope.get("user"),
+            )
             self.player_id = player.pk
             await get_hub().attach(self.session.pk, self, player_id=player.pk)
-            await self.send_json(await database_sync_to_async(_joined_message)(player))
+            await self.send_json(joined)
         elif kind == "answer":
             if self.player_id is None:
                 raise ProtocolError("not_joined")
@@ -141,6 +170,15 @@ class PlayerConsumer(LiveConsumer):
     async def replaced(self) -> None:
         await self.send_json({"type": "replaced"})
         await self.close(code=4409)
+
+
+def _enter(*, session, nickname, token, user):
+    """Join with a nickname, or rejoin with a token; the player and what their phone needs."""
+    if token is None:
+        player = services.player_join(session=session, nickname=nickname, user=user)
+    else:
+        player = services.player_rejoin(session=session, token=token)
+    return player, _joined_message(player)
 
 
 def _joined_message(player) -> dict:
