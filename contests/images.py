@@ -8,6 +8,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PIXELS = 40_000_000  # refuse decompression bombs long before they fill memory
+# Only the formats the message names: Pillow would otherwise also open EPS (rendered by Ghostscript, a
+# long line of remote-code-execution bugs), PSD, TIFF and a dozen rarer decoders on an upload.
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 
 
 def normalise_image(upload, *, max_size: tuple[int, int], name_stem: str) -> ContentFile:
@@ -18,12 +21,12 @@ def normalise_image(upload, *, max_size: tuple[int, int], name_stem: str) -> Con
     """
     try:
         upload.seek(0)
-        with Image.open(upload) as probe:
+        with Image.open(upload, formats=FORMATS) as probe:
             if probe.width * probe.height > MAX_PIXELS:
                 raise ValidationError(_("The image is too large (at most 40 megapixels)."), code="image_too_large")
             probe.verify()
         upload.seek(0)
-        image = Image.open(upload)
+        image = Image.open(upload, formats=FORMATS)
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ValidationError(
@@ -32,11 +35,13 @@ def normalise_image(upload, *, max_size: tuple[int, int], name_stem: str) -> Con
     image = ImageOps.exif_transpose(image)
     image.thumbnail(max_size, Image.Resampling.LANCZOS)
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
+    pixels = image.convert("RGBA" if has_alpha else "RGB")
+    pixels.info = {}  # Pillow writes a source JPEG's comment (or ICC, XMP) back unless told: only pixels travel
     out = BytesIO()
     if has_alpha:
-        image.convert("RGBA").save(out, format="PNG", optimize=True)
+        pixels.save(out, format="PNG", optimize=True)
         extension = "png"
     else:
-        image.convert("RGB").save(out, format="JPEG", quality=85, optimize=True, progressive=True)
+        pixels.save(out, format="JPEG", quality=85, optimize=True, progressive=True)
         extension = "jpg"
     return ContentFile(out.getvalue(), name=f"{name_stem}.{extension}")

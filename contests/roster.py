@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from io import BytesIO
-from zipfile import BadZipFile
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
+
+from .xlsx import UnreadableWorkbook, open_workbook, sheet_rows
 
 MAX_ROWS = 5000
 
@@ -71,11 +71,16 @@ def _cell(values: tuple, index: int | None) -> str:
 def parse_roster(data: bytes, *, known_region_codes: set[str]) -> list[RosterRow]:
     """Read an .xlsx roster into rows, each with its own errors (line numbers as Excel shows them)."""
     try:
-        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RosterFileError(_("The file is not an Excel workbook (.xlsx).")) from exc
-    sheet = workbook.worksheets[0]
-    lines = sheet.iter_rows(values_only=True)
+        workbook = open_workbook(data)
+        return _parse_sheet(workbook, known_region_codes)
+    except UnreadableWorkbook as exc:  # a zip bomb, or a damaged file (which may fail only while it is read)
+        raise RosterFileError(str(exc)) from exc
+
+
+def _parse_sheet(workbook, known_region_codes: set[str]) -> list[RosterRow]:
+    if not workbook.worksheets:
+        raise RosterFileError(_("The workbook is empty."))
+    lines = sheet_rows(workbook.worksheets[0])
     header = next(lines, None)
     if header is None:
         raise RosterFileError(_("The workbook is empty."))

@@ -65,9 +65,10 @@ def answer_reply(*, attempt_id: int, user, body: bytes) -> tuple[int, dict]:
         return 413, {"saved": False, "error": _("The answer is too long.")}
     try:
         payload = json.loads(body)
-        position = int(payload["position"])
-        response = payload.get("response")
-    except (ValueError, TypeError, KeyError):
+        position, response = payload["position"], payload.get("response")
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # RecursionError: [[[[…]]]]
+        return 400, {"saved": False, "error": _("The answer could not be read.")}
+    if type(position) is not int:  # not 1.5, true, Infinity or "2"
         return 400, {"saved": False, "error": _("The answer could not be read.")}
     try:
         item = attempt_answer(attempt_id=attempt_id, user=user, position=position, response=response)

@@ -39,13 +39,23 @@ def normalise_text(value: str, *, ignore_diacritics: bool) -> str:
 
     "đ" is a letter of its own in Unicode (not d + a mark), so it is mapped to "d" by hand.
     """
-    text = unicodedata.normalize("NFC", value).casefold()
-    text = re.sub(r"\s+", " ", text).strip(" .,;:!?\"'“”‘’()")
+    # Case folding can decompose a letter ("İ" → "i" + dot), so compose again; marks go before spaces and
+    # punctuation are trimmed, which a dropped mark may uncover: normalising twice then changes nothing.
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).casefold())
     if ignore_diacritics:
         text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
         text = text.replace("đ", "d")
         text = unicodedata.normalize("NFC", text)
-    return text
+    return re.sub(r"\s+", " ", text).strip(" .,;:!?\"'“”‘’()")
+
+
+def _is_choice_ids(value) -> bool:
+    return isinstance(value, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in value)
+
+
+def _is_storable_text(value: str) -> bool:
+    """PostgreSQL refuses NUL and lone UTF-16 surrogates (which JSON's "\\ud800" escapes can carry)."""
+    return "\x00" not in value and not any("\ud800" <= ch <= "\udfff" for ch in value)
 
 
 def clean_response(key: AnswerKey, response):
@@ -58,17 +68,17 @@ def clean_response(key: AnswerKey, response):
             raise InvalidResponse("unknown choice")
         return response
     if key.type == MULTIPLE:
-        if not isinstance(response, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in response):
+        if not _is_choice_ids(response):
             raise InvalidResponse("expected a list of choices")
         if not set(response) <= known:
             raise InvalidResponse("unknown choice")
         return sorted(set(response))
     if key.type == SHORT_TEXT:
-        if not isinstance(response, str) or len(response) > MAX_TEXT_ANSWER:
+        if not isinstance(response, str) or len(response) > MAX_TEXT_ANSWER or not _is_storable_text(response):
             raise InvalidResponse("expected a short text")
         return response.strip()
     if key.type == ORDERING:
-        if not isinstance(response, list) or sorted(response) != sorted(known) or len(response) != len(known):
+        if not _is_choice_ids(response) or sorted(response) != sorted(known) or len(response) != len(known):
             raise InvalidResponse("expected every item once")
         return list(response)
     raise InvalidResponse("unknown question type")

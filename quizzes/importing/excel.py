@@ -12,14 +12,13 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
-from io import BytesIO
-from zipfile import BadZipFile
 
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+
+from contests import xlsx
+from contests.xlsx import UnreadableWorkbook, open_workbook
 
 from .base import (
     MAX_CHOICES,
@@ -97,11 +96,20 @@ def choice_positions(raw: str) -> tuple[list[int], list[str]]:
 
 
 def load_xlsx(data: bytes):
-    """Open an .xlsx read-only with cached values (not formulas), or raise ImportFileError."""
+    """Open an .xlsx read-only with cached values (not formulas), or raise ImportFileError (zip bombs and
+    damaged files included: see ``contests.xlsx``)."""
     try:
-        return load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ImportFileError(_("The file is not an Excel workbook (.xlsx).")) from exc
+        return open_workbook(data)
+    except UnreadableWorkbook as exc:
+        raise ImportFileError(str(exc)) from exc
+
+
+def sheet_rows(sheet) -> Iterator[tuple]:
+    """A sheet's rows; a damaged sheet, which fails only while it is read, raises ImportFileError."""
+    try:
+        yield from xlsx.sheet_rows(sheet)
+    except UnreadableWorkbook as exc:
+        raise ImportFileError(str(exc)) from exc
 
 
 def too_many_questions() -> ImportFileError:
@@ -229,7 +237,7 @@ def parse_excel(data: bytes) -> list[ParsedQuestion]:
     try:
         first_header = None
         for sheet in workbook.worksheets:
-            rows = sheet.iter_rows(values_only=True)
+            rows = sheet_rows(sheet)
             header = next(rows, None)
             if header is None:
                 continue
@@ -260,7 +268,9 @@ def parse_csv(data: bytes) -> list[ParsedQuestion]:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise ImportFileError(_("The CSV file cannot be read: %(error)s.") % {"error": exc}) from exc
-    start = next(index for index, row in enumerate(rows) if any(cell.strip() for cell in row))
+    start = next((index for index, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
+    if start is None:  # only quotes and blanks: the first line looked like something, its cells are empty
+        raise ImportFileError(_("The file is empty."))
     return _parse_rows(rows[start], iter(rows[start + 1 :]), first_line=start + 2)
 
 

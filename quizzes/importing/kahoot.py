@@ -31,6 +31,7 @@ from .excel import (
     load_xlsx,
     no_questions,
     norm,
+    sheet_rows,
     too_many_questions,
 )
 
@@ -76,7 +77,7 @@ def looks_like_kahoot(data: bytes) -> bool:
     try:
         if not workbook.worksheets:
             return False
-        found = _find_header(workbook.worksheets[0].iter_rows(values_only=True))
+        found = _find_header(sheet_rows(workbook.worksheets[0]))
     except Exception:  # a damaged workbook is simply not Kahoot's; parsing it will say what is wrong
         return False
     finally:
@@ -92,7 +93,7 @@ def parse_kahoot(data: bytes) -> list[ParsedQuestion]:
     """Read Kahoot's quiz template: one correct answer → single, several → multiple, True/False → true/false."""
     workbook = load_xlsx(data)
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True) if workbook.worksheets else iter(())
+        rows = sheet_rows(workbook.worksheets[0]) if workbook.worksheets else iter(())
         found = _find_header(rows)
         if found is None:
             raise ImportFileError(

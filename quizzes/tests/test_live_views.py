@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from quizzes.live import services, views
+from quizzes.live import services
 
 pytestmark = pytest.mark.django_db
 
