@@ -71,9 +71,7 @@ def _terms(chain: Sequence[str], full_marks_count: int | None) -> list[Term]:
             error = Abs(Cast(F("prediction"), BIG) - Value(full_marks_count, output_field=BIG), output_field=BIG)
             terms.append(Term(Coalesce(error, Value(NO_VALUE, output_field=BIG), output_field=BIG), False))
         elif key == TIME_USED:
-            terms.append(
-                Term(Coalesce(F("time_used_ms"), Value(NO_VALUE, output_field=BIG), output_field=BIG), False)
-            )
+            terms.append(Term(Coalesce(F("time_used_ms"), Value(NO_VALUE, output_field=BIG), output_field=BIG), False))
         elif key == SUBMITTED_AT:
             terms.append(Term(F("submitted_at"), False))
         elif key == ATTEMPTS:

@@ -83,10 +83,16 @@ def _live_demo(department, bank, contest, stdout) -> None:
     session = LiveSession.objects.filter(round=live_round).exclude(state=LiveSession.State.ENDED).first()
     if session is None:
         quiz = Quiz.objects.filter(title="Đố vui Lễ khai mạc").first() or services.quiz_create(
-            organisation=department, bank=bank, title="Đố vui Lễ khai mạc",
-            question_ids=list(bank.questions.filter(type__in=["single", "true_false"]).order_by("pk")
-                              .values_list("pk", flat=True)[:8]))
+            organisation=department,
+            bank=bank,
+            title="Đố vui Lễ khai mạc",
+            question_ids=list(
+                bank.questions.filter(type__in=["single", "true_false"]).order_by("pk").values_list("pk", flat=True)[:8]
+            ),
+        )
         host = get_user_model().objects.get(email="organiser@demo.vn")
         session = session_create(quiz=quiz, host=host, rnd=live_round, question_time_s=20)
-    stdout.write(f"live quiz ready to host: /live/{session.pk}/host/ (organiser@demo.vn), players join at /play/ "
-                 f"with PIN {session.pin}")
+    stdout.write(
+        f"live quiz ready to host: /live/{session.pk}/host/ (organiser@demo.vn), players join at /play/ "
+        f"with PIN {session.pin}"
+    )
