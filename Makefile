@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test e2e bench lint messages clean test-faults serve-prod test-prod backup restore screenshots
+.PHONY: setup run test e2e bench bench-prod lint messages clean test-faults serve-prod test-prod backup restore screenshots
 
 setup: $(STAMP)
 
@@ -34,6 +34,12 @@ e2e: setup
 
 bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The same benchmarks in the production shape: PostgreSQL + Redis (the machine's services) and two daphne
+# processes where a benchmark starts servers (quiz_submit, live_round); pages and leaderboard run in-process.
+bench-prod: setup
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} BENCH_SERVERS=2 $(MAKE) bench
 
 lint: setup
 	$(BIN)/ruff check .

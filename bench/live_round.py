@@ -84,10 +84,19 @@ def parse_args() -> argparse.Namespace:
         "--answer-window", type=float, default=2.0, help="players answer at a random time in the first S seconds"
     )
     parser.add_argument("--url", default="", help="ws://host:port of running server(s), comma-separated")
-    parser.add_argument("--servers", type=int, default=1, help="daphne processes to start (without --url)")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=int(os.environ.get("BENCH_SERVERS", "1")),
+        help="daphne processes to start (without --url; default $BENCH_SERVERS or 1)",
+    )
     parser.add_argument("--layer", choices=["auto", "inmemory", "redis"], default="auto", help="auto: redis if K>1")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or DEFAULT_REDIS)
-    parser.add_argument("--database-url", default="", help="PostgreSQL server: a fresh database is made there")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="PostgreSQL server: a fresh database is made there (default: $DATABASE_URL; none: SQLite)",
+    )
     parser.add_argument("--workers", type=int, default=0, help="client processes (default: 1, 2 from 2,000 players)")
     parser.add_argument("--join-rate", type=float, default=100.0, help="players connecting+joining per second")
     parser.add_argument("--no-baseline", action="store_true", help="skip the bare websockets server")

@@ -73,7 +73,12 @@ def parse_args() -> argparse.Namespace:
         default=os.environ.get("DATABASE_URL", ""),
         help="PostgreSQL server to make a fresh database on (default: $DATABASE_URL; none: SQLite)",
     )
-    parser.add_argument("--processes", type=int, default=1, help="daphne processes to start (one port each)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=int(os.environ.get("BENCH_SERVERS", "1")),
+        help="daphne processes to start (one port each; default $BENCH_SERVERS or 1)",
+    )
     parser.add_argument("--mixed", action="store_true", help="no phases: each participant's flow back to back")
     parser.add_argument(
         "--bare-submit", action="store_true", help="submit with the CSRF token only, not every answer as the form does"
