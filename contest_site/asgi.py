@@ -11,7 +11,6 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app registry loaded above)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
 from quizzes.autosave import AutosaveConsumer  # noqa: E402
@@ -22,7 +21,7 @@ from .routing import websocket_urlpatterns  # noqa: E402
 # it resolves the session's user itself, on its writer thread. Every other HTTP request goes to Django.
 http_routes = URLRouter(
     [
-        path("attempts/<int:attempt_id>/answer/", SessionMiddlewareStack(AutosaveConsumer.as_asgi())),
+        path("attempts/<int:attempt_id>/answer/", AutosaveConsumer.as_asgi()),
         re_path(r"", django_asgi_app),
     ]
 )
