@@ -1,5 +1,6 @@
 """Uploaded images made safe and light: decoded by Pillow, EXIF (GPS, camera) dropped, resized, re-encoded."""
 
+import warnings
 from io import BytesIO
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,10 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PIXELS = 40_000_000  # refuse decompression bombs long before they fill memory
+# Every Image.open in the process (Django's ImageField validation included) treats a bomb as an error
+# rather than a warning, as Pillow's documentation suggests for servers.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)
 # Only the formats the message names: Pillow would otherwise also open EPS (rendered by Ghostscript, a
 # long line of remote-code-execution bugs), PSD, TIFF and a dozen rarer decoders on an upload.
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
@@ -21,7 +26,10 @@ def normalise_image(upload, *, max_size: tuple[int, int], name_stem: str) -> Con
     """
     try:
         upload.seek(0)
-        with Image.open(upload, formats=FORMATS) as probe:
+        with warnings.catch_warnings():  # Pillow warns of a bomb at open; the size check below refuses it
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(upload, formats=FORMATS)
+        with probe:
             if probe.width * probe.height > MAX_PIXELS:
                 raise ValidationError(_("The image is too large (at most 40 megapixels)."), code="image_too_large")
             probe.verify()
