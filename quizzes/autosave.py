@@ -26,6 +26,8 @@ from django.http.cookie import parse_cookie
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from contest_site.consumers import LeanConsumer
+
 MAX_ANSWER_BODY = 8 * 1024
 _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave-writer")
 
@@ -106,7 +108,7 @@ def _same_origin(scope) -> bool:
     return origin.decode("latin-1").split("://", 1)[-1] == host
 
 
-class AutosaveConsumer(AsyncHttpConsumer):
+class AutosaveConsumer(LeanConsumer, AsyncHttpConsumer):
     """POST /attempts/<id>/answer/ under daphne. CSRF: the page sends the CSRF cookie's value in the
     X-CSRFToken header (double submit), which another site can neither read nor set."""
 

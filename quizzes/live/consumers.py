@@ -9,12 +9,13 @@ import time
 from functools import cached_property
 
 from asgiref.sync import sync_to_async
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 from django.utils import timezone, translation
+
+from contest_site.consumers import LeanConsumer
 
 from ..autosave import on_writer
 from . import services
@@ -40,23 +41,9 @@ class RateLimit:
         return True
 
 
-class LiveConsumer(AsyncWebsocketConsumer):
+class LiveConsumer(LeanConsumer, AsyncWebsocketConsumer):
     schema: dict = {}
     rate = RateLimit
-    # Broadcasts reach these sockets through the process's hub (hub.py), never through channels of their
-    # own: no channel-layer channel and receive loop per socket (thousands per process, each swept by the
-    # in-memory layer on every send).
-    channel_layer_alias = "none: live sockets hear broadcasts through the hub"
-
-    async def dispatch(self, message):
-        """Channels' dispatch without its hop to the database thread before every message (to close stale
-        connections): here the database work runs on the writer thread, which keeps its connection, or
-        through ``database_sync_to_async``, which cleans up around each call itself. An answer burst of
-        2,000 phones would otherwise queue 2,000 hops on one thread."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def send_text(self, text: str) -> None:
         # The hub calls this for every phone of every broadcast: straight to the server's send.
