@@ -11,13 +11,14 @@ thread per process, so writers never wait on each other inside SQLite and the co
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from types import SimpleNamespace
 
-from asgiref.sync import sync_to_async
 from channels.generic.http import AsyncHttpConsumer
 from django.conf import settings
 from django.contrib import auth
@@ -48,7 +49,13 @@ def on_writer(function):
                 # PostgreSQL: hand the connection back to the pool (cheap); SQLite keeps its file open.
                 connection.close()
 
-    return sync_to_async(guarded, thread_sensitive=False, executor=_writer)
+    async def on_the_writer(*args, **kwargs):
+        # The executor directly, not asgiref's sync_to_async: no context copying or thread-sensitivity
+        # bookkeeping on the hottest path (the functions sent here set their own language).
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_writer, functools.partial(guarded, *args, **kwargs))
+
+    return on_the_writer
 
 
 def session_user(session):
