@@ -97,3 +97,20 @@ async def test_a_closed_attempt_refuses_with_409(started):
         attempt.pk, json.dumps({"position": item.position, "response": item.choice_order[0]}).encode(), session=session
     )
     assert status == 409 and reply["closed"] is True
+
+
+async def test_a_signed_out_session_saves_nothing(quiz_round, player, now):
+    """Sessions are read through the cache (cached_db): signing out must still end the door's access at once."""
+    from django.test import AsyncClient
+
+    from conftest import PASSWORD
+
+    client = AsyncClient()
+    assert await client.alogin(username=player.username, password=PASSWORD)
+    session = client.cookies["sessionid"].value
+    attempt = await database_sync_to_async(services.attempt_start)(quiz_round=quiz_round, user=player, now=now)
+    item = await attempt.items.filter(question__type="single").afirst()
+    body = json.dumps({"position": item.position, "response": item.choice_order[0]}).encode()
+    assert (await post(attempt.pk, body, session=session))[0] == 200
+    await client.alogout()
+    assert (await post(attempt.pk, body, session=session))[0] == 403
