@@ -103,10 +103,8 @@ async def test_a_signed_out_session_saves_nothing(quiz_round, player, now):
     """Sessions are read through the cache (cached_db): signing out must still end the door's access at once."""
     from django.test import AsyncClient
 
-    from conftest import PASSWORD
-
     client = AsyncClient()
-    assert await client.alogin(username=player.username, password=PASSWORD)
+    await client.aforce_login(player)
     session = client.cookies["sessionid"].value
     attempt = await database_sync_to_async(services.attempt_start)(quiz_round=quiz_round, user=player, now=now)
     item = await attempt.items.filter(question__type="single").afirst()
