@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from functools import cached_property
+from functools import cached_property, partial
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -49,6 +49,27 @@ class LiveConsumer(LeanConsumer, AsyncWebsocketConsumer):
         # The hub calls this for every phone of every broadcast: straight to the server's send.
         with contextlib.suppress(Exception):  # the socket went away mid-broadcast; disconnect() cleans up
             await self.server_send({"type": "websocket.send", "text": text})
+
+    async def send_broadcast(self, text: str, prepared: dict) -> None:
+        """Send a text that every phone of the game gets. Where daphne serves the socket it is written as
+        one prepared frame (autobahn's broadcast API: framed once, in ``prepared``, for all sockets);
+        otherwise (the test communicator, a closing socket) through the normal send."""
+        protocol = self.websocket_protocol
+        if protocol is None or protocol.state != protocol.STATE_OPEN:
+            await self.send_text(text)
+            return
+        if "frame" not in prepared:
+            prepared["frame"] = protocol.factory.prepareMessage(text.encode())
+        protocol.sendPreparedMessage(prepared["frame"])
+
+    @cached_property
+    def websocket_protocol(self):
+        """daphne's WebSocket protocol object (an autobahn protocol) behind this consumer, if any: daphne's
+        send is ``partial(server.handle_reply, protocol)``."""
+        send = self.server_send
+        if isinstance(send, partial) and send.args and hasattr(send.args[0], "sendPreparedMessage"):
+            return send.args[0]
+        return None
 
     @cached_property
     def server_send(self):

@@ -144,9 +144,9 @@ class Hub:
             return
         if kind in ("locked",):
             return
-        text = encode(event)
+        text, prepared = encode(event), {}
         for count, consumer in enumerate(list(players.values()), start=1):
-            await consumer.send_text(text)
+            await consumer.send_broadcast(text, prepared)
             await _let_writes_out(count)
         if kind == "question" and session_id not in self.states:
             self.states[session_id] = await question_state_from_event(session_id)
