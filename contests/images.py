@@ -26,17 +26,16 @@ def normalise_image(upload, *, max_size: tuple[int, int], name_stem: str) -> Con
     """
     try:
         upload.seek(0)
-        with warnings.catch_warnings():  # Pillow warns of a bomb at open; the size check below refuses it
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            probe = Image.open(upload, formats=FORMATS)
-        with probe:
+        with Image.open(upload, formats=FORMATS) as probe:
             if probe.width * probe.height > MAX_PIXELS:
                 raise ValidationError(_("The image is too large (at most 40 megapixels)."), code="image_too_large")
             probe.verify()
         upload.seek(0)
         image = Image.open(upload, formats=FORMATS)
         image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:  # past MAX_PIXELS (filter above)
+        raise ValidationError(_("The image is too large (at most 40 megapixels)."), code="image_too_large") from exc
+    except (UnidentifiedImageError, OSError) as exc:
         raise ValidationError(
             _("The file is not an image we can read (JPEG, PNG, WebP or GIF)."), code="not_image"
         ) from exc

@@ -141,7 +141,9 @@ class AutosaveConsumer(LeanConsumer, AsyncHttpConsumer):
                 return 405, {"saved": False, "error": _("Send the answer with POST.")}
             header = dict(self.scope.get("headers", [])).get(b"x-csrftoken", b"").decode("latin-1")
             cookie = cookies.get(settings.CSRF_COOKIE_NAME, "")
-            if not cookie or not secrets.compare_digest(header, cookie) or not _same_origin(self.scope):
+            # As bytes: compare_digest refuses str with non-ASCII characters (a 500 for a forged header).
+            same = secrets.compare_digest(header.encode("latin-1"), cookie.encode("latin-1", "replace"))
+            if not cookie or not same or not _same_origin(self.scope):
                 return 403, {"saved": False, "error": _("Reload the page: your session has expired.")}
             attempt_id = self.scope["url_route"]["kwargs"]["attempt_id"]
             session = _session(cookies)

@@ -139,8 +139,9 @@ class PlayerConsumer(LiveConsumer):
             if self.player_id is not None:
                 raise ProtocolError("already_joined")
             # Joins come in waves (a class typing the PIN at once): on the writer thread with its kept
-            # connection, one hop for the write and the reply.
-            player, joined = await on_writer(_enter)(
+            # connection. The phone is attached to the hub before the game's state is read for its reply,
+            # so an event published in between is either in that state or delivered to it.
+            player = await on_writer(_enter)(
                 session=self.session,
                 nickname=message.get("nickname") if kind == "join" else None,
                 token=message["token"] if kind == "rejoin" else None,
@@ -148,17 +149,13 @@ class PlayerConsumer(LiveConsumer):
             )
             self.player_id = player.pk
             await get_hub().attach(self.session.pk, self, player_id=player.pk)
-            await self.send_json(joined)
+            await self.send_json(await on_writer(_joined_message)(player))
         elif kind == "answer":
             if self.player_id is None:
                 raise ProtocolError("not_joined")
-            hub = get_hub()
-            state = hub.states.get(self.session.pk)
-            if state is None:  # this process restarted, or its last socket of the game left and came back
-                state = await services.question_state_from_event(self.session.pk)
-                if state is None:
-                    raise ProtocolError("no_question")
-                hub.states[self.session.pk] = state
+            state = await get_hub().question_state(self.session.pk)
+            if state is None:
+                raise ProtocolError("no_question")
             # The answer burst of a question (everyone within seconds) goes through the process's single writer
             # thread with its reused connection, as autosaves do: no reconnect and no lock wait per answer.
             fresh = await on_writer(services.answer_submit)(
@@ -181,12 +178,10 @@ class PlayerConsumer(LiveConsumer):
 
 
 def _enter(*, session, nickname, token, user):
-    """Join with a nickname, or rejoin with a token; the player and what their phone needs."""
+    """Join with a nickname, or rejoin with a token."""
     if token is None:
-        player = services.player_join(session=session, nickname=nickname, user=user)
-    else:
-        player = services.player_rejoin(session=session, token=token)
-    return player, _joined_message(player)
+        return services.player_join(session=session, nickname=nickname, user=user)
+    return services.player_rejoin(session=session, token=token)
 
 
 def _joined_message(player) -> dict:

@@ -37,6 +37,7 @@ class Hub:
         self.players: dict[int, dict[int, object]] = {}  # session → player id → consumer
         self.hosts: dict[int, set] = {}  # session → host consumers
         self.states: dict[int, object] = {}  # session → QuestionState of the open question
+        self.generations: dict[int, int] = {}  # session → events delivered (a load that spans one is stale)
 
     async def _ensure_listening(self) -> None:
         if self.channel is None:
@@ -101,6 +102,7 @@ class Hub:
             self.players.pop(session_id, None)
             self.hosts.pop(session_id, None)
             self.states.pop(session_id, None)
+            self.generations.pop(session_id, None)
             await self.layer.group_discard(group_name(session_id), self.channel)
         if not self.players and not self.hosts and self.listener is not None:
             # Nobody of any game left on this process: stop listening until someone attaches again.
@@ -118,9 +120,28 @@ class Hub:
     def local_count(self, session_id: int) -> int:
         return len(self.players.get(session_id, {}))
 
+    async def question_state(self, session_id: int):
+        """The open question's state (for checking answers), loaded from the database when this process
+        has none: after a restart, or in the moments between a question's fan-out and the hub loading it.
+        A load that an event overtook (a reveal, a pause, the next question) is discarded and redone, so
+        a stale state is never installed; None when no question is open."""
+        from .services import question_state_from_event
+
+        while True:
+            state = self.states.get(session_id)
+            if state is not None:
+                return state
+            generation = self.generations.get(session_id, 0)
+            loaded = await question_state_from_event(session_id)
+            if self.generations.get(session_id, 0) == generation:
+                if loaded is None:
+                    return None
+                return self.states.setdefault(session_id, loaded)
+
     async def _deliver(self, session_id: int, event: dict) -> None:
         from .services import question_state_from_event
 
+        self.generations[session_id] = self.generations.get(session_id, 0) + 1
         kind = event["type"]
         if kind in ("question", "reveal", "ended"):
             # A new question's state (for checking answers) is loaded after the phones have it, so that
@@ -148,8 +169,8 @@ class Hub:
         for count, consumer in enumerate(list(players.values()), start=1):
             await consumer.send_broadcast(text, prepared)
             await _let_writes_out(count)
-        if kind == "question" and session_id not in self.states:
-            self.states[session_id] = await question_state_from_event(session_id)
+        if kind == "question":
+            await self.question_state(session_id)
 
     async def _send_personal(self, players: dict, event: dict) -> None:
         """Each player's own result, spliced onto the shared part encoded once: the shared part (answer

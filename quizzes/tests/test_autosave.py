@@ -67,6 +67,7 @@ async def test_without_the_csrf_double_submit_nothing_is_saved(started):
     body = json.dumps({"position": item.position, "response": item.choice_order[0]}).encode()
     assert (await post(attempt.pk, body, session=session, token="b" * 32))[0] == 403
     assert (await post(attempt.pk, body, session=session, origin=b"https://evil.example"))[0] == 403
+    assert (await post(attempt.pk, body, session=session, token="é" * 32))[0] == 403  # non-ASCII: no 500
     assert (await AttemptItem.objects.aget(pk=item.pk)).response is None
 
 

@@ -508,3 +508,25 @@ async def test_guessing_pins_over_the_socket_is_stopped_like_on_the_join_page(li
     assert refusal["code"] == "pin_guessing" and "PIN" in refusal["message"]
     assert (await blocked.receive_output(timeout=3))["code"] == 4429
     assert await LivePlayer.objects.filter(session=live_session).acount() == 0
+
+
+@pytest.mark.asyncio
+async def test_a_question_state_load_overtaken_by_an_event_is_done_again(monkeypatch):
+    """A phone's answer may load the open question while the hub delivers a reveal or the next question:
+    that load is stale and must not be installed (answers would be checked against the wrong question)."""
+    from quizzes.live.hub import Hub
+
+    hub = Hub()
+    loads = []
+
+    async def load(session_id, into=None):
+        loads.append(session_id)
+        if len(loads) == 1:
+            hub.generations[session_id] = hub.generations.get(session_id, 0) + 1  # an event arrived meanwhile
+            return "stale"
+        return "fresh"
+
+    monkeypatch.setattr(services, "question_state_from_event", load)
+    assert await hub.question_state(7) == "fresh"
+    assert hub.states[7] == "fresh" and len(loads) == 2
+    assert await hub.question_state(7) == "fresh" and len(loads) == 2  # loaded once, then kept
