@@ -5,23 +5,14 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import HttpCommunicator
-from django.contrib.sessions.backends.db import SessionStore
 
 from contest_site.asgi import application
 from quizzes import services
 from quizzes.models import AttemptItem
+from tests.sessions import signed_in_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 TOKEN = "a" * 32
-
-
-def _session_for(user) -> str:
-    store = SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    store["_auth_user_hash"] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
 
 
 async def post(
@@ -49,7 +40,7 @@ async def post(
 def started(quiz_round, player, now):
     attempt = services.attempt_start(quiz_round=quiz_round, user=player, now=now)
     item = attempt.items.get(question__type="single")
-    return attempt, item, _session_for(player)
+    return attempt, item, signed_in_session(player)
 
 
 async def test_an_answer_is_saved_through_the_fast_door(started):
@@ -75,7 +66,7 @@ async def test_strangers_and_anonymous_get_nothing(started, player2):
     attempt, item, _session = started
     body = json.dumps({"position": item.position, "response": item.choice_order[0]}).encode()
     assert (await post(attempt.pk, body))[0] == 403
-    other = await database_sync_to_async(_session_for)(player2)
+    other = await database_sync_to_async(signed_in_session)(player2)
     assert (await post(attempt.pk, body, session=other))[0] == 404
     assert (await AttemptItem.objects.aget(pk=item.pk)).response is None
 

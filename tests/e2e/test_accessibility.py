@@ -42,7 +42,7 @@ SETUP = """
 import datetime as dt, io, json
 from decimal import Decimal
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.db import SessionStore
+from tests.sessions import signed_in_session as cookie
 from django.core.management import call_command
 from django.utils import timezone
 from contests import services as contests
@@ -92,14 +92,6 @@ playground = Event.objects.get(slug="san-choi-ky-nang-so")
 reading = contest.rounds.get(kind=Round.Kind.READING)
 judge = people["judge@demo.vn"]
 live = LiveSession.objects.exclude(state=LiveSession.State.ENDED).get(round__event=contest)
-
-def cookie(user):
-    store = SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    store["_auth_user_hash"] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
 
 print("A11Y-DATA " + json.dumps({
     "sessions": {role: cookie(people[email]) for role, email in

@@ -25,7 +25,7 @@ SETUP = """
 import datetime as dt, json
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.db import SessionStore
+from tests.sessions import signed_in_session as cookie
 from django.core.management import call_command
 from django.utils import timezone
 from contests import services as contest_services
@@ -57,14 +57,6 @@ services.points_round(event=event)
 contest_services.event_transition(event=event, to_state=Event.State.OPEN, by=librarian)
 topic = services.topic_create(event=event, author=an, title="Tự học bằng điện thoại?",
                               body="Các bạn có mẹo gì không?", now=now - dt.timedelta(minutes=5))
-
-def cookie(user):
-    store = SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    store["_auth_user_hash"] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
 
 print(json.dumps({"topic": topic.pk, "an": cookie(an), "binh": cookie(binh)}))
 """

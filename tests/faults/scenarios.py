@@ -9,6 +9,8 @@ import random
 import tempfile
 from pathlib import Path
 
+from tests.sessions import signed_in_session
+
 PASSWORD = "a-Strong-pass-123"
 CSRF = "faultsCsrfToken0123456789abcdefg"  # 32 letters and digits: a valid unmasked CSRF secret
 
@@ -63,18 +65,6 @@ def _participant(number: int):
         guardian_consent=True,
     )
     return user
-
-
-def _session_cookie(user) -> str:
-    """A signed-in browser's session, as allauth's login leaves it."""
-    from django.contrib.sessions.backends.db import SessionStore
-
-    store = SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    store["_auth_user_hash"] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
 
 
 # --- Questions, events ---------------------------------------------------------------------------
@@ -153,7 +143,7 @@ def live_game(*, questions: int, question_time_s: int) -> dict:
     return {
         "session": session.pk,
         "pin": session.pin,
-        "cookie": _session_cookie(host),
+        "cookie": signed_in_session(host),
         "questions": [_right_and_wrong(qid) for qid in session.question_ids],
     }
 
@@ -183,7 +173,7 @@ def quiz_round(*, participants: int, questions: int, time_limit_s: int, grace_s:
     question_ids = list(quiz.items.order_by("position").values_list("question_id", flat=True))
     return {
         "round": rnd.pk,
-        "users": [{"id": user.pk, "cookie": _session_cookie(user)} for user in people],
+        "users": [{"id": user.pk, "cookie": signed_in_session(user)} for user in people],
         "questions": [_right_and_wrong(qid) for qid in question_ids],
     }
 
@@ -319,7 +309,7 @@ def _attempt_to_submit() -> dict:
     for item in attempt.items.order_by("position")[:2]:
         right = _right_and_wrong(item.question_id)["right"]
         services.attempt_answer(attempt_id=attempt.pk, user=player, position=item.position, response=right)
-    return {"attempt": attempt.pk, "quiz_round": rnd.pk, "player": _session_cookie(player)}
+    return {"attempt": attempt.pk, "quiz_round": rnd.pk, "player": signed_in_session(player)}
 
 
 def _entry_to_vote_and_judge() -> dict:
@@ -359,9 +349,9 @@ def _entry_to_vote_and_judge() -> dict:
     criteria = list(reading_round.criteria.order_by("position").values_list("pk", flat=True))
     return {
         "entry": entry.pk,
-        "voter": _session_cookie(_participant(4)),
+        "voter": signed_in_session(_participant(4)),
         "assignment": assignment.pk,
-        "judge": _session_cookie(judge_user),
+        "judge": signed_in_session(judge_user),
         "criteria": criteria,
     }
 

@@ -24,7 +24,7 @@ SETUP = """
 import json
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.db import SessionStore
+from tests.sessions import signed_in_session
 from contests.models import Organisation
 from contests import services as contest_services
 from quizzes import services
@@ -42,13 +42,8 @@ ids = list(bank.questions.values_list("pk", flat=True))
 quiz = services.quiz_create(organisation=org, bank=bank, title="Đề", question_ids=ids, shuffle_questions=False,
                             shuffle_choices=False)
 session = live.session_create(quiz=quiz, host=host, question_time_s=30)
-store = SessionStore()
-store["_auth_user_id"] = str(host.pk)
-store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-store["_auth_user_hash"] = host.get_session_auth_hash()
-store.create()
 right = {q.pk: q.choices.get(is_correct=True).pk for q in bank.questions.all()}
-print(json.dumps({"session": session.pk, "pin": session.pin, "cookie": store.session_key,
+print(json.dumps({"session": session.pk, "pin": session.pin, "cookie": signed_in_session(host),
                   "right": [right[qid] for qid in session.question_ids]}))
 """
 
