@@ -101,8 +101,12 @@ def _cookies(scope) -> dict[str, str]:
 def _session(cookies: dict[str, str]):
     """The visitor's session store, read lazily (on the writer thread). Read only: this door never
     changes a session, so it needs neither channels' session middleware nor its save-on-send wrapper."""
-    engine = import_module(settings.SESSION_ENGINE)
-    return engine.SessionStore(session_key=cookies.get(settings.SESSION_COOKIE_NAME))
+    return _session_store_class()(session_key=cookies.get(settings.SESSION_COOKIE_NAME))
+
+
+@functools.cache
+def _session_store_class():
+    return import_module(settings.SESSION_ENGINE).SessionStore
 
 
 def _same_origin(scope) -> bool:
