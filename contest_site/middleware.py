@@ -45,7 +45,6 @@ PERMISSIONS_POLICY = ", ".join(
         "payment=()",
         "usb=()",
         "serial=()",
-        "bluetooth=()",
         "midi=()",
         "accelerometer=()",
         "gyroscope=()",
