@@ -113,3 +113,43 @@ def my_attempts(*, quiz_round: QuizRound, user) -> list[Attempt]:
     if not user.is_authenticated:
         return []
     return list(Attempt.objects.filter(quiz_round=quiz_round, user=user).order_by("number"))
+
+
+# --- Contest material ---------------------------------------------------------------------------
+
+
+def reserved_questions(*, now):
+    """Questions that an open or upcoming contest round may give, until that round is over.
+
+    Why: a contest's key must not be one click away. A question reachable by a contest quiz round (a fixed
+    item, or any question of its bank that one of its sampling rules could draw) or by the quiz of a live
+    session attached to a contest's live round stays out of practice, public images and other people's live
+    games from the moment the round exists until ``closes_at + grace`` (when reviews may open under the
+    round's clock rule). Draft events count too: their questions are being prepared for a contest.
+    """
+    import datetime as dt
+
+    from django.db.models import Exists, OuterRef, Q
+
+    from contests.models import Event, Round
+
+    from .models import LiveSession, SamplingRule
+
+    contest = Q(round__event__kind=Event.Kind.CONTEST, round__event__state__in=[Event.State.DRAFT, Event.State.OPEN])
+    longest_grace = dt.timedelta(seconds=32767)  # grace_s is a PositiveSmallIntegerField
+    candidates = QuizRound.objects.filter(contest, round__closes_at__gt=now - longest_grace).select_related("round")
+    quiz_ids = {qr.quiz_id for qr in candidates if now < qr.round.closes_at + dt.timedelta(seconds=qr.grace_s)}
+    quiz_ids |= set(
+        LiveSession.objects.filter(contest, round__kind=Round.Kind.LIVE, round__closes_at__gt=now).values_list(
+            "quiz_id", flat=True
+        )
+    )
+    fixed = Q(pk__in=Quiz.questions.through.objects.filter(quiz_id__in=quiz_ids).values("question_id"))
+    drawable = SamplingRule.objects.filter(quiz_id__in=quiz_ids, quiz__bank_id=OuterRef("bank_id")).filter(
+        Q(topic="") | Q(topic=OuterRef("topic")), Q(difficulty__isnull=True) | Q(difficulty=OuterRef("difficulty"))
+    )
+    return Question.objects.filter(fixed | Q(Exists(drawable)))
+
+
+def question_is_reserved(*, question: Question, now) -> bool:
+    return reserved_questions(now=now).filter(pk=question.pk).exists()
