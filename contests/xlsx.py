@@ -70,3 +70,18 @@ def spreadsheet_text(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def spreadsheet_safe(value):
+    """A cell value that Excel, LibreOffice and Google Sheets show as text, never run as a formula.
+
+    Why: exports carry what participants typed (names, nicknames, e-mail addresses, answers); a value
+    starting with ``=``, ``+``, ``-`` or ``@`` would be evaluated when an organiser opens the file (CSV/formula
+    injection, OWASP). Such strings get a leading apostrophe; numbers, dates and other values pass unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
