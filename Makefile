@@ -19,9 +19,10 @@ $(STAMP): requirements.txt
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@echo "Starting the job worker, the attempt sweep and daphne on http://$(HOST):$(PORT)/ (Ctrl+C stops all)"
+	@echo "Starting the job workers, the attempt sweep and daphne on http://$(HOST):$(PORT)/ (Ctrl+C stops all)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker & \
+	$(BIN)/python manage.py db_worker --queue-name attempts & \
 	$(BIN)/python manage.py sweep_attempts --every 60 > /dev/null & \
 	$(BIN)/python manage.py sweep_entries --every 300 > /dev/null & \
 	$(BIN)/daphne -b $(HOST) -p $(PORT) contest_site.asgi:application

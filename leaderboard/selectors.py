@@ -27,9 +27,20 @@ def board_config(*, rnd: Round) -> BoardConfig:
     return BoardConfig.objects.filter(round=rnd).first() or BoardConfig(round=rnd, chain=DEFAULT_CHAIN)
 
 
+def board_released(*, config: BoardConfig, now: dt.datetime) -> bool:
+    """Every score of the round is in: the round's app said so (``board_release``) and that moment has come.
+
+    For a quiz round that is ``closes_at + grace`` with every attempt closed. Until then the number of
+    full marks is unknown, so the prediction key cannot be applied, and a board hidden until close stays shut.
+    """
+    return config.released_at is not None and now >= config.released_at
+
+
 def board_is_public(*, config: BoardConfig, now: dt.datetime) -> bool:
-    """A board hidden until close (a prediction round) opens when the round closes."""
-    return not config.hidden_until_close or now >= config.round.closes_at
+    """May the public see this board, or any number derived from the round's scores? A board hidden until
+    close (a prediction round) opens only once the round's scores are final (``board_released``): before that
+    the number of full marks would help the people still allowed to send a prediction."""
+    return not config.hidden_until_close or board_released(config=config, now=now)
 
 
 def full_marks_count(*, rnd: Round) -> int:
@@ -37,8 +48,8 @@ def full_marks_count(*, rnd: Round) -> int:
 
 
 def applied_full_marks(*, config: BoardConfig, now: dt.datetime) -> int | None:
-    """The real number of full marks once it may be used (round closed), else None (key left out)."""
-    if ranking.PREDICTION not in config.chain or now < config.round.closes_at:
+    """The real number of full marks once it may be used (every score in), else None (key left out)."""
+    if ranking.PREDICTION not in config.chain or not board_released(config=config, now=now):
         return None
     return full_marks_count(rnd=config.round)
 

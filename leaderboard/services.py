@@ -82,6 +82,16 @@ def board_group(round_id: int) -> str:
     return f"board-{round_id}"
 
 
+def board_release(*, rnd: Round, now: dt.datetime) -> bool:
+    """Say that every score of the round is in (the round's app decides when: for a quiz round, at
+    ``closes_at + grace`` once every attempt is closed). Opens a board hidden until close and lets the
+    prediction key apply. Idempotent: the first release is kept; True if this call released the board."""
+    released = BoardConfig.objects.filter(round=rnd, released_at__isnull=True).update(released_at=now)
+    if released:
+        transaction.on_commit(lambda: board_changed(round_id=rnd.pk))
+    return bool(released)
+
+
 @transaction.atomic
 def board_freeze(*, rnd: Round, by, now: dt.datetime | None = None) -> BoardConfig:
     """Freeze the public board: the public keeps seeing the standings of this moment (participants still

@@ -27,7 +27,7 @@ from contests.models import Event, Membership, Round
 from contests.selectors import region_with_descendants
 from contests.services import round_create
 from leaderboard import ranking
-from leaderboard.services import board_configure, score_record
+from leaderboard.services import board_configure, board_release, score_record
 
 from .grading import AnswerKey, InvalidResponse, clean_response, grade
 from .importing.base import ORDERING, SHORT_TEXT, ParsedQuestion
@@ -51,6 +51,10 @@ QUESTION_IMAGE_SIZE = (1200, 900)
 
 class QuizError(Exception):
     """A refusal the participant or organiser should read (window closed, quota used, attempt closed…)."""
+
+
+class LateSubmission(QuizError):
+    """The submit arrived after deadline + grace: the attempt was closed at its deadline, the late part refused."""
 
 
 # --- Banks and questions ------------------------------------------------------------------------
@@ -275,6 +279,7 @@ def quiz_round_configure(*, rnd: Round, quiz: Quiz, settings: dict) -> QuizRound
         chain=ranking.default_chain(with_prediction=quiz_round.has_prediction, time_key=quiz_round.time_tiebreak),
         hidden_until_close=quiz_round.has_prediction,
     )
+    transaction.on_commit(lambda: _schedule_release(quiz_round))
     return quiz_round
 
 
@@ -465,6 +470,41 @@ def _schedule_close(attempt: Attempt) -> None:
     close_expired_attempt.using(run_after=attempt.deadline + grace).enqueue(attempt.pk)
 
 
+def quiz_round_over_at(quiz_round: QuizRound) -> dt.datetime:
+    """The end of the round's clock: its close plus the grace given to answers in flight. Nothing sent later
+    counts, and nothing about the round's scores or answers is public before (see ``quiz_round_results_ready``)."""
+    return quiz_round.round.closes_at + dt.timedelta(seconds=quiz_round.grace_s)
+
+
+def quiz_round_results_ready(*, quiz_round: QuizRound, now: dt.datetime) -> bool:
+    """The round is over and every attempt of it is closed and graded: reviews with answers may open."""
+    return (
+        now >= quiz_round_over_at(quiz_round)
+        and not Attempt.objects.filter(quiz_round=quiz_round, status=Attempt.Status.ACTIVE).exists()
+    )
+
+
+def quiz_round_release_if_over(*, quiz_round: QuizRound, now: dt.datetime | None = None) -> bool:
+    """At ``closes_at + grace``: close the attempts still open (their deadline and grace have passed by
+    then), then tell the leaderboard that every score is in, which opens a board hidden until close and
+    lets the prediction key apply. Idempotent; True once the round is released."""
+    now = now or timezone.now()
+    if now < quiz_round_over_at(quiz_round):
+        return False
+    for attempt_id in Attempt.objects.filter(quiz_round=quiz_round, status=Attempt.Status.ACTIVE).values_list(
+        "pk", flat=True
+    ):
+        attempt_submit(attempt_id=attempt_id, now=now, closed_by=Attempt.ClosedBy.DEADLINE)
+    board_release(rnd=quiz_round.round, now=now)
+    return True
+
+
+def _schedule_release(quiz_round: QuizRound) -> None:
+    from .tasks import release_quiz_round
+
+    release_quiz_round.using(run_after=quiz_round_over_at(quiz_round)).enqueue(quiz_round.pk)
+
+
 def attempt_is_open(*, attempt: Attempt, now: dt.datetime) -> bool:
     return attempt.status == Attempt.Status.ACTIVE and now <= attempt.deadline + dt.timedelta(
         seconds=attempt.quiz_round.grace_s
@@ -527,6 +567,12 @@ def attempt_submit(
         attempt = attempts.get(pk=attempt_id)
         if attempt.status == Attempt.Status.SUBMITTED:
             return attempt
+        if closed_by == Attempt.ClosedBy.PARTICIPANT and not attempt_is_open(attempt=attempt, now=now):
+            # One clock: nothing sent after deadline + grace counts, the prediction included. The attempt is
+            # closed as the deadline would have closed it, with the answers saved in time.
+            closed_by, late_prediction, prediction = Attempt.ClosedBy.DEADLINE, prediction, None
+        else:
+            late_prediction = None
         items = list(attempt.items.select_related("question").prefetch_related("question__choices"))
         total = max_total = Decimal(0)
         for item in items:
@@ -542,6 +588,13 @@ def attempt_submit(
             attempt.prediction = prediction
         attempt.save(update_fields=["status", "closed_by", "submitted_at", "score", "max_score", "prediction"])
         _record_counting_score(attempt.quiz_round, attempt.user)
+    if late_prediction is not None:
+        raise LateSubmission(
+            _(
+                "The time was up: your answers saved before the deadline were graded, "
+                "but the prediction arrived too late and does not count."
+            )
+        )
     return attempt
 
 
@@ -581,13 +634,19 @@ def attempt_close_if_expired(*, attempt: Attempt, now: dt.datetime) -> bool:
 
 
 def attempts_sweep(*, now: dt.datetime | None = None) -> int:
-    """Close every expired attempt (the safety net behind the per-attempt deadline job)."""
+    """Close every expired attempt and release every round that is over (the safety net behind the
+    per-attempt deadline job and the per-round release job)."""
     now = now or timezone.now()
     closed = 0
     for attempt in Attempt.objects.filter(status=Attempt.Status.ACTIVE, deadline__lt=now).select_related("quiz_round"):
         if not attempt_is_open(attempt=attempt, now=now):
             attempt_submit(attempt_id=attempt.pk, now=now, closed_by=Attempt.ClosedBy.DEADLINE)
             closed += 1
+    unreleased = QuizRound.objects.filter(
+        round__closes_at__lt=now, round__board_config__released_at__isnull=True
+    ).select_related("round")
+    for quiz_round in unreleased:
+        quiz_round_release_if_over(quiz_round=quiz_round, now=now)
     return closed
 
 
@@ -599,7 +658,9 @@ def review_allowed(*, attempt: Attempt, now: dt.datetime) -> bool:
     if policy == QuizRound.Feedback.IMMEDIATE:
         return True
     if policy == QuizRound.Feedback.AFTER_CLOSE:
-        return now >= attempt.quiz_round.round.closes_at
+        # Not at closes_at: answers are accepted until closes_at + grace, and a straggler still inside it
+        # must not meet a classmate's review with the right answers.
+        return quiz_round_results_ready(quiz_round=attempt.quiz_round, now=now)
     return False
 
 

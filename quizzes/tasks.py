@@ -2,8 +2,12 @@
 
 from django_tasks import task
 
+# Closing attempts and releasing rounds are due at a precise moment: they have a queue of their own, with
+# its own worker, so that they never wait behind a read-aloud transcode of several minutes.
+ATTEMPTS_QUEUE = "attempts"
 
-@task()
+
+@task(queue_name=ATTEMPTS_QUEUE)
 def close_expired_attempt(attempt_id: int) -> bool:
     """Scheduled at start for the deadline (plus grace): close the attempt if the browser never came back."""
     from django.utils import timezone
@@ -15,3 +19,13 @@ def close_expired_attempt(attempt_id: int) -> bool:
     if attempt is None:
         return False
     return attempt_close_if_expired(attempt=attempt, now=timezone.now())
+
+
+@task(queue_name=ATTEMPTS_QUEUE)
+def release_quiz_round(quiz_round_id: int) -> bool:
+    """Scheduled for the round's close plus grace: close the stragglers, then open the round's results."""
+    from .models import QuizRound
+    from .services import quiz_round_release_if_over
+
+    quiz_round = QuizRound.objects.select_related("round").filter(pk=quiz_round_id).first()
+    return quiz_round is not None and quiz_round_release_if_over(quiz_round=quiz_round)

@@ -237,7 +237,18 @@ class Worker(Process):
     name = "db_worker"
 
     def __init__(self, env: dict, folder: Path):
-        argv = [*MANAGE, "db_worker", "--interval", "0.2", "--no-startup-delay", "--no-reload", "-v", "1"]
+        argv = [
+            *MANAGE,
+            "db_worker",
+            "--queue-name",
+            "default,attempts",
+            "--interval",
+            "0.2",
+            "--no-startup-delay",
+            "--no-reload",
+            "-v",
+            "1",
+        ]
         super().__init__(argv, env=env, log_path=folder / "db_worker.log")
         self.starts = 0
 

@@ -157,7 +157,7 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Background jobs ------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "attempts"]}}
 
 # --- Accounts (django-allauth) -----------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from leaderboard import ranking, selectors
-from leaderboard.services import board_configure, score_record
+from leaderboard.services import board_configure, board_release, score_record
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,8 @@ def test_prediction_closeness_applies_only_once_the_round_has_closed(rnd, people
     while_open = [email for email, _rank in ranks(rnd, chain, now)]
     assert while_open == ["p2@example.vn", "p1@example.vn", "p0@example.vn"], "by time while the count is unknown"
     after_close = rnd.closes_at + dt.timedelta(minutes=1)
+    assert [email for email, _rank in ranks(rnd, chain, after_close)] == while_open, "until every score is in"
+    board_release(rnd=rnd, now=after_close)
     # three have full marks: |2-3| = 1 beats |7-3| = 4; no prediction ranks last on that key
     assert [email for email, _rank in ranks(rnd, chain, after_close)] == [
         "p0@example.vn",

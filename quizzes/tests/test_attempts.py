@@ -273,9 +273,11 @@ def test_weekly_series_outside_the_event_creates_nothing(make_event, quiz, now):
     [("immediate", False, True), ("after_close", False, False), ("after_close", True, True), ("never", True, False)],
 )
 def test_feedback_policy(make_quiz_round, player, now, policy, at_close, allowed):
+    """After close means after the round's clock has run out: closes_at + grace, every attempt closed."""
     quiz_round = make_quiz_round(feedback=policy)
     attempt = services.attempt_start(quiz_round=quiz_round, user=player, now=now)
     services.attempt_submit(attempt_id=attempt.pk, now=now + dt.timedelta(seconds=5))
     attempt.refresh_from_db()
-    moment = quiz_round.round.closes_at if at_close else now + dt.timedelta(seconds=10)
+    over = quiz_round.round.closes_at + dt.timedelta(seconds=quiz_round.grace_s)
+    moment = over if at_close else now + dt.timedelta(seconds=10)
     assert services.review_allowed(attempt=attempt, now=moment) is allowed

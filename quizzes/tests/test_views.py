@@ -147,6 +147,10 @@ def test_result_page_shows_answers_only_when_the_policy_allows(client, player, m
     )
     body = client.get(reverse("attempt_result", args=[attempt.pk])).content.decode()
     for item in attempt.items.select_related("question"):
+        assert item.question.explanation not in body, "answers are still accepted in the grace after the close"
+    type(rnd).objects.filter(pk=rnd.pk).update(closes_at=timezone.now() - dt.timedelta(seconds=quiz_round.grace_s))
+    body = client.get(reverse("attempt_result", args=[attempt.pk])).content.decode()
+    for item in attempt.items.select_related("question"):
         assert item.question.explanation in body
 
 

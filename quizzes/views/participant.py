@@ -163,6 +163,8 @@ def attempt_submit(request, attempt_id: int):
     except InvalidResponse:
         messages.error(request, _("The prediction must be a whole number between 0 and 10,000,000."))
         return redirect("attempt_take", attempt_id=attempt.pk)
+    except services.LateSubmission as exc:
+        messages.warning(request, str(exc))
     return redirect("attempt_result", attempt_id=attempt.pk)
 
 
