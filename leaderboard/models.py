@@ -45,8 +45,10 @@ class BoardConfig(models.Model):
     round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="board_config")
     chain = models.JSONField(default=list)  # keys of leaderboard.ranking, best first
     hidden_until_close = models.BooleanField(default=False)  # a prediction round keeps its board shut
-    # Set by the round's app (``board_release``) once every score of the round is in: for a quiz round, at
-    # closes_at + grace with every attempt closed. A board hidden until close opens only then.
+    # A round whose app says when every score is in (a quiz round: at closes_at + grace with every attempt
+    # closed) awaits that release (``board_release``): a board hidden until close opens only then, and its
+    # results cannot be published before.
+    awaits_release = models.BooleanField(default=False)
     released_at = models.DateTimeField(null=True, blank=True)
     frozen_at = models.DateTimeField(null=True, blank=True)
     frozen_by = models.ForeignKey(

@@ -36,6 +36,12 @@ def board_released(*, config: BoardConfig, now: dt.datetime) -> bool:
     return config.released_at is not None and now >= config.released_at
 
 
+def scores_final(*, config: BoardConfig, now: dt.datetime) -> bool:
+    """Are the round's scores final, so that its results may be published? A round whose app releases it
+    (a quiz round) waits for that release; other kinds are final once the round's app stops writing."""
+    return not config.awaits_release or board_released(config=config, now=now)
+
+
 def board_is_public(*, config: BoardConfig, now: dt.datetime) -> bool:
     """May the public see this board, or any number derived from the round's scores? A board hidden until
     close (a prediction round) opens only once the round's scores are final (``board_released``): before that

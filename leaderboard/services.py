@@ -17,13 +17,17 @@ from .models import BoardConfig, FrozenRow, Score
 PING_EVERY_S = 1  # a board changes on screen at most once a second, whatever the arrival rate
 
 
-def board_configure(*, rnd: Round, chain: list[str], hidden_until_close: bool = False) -> BoardConfig:
-    """Set a round's ranking chain (keys of ``ranking``) and whether its board waits for the close."""
+def board_configure(
+    *, rnd: Round, chain: list[str], hidden_until_close: bool = False, awaits_release: bool = False
+) -> BoardConfig:
+    """Set a round's ranking chain (keys of ``ranking``), whether its board waits for the close, and whether
+    the round's app will say when every score is in (``board_release``)."""
     unknown = set(chain) - set(ranking.KEYS)
     if unknown or not chain or chain[0] != ranking.POINTS:
         raise ValueError(f"a chain starts with points and uses known keys, not {chain}")
     config, _created = BoardConfig.objects.update_or_create(
-        round=rnd, defaults={"chain": list(chain), "hidden_until_close": hidden_until_close}
+        round=rnd,
+        defaults={"chain": list(chain), "hidden_until_close": hidden_until_close, "awaits_release": awaits_release},
     )
     return config
 

@@ -278,6 +278,7 @@ def quiz_round_configure(*, rnd: Round, quiz: Quiz, settings: dict) -> QuizRound
         rnd=rnd,
         chain=ranking.default_chain(with_prediction=quiz_round.has_prediction, time_key=quiz_round.time_tiebreak),
         hidden_until_close=quiz_round.has_prediction,
+        awaits_release=True,
     )
     transaction.on_commit(lambda: _schedule_release(quiz_round))
     return quiz_round
