@@ -8,6 +8,7 @@ the attempt, by a job scheduled for the deadline at start, and by ``manage.py sw
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import secrets
 from decimal import Decimal
@@ -27,7 +28,7 @@ from contests.models import Event, Membership, Round
 from contests.selectors import region_with_descendants
 from contests.services import round_create
 from leaderboard import ranking
-from leaderboard.services import board_configure, score_record
+from leaderboard.services import ResultsFinal, board_configure, score_record
 
 from .grading import AnswerKey, InvalidResponse, clean_response, grade
 from .importing.base import ORDERING, SHORT_TEXT, ParsedQuestion
@@ -557,6 +558,13 @@ def _record_counting_score(quiz_round: QuizRound, user) -> None:
     prediction = next(
         (a.prediction for a in sorted(submitted, key=lambda a: -a.number) if a.prediction is not None), None
     )
+    try:
+        _score_counting(quiz_round, user, counting, prediction, len(submitted))
+    except ResultsFinal:  # an attempt closed after publication stays stored, unscored (correct it if needed)
+        logging.getLogger(__name__).warning("results final: round %s, user %s not rescored", quiz_round.pk, user.pk)
+
+
+def _score_counting(quiz_round: QuizRound, user, counting, prediction, attempts_used: int) -> None:
     score_record(
         rnd=quiz_round.round,
         user=user,
@@ -565,7 +573,7 @@ def _record_counting_score(quiz_round: QuizRound, user) -> None:
         submitted_at=counting.submitted_at,
         time_used_ms=int(counting.time_used.total_seconds() * 1000),
         prediction=prediction,
-        attempts_used=len(submitted),
+        attempts_used=attempts_used,
     )
 
 

@@ -180,7 +180,11 @@ def certificate_pdf(request, code: str):
 
 def certificate_verify(request, code: str):
     certificate = (
-        Certificate.objects.select_related("row__result_set__event__organisation").filter(code=code.upper()).first()
+        Certificate.objects.select_related(
+            "row__result_set__event__organisation", "row__result_set__round__event__organisation", "replaced_by"
+        )
+        .filter(code=code.upper())
+        .first()
     )
     return render(
         request,
