@@ -184,3 +184,22 @@ def test_a_correction_re_ranks_re_awards_and_reissues_certificates(client, weekl
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("certificate_verify", args=[promoted.code])).content.decode()
     assert "revoked" in page and replacement.code in page and "re-ranked after a correction" in page
+
+
+def test_verify_results_rechecks_a_round_snapshot_totals_ranks_and_prizes(weekly, organiser, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    from leaderboard import recompute
+    from leaderboard.final import final_writes
+
+    monkeypatch.setitem(  # the quiz app's recomputer needs attempts; here the scores are the raw data
+        recompute.RECOMPUTERS,
+        weekly.kind,
+        lambda rnd: dict(Score.objects.filter(round=rnd).values_list("user", "points")),
+    )
+    result_set = results.round_results_publish(rnd=weekly, by=organiser, prizes={"first": 1}, now=weekly.after)
+    call_command("verify_results", str(weekly.pk))
+    with final_writes():  # what an edit of the database behind the services' back would do
+        ResultRow.objects.filter(result_set=result_set, user=weekly.people[0]).update(prize="first", rank=1)
+    with pytest.raises(CommandError, match="2 differences"):
+        call_command("verify_results", str(weekly.pk))
