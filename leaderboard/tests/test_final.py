@@ -203,3 +203,26 @@ def test_verify_results_rechecks_a_round_snapshot_totals_ranks_and_prizes(weekly
         ResultRow.objects.filter(result_set=result_set, user=weekly.people[0]).update(prize="first", rank=1)
     with pytest.raises(CommandError, match="2 differences"):
         call_command("verify_results", str(weekly.pk))
+
+
+def test_organiser_publishes_a_round_and_the_public_page_shows_it_with_the_tie_rule(
+    client, weekly, organiser, monkeypatch
+):
+    client.force_login(organiser)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("organiser_round_results", args=[weekly.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["count"] == 6
+    assert "only participants equal on every criterion" in page.content.decode()
+    form = {"first": 1, "second": 1, "third": 0, "consolation": 0, "split_by": ""}
+    client.post(url, form)
+    assert not ResultSet.objects.exists(), "the board of an open prediction round is not public yet"
+    monkeypatch.setattr("leaderboard.results.timezone.now", lambda: weekly.after)
+    client.post(url, form)
+    result_set = ResultSet.objects.get(round=weekly)
+    assert result_set.rows.filter(prize="first").get().user == weekly.people[4]
+    client.post(reverse("certificates_issue", args=[weekly.event.pk]), {"result_set": result_set.pk})
+    assert Certificate.objects.filter(row__result_set=result_set).count() == 2
+    public = client.get(reverse("event_results", args=[weekly.event.slug]))
+    assert public.status_code == 200 and [s["set"] for s in public.context["result_sets"]] == [result_set]
+    assert "only participants equal on every criterion" in public.content.decode()

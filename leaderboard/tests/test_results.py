@@ -126,7 +126,7 @@ def test_organiser_publishes_issues_and_downloads_the_zip(client, closed_event, 
     archive = zipfile.ZipFile(io.BytesIO(client.get(reverse("certificates_zip", args=[closed_event.pk])).content))
     assert len(archive.namelist()) == 2 + 3  # prize certificates for the two winners + participation for all
     public = client.get(reverse("event_results", args=[closed_event.slug]))
-    assert public.status_code == 200 and len(public.context["rows"]) == 3
+    assert public.status_code == 200 and len(public.context["result_sets"][0]["rows"]) == 3
 
 
 @pytest.mark.parametrize("role", ["anonymous", "participant", "other_organiser"])
