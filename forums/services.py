@@ -8,6 +8,7 @@ whoever the change affects, and pings open pages after commit (``broadcast``).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from contests.images import normalise_image
 from contests.models import Event, Round
 from leaderboard import ranking
 from leaderboard.models import Score
-from leaderboard.services import board_configure, score_record
+from leaderboard.services import ResultsFinal, board_configure, score_record
 
 from . import broadcast, points, selectors
 from .models import EmailOptOut, Post, Reaction, Report, Resource, Topic
@@ -390,13 +391,17 @@ def points_refresh(*, event: Event, user, now: dt.datetime | None = None) -> Sco
     rnd = points_round(event=event)
     if tally.points == 0 and not Score.objects.filter(round=rnd, user=user).exists():
         return None
-    return score_record(
-        rnd=rnd,
-        user=user,
-        points=Decimal(tally.points),
-        max_points=Decimal(points.CEILING),
-        submitted_at=tally.last_counted_at or now,
-    )
+    try:
+        return score_record(
+            rnd=rnd,
+            user=user,
+            points=Decimal(tally.points),
+            max_points=Decimal(points.CEILING),
+            submitted_at=tally.last_counted_at or now,
+        )
+    except ResultsFinal:  # moderation after publication keeps the published points (a correction changes them)
+        logging.getLogger(__name__).info("results final: forum points of user %s kept", user.pk)
+        return None
 
 
 def points_refresh_all(*, event: Event, now: dt.datetime | None = None) -> int:

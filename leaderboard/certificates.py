@@ -34,7 +34,7 @@ def render_pdf(certificate, *, verify_url: str) -> bytes:
     """One certificate as a PDF. Reads the published row, so the PDF says what the results say."""
     _fonts()
     row = certificate.row
-    event = row.result_set.event
+    event = row.result_set.owner_event
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=landscape(A4))
     width, height = landscape(A4)
@@ -60,7 +60,8 @@ def render_pdf(certificate, *, verify_url: str) -> bytes:
         line = _("for taking part")
     page.drawCentredString(center, height - 103 * mm, line)
     page.setFont("DejaVu-Bold", 16)
-    page.drawCentredString(center, height - 116 * mm, event.title[:90])
+    title = event.title if row.result_set.event_id else f"{event.title} · {row.result_set.round.title}"
+    page.drawCentredString(center, height - 116 * mm, title[:90])
     page.setFont("DejaVu", 11)
     issued = formats.date_format(timezone.localtime(certificate.issued_at), "SHORT_DATE_FORMAT")
     page.drawCentredString(center, height - 128 * mm, _("Issued on %(date)s") % {"date": issued})

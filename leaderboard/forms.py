@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ResultRow
+from .models import ResultRow, ResultSet
 
 
 class PrizesForm(forms.Form):
@@ -9,6 +9,10 @@ class PrizesForm(forms.Form):
     second = forms.IntegerField(label=_("Second prizes"), min_value=0, max_value=1000, initial=2)
     third = forms.IntegerField(label=_("Third prizes"), min_value=0, max_value=1000, initial=3)
     consolation = forms.IntegerField(label=_("Consolation prizes"), min_value=0, max_value=10000, initial=5)
+    split_by = forms.ChoiceField(label=_("Prize lists"), choices=ResultSet.SplitBy.choices, required=False)
+
+    def prizes(self) -> dict[str, int]:
+        return {key: self.cleaned_data[key] for key in ("first", "second", "third", "consolation")}
 
 
 class CorrectionForm(forms.Form):

@@ -9,6 +9,56 @@ from django.utils.translation import gettext_lazy as _
 
 from contests.models import Round
 
+from . import final
+
+# Fields of a published row that carry the result; the names may still be fixed (display only).
+RESULT_FIELDS = {"rank", "total", "prize", "round_points", "keys", "section", "result_set", "user"}
+
+
+class ScoreQuerySet(models.QuerySet):
+    """Bulk writers check the guard too: ``final.check_rounds`` refuses rounds whose results are published."""
+
+    def update(self, **kwargs):
+        final.check_rounds(self.values_list("round_id", flat=True).distinct())
+        return super().update(**kwargs)
+
+    def delete(self):
+        final.check_rounds(self.values_list("round_id", flat=True).distinct())
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        final.check_rounds({o.round_id for o in objs})
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, *args, **kwargs):
+        objs = list(objs)
+        final.check_rounds({o.round_id for o in objs})
+        return super().bulk_update(objs, *args, **kwargs)
+
+
+class PublishedQuerySet(models.QuerySet):
+    """Every ResultSet/ResultRow is published: only the results services (``final.final_writes``) write them.
+    Renaming (``name``/``full_name``) stays possible: it is not a result."""
+
+    def update(self, **kwargs):
+        if set(kwargs) & RESULT_FIELDS or self.model is not ResultRow:
+            final.check_published()
+        return super().update(**kwargs)
+
+    def delete(self):
+        final.check_published()
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        final.check_published()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if set(fields) & RESULT_FIELDS or self.model is not ResultRow:
+            final.check_published()
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
 
 class Score(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="scores")
@@ -23,6 +73,8 @@ class Score(models.Model):
     registered_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ScoreQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "user"], name="score_unique_per_round")]
         indexes = [
@@ -32,6 +84,14 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.round} · {self.points}"
+
+    def save(self, *args, **kwargs):
+        final.check_rounds([self.round_id])
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        final.check_rounds([self.round_id])
+        return super().delete(*args, **kwargs)
 
     @property
     def is_full_marks(self) -> bool:
@@ -74,17 +134,56 @@ class FrozenRow(models.Model):
 
 
 class ResultSet(models.Model):
-    """An event's published results: an immutable snapshot with ranks and prizes. After publication a row
-    changes only through a ``Correction``, which keeps the old value, the new one and the reason."""
+    """Published results of an event (its weighted totals) or of one round (e.g. weekly prizes): an immutable
+    snapshot with ranks and prizes. After publication a row changes only through a ``Correction``, which keeps
+    the old value, the new one and the reason. ``chain`` names the keys stored in each row's ``keys``, so that
+    ``verify_results`` re-ranks the snapshot from what it stores."""
 
-    event = models.OneToOneField("contests.Event", on_delete=models.CASCADE, related_name="result_set")
+    class SplitBy(models.TextChoices):
+        NONE = "", _("one list")
+        CATEGORY = "category", _("per category")
+        GROUP = "group", _("per group (khối)")
+        REGION = "region", _("per region")
+        UNIT = "unit", _("per unit")
+
+    event = models.OneToOneField(
+        "contests.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="result_set"
+    )
+    round = models.OneToOneField(Round, null=True, blank=True, on_delete=models.CASCADE, related_name="result_set")
     published_at = models.DateTimeField()
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     prizes = models.JSONField(default=dict)  # {"first": 1, "second": 2, "third": 3, "consolation": 5}
     unit_prizes = models.JSONField(default=list)  # [{"unit": name, "group": khối, "rate": "0.93", "prize": …}]
+    chain = models.JSONField(default=list)  # the ranking keys applied, best first (see leaderboard.standings)
+    full_marks_count = models.PositiveIntegerField(null=True, blank=True)  # for the prediction key
+    split_by = models.CharField(max_length=10, choices=SplitBy.choices, blank=True, default="")
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(event__isnull=False, round__isnull=True)
+                | models.Q(event__isnull=True, round__isnull=False),
+                name="resultset_event_xor_round",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"results of {self.event}"
+        return f"results of {self.round or self.event}"
+
+    def save(self, *args, **kwargs):
+        final.check_published()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        final.check_published()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def owner_event(self):
+        """The event the results belong to (a round's results belong to the round's event)."""
+        return self.event if self.event_id else self.round.event
 
 
 class ResultRow(models.Model):
@@ -101,11 +200,24 @@ class ResultRow(models.Model):
     rank = models.PositiveIntegerField()
     total = models.DecimalField(max_digits=14, decimal_places=2)
     round_points = models.JSONField(default=dict)  # {"<round id>": "points"}: what verify_results re-checks
+    keys = models.JSONField(default=list)  # the row's values of the set's chain, as published
+    section = models.CharField(max_length=200, blank=True)  # its prize list (category, group…) when split
     prize = models.CharField(max_length=12, choices=Prize.choices, blank=True)
 
+    objects = PublishedQuerySet.as_manager()
+
     class Meta:
-        ordering = ["result_set", "rank", "pk"]
+        ordering = ["result_set", "section", "rank", "pk"]
         constraints = [models.UniqueConstraint(fields=["result_set", "user"], name="resultrow_unique_user")]
+
+    def save(self, *args, **kwargs):
+        if kwargs.get("update_fields") is None or set(kwargs["update_fields"]) & RESULT_FIELDS:
+            final.check_published()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        final.check_published()
+        return super().delete(*args, **kwargs)
 
 
 class Correction(models.Model):
@@ -155,9 +267,16 @@ class Certificate(models.Model):
     kind = models.CharField(max_length=14, choices=Kind.choices)
     issued_at = models.DateTimeField()
     revoked = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=500, blank=True)
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["row", "kind"], name="certificate_one_per_kind")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["row", "kind"], condition=models.Q(revoked=False), name="certificate_one_valid_per_kind"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.code

@@ -1,7 +1,10 @@
-"""Publishing results: prizes by rank, an immutable snapshot, audited corrections, certificates.
+"""Publishing results: prizes by the full ranking chain, an immutable snapshot, audited corrections, certificates.
 
-Prizes follow the rank, and people tied on a rank share its prize (a tie at the last first-prize place
-gives everyone tied a first prize), because splitting equal results by an arbitrary order is unfair.
+A result set belongs to an event (weighted totals, ``standings.EVENT_CHAIN``) or to one round (weekly prizes,
+the round's own chain with the real number of full marks). Only rows equal on every key of the chain share a
+rank and a prize (``standings.rank_and_award``). Publication is final: ``score_record`` refuses the round's
+scores from then on, and a published row changes only through ``result_correct``, which logs each change,
+re-ranks, re-awards the prizes, revokes the certificates whose prize changed and issues their replacements.
 """
 
 from __future__ import annotations
@@ -15,95 +18,231 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from contests.models import Event
+from contests.models import Category, Event, Profile, Round
 from contests.services import event_transition
 
-from . import ranking, selectors
-from .models import Certificate, Correction, ResultRow, ResultSet, Score
+from . import ranking, selectors, standings
+from .final import final_writes
+from .models import BoardConfig, Certificate, Correction, ResultRow, ResultSet, Score
+from .standings import Ranked, RoundRule
 
 PRIZE_ORDER = [ResultRow.Prize.FIRST, ResultRow.Prize.SECOND, ResultRow.Prize.THIRD, ResultRow.Prize.CONSOLATION]
 DEFAULT_PRIZES = {"first": 1, "second": 2, "third": 3, "consolation": 5}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+assign_prizes = standings.assign_prizes
 
 
-def assign_prizes(ranks: list[int], prizes: dict[str, int]) -> list[str]:
-    """Prize per row, rows sorted best first with their competition ranks.
-
-    Each prize goes to the next ``count`` places; everyone tied with the last awarded place gets the same
-    prize, and the following prize starts after them.
-    """
-    awarded: list[str] = []
-    index = 0
-    for prize in PRIZE_ORDER:
-        count = int(prizes.get(prize, 0) or 0)
-        if count <= 0 or index >= len(ranks):
-            continue
-        end = min(index + count, len(ranks))
-        while end < len(ranks) and ranks[end] == ranks[end - 1]:
-            end += 1
-        awarded += [prize] * (end - index)
-        index = end
-    return awarded + [""] * (len(ranks) - len(awarded))
+# --- What would be published --------------------------------------------------------------------
 
 
-def results_preview(*, event: Event, prizes: dict[str, int]) -> list[dict]:
-    """The standings the organiser reviews before publishing: weighted totals, ranks and prizes."""
-    rows = selectors.event_totals(event=event)
+def _people(user_ids) -> dict[int, dict]:
+    """Names and the fields that split prize lists, one query."""
+    fields = ("full_name", "public_name", "category", "organisation__group", "organisation__name", "region__name")
+    people = {}
+    for row in Profile.objects.filter(user_id__in=user_ids).values("user_id", "user__username", *fields):
+        people[row["user_id"]] = row
+    return people
+
+
+def _section(person: dict | None, split_by: str) -> str:
+    if not split_by or person is None:
+        return ""
+    if split_by == ResultSet.SplitBy.CATEGORY:
+        return str(Category(person["category"]).label) if person["category"] else ""
+    field = {"group": "organisation__group", "region": "region__name", "unit": "organisation__name"}[split_by]
+    return person[field] or ""
+
+
+def _name(person: dict | None, user_id: int) -> tuple[str, str]:
+    """(public name, full name) as published."""
+    if person is None or not person["full_name"]:
+        username = person["user__username"] if person else str(user_id)
+        return username, username
+    profile = Profile(full_name=person["full_name"], public_name=person["public_name"] or Profile.PublicName.INITIALS)
+    return profile.display_name, person["full_name"]
+
+
+def _round_standings(rnd: Round) -> tuple[list[str], int | None, list[Ranked], dict[int, dict], dict[int, Decimal]]:
+    config = selectors.board_config(rnd=rnd)
+    full_marks = selectors.full_marks_count(rnd=rnd) if ranking.PREDICTION in config.chain else None
+    chain = ranking.effective_chain(config.chain, full_marks_count=full_marks)
+    entries, points, totals = [], {}, {}
+    for score in Score.objects.filter(round=rnd):
+        keys = ranking.values_of(score, config.chain, full_marks_count=full_marks)
+        entries.append(Ranked(user_id=score.user_id, section="", keys=keys))
+        points[score.user_id] = {str(rnd.pk): str(score.points)}
+        totals[score.user_id] = score.points
+    return chain, full_marks, entries, points, totals
+
+
+def _event_standings(event: Event) -> tuple[list[str], None, list[Ranked], dict[int, dict], dict[int, Decimal]]:
+    chains = dict(BoardConfig.objects.filter(round__event=event).values_list("round_id", "chain"))
+    rules = {}
+    for rnd in event.rounds.all():
+        chain = tuple(chains.get(rnd.pk) or selectors.DEFAULT_CHAIN)
+        full_marks = selectors.full_marks_count(rnd=rnd) if ranking.PREDICTION in chain else None
+        rules[rnd.pk] = RoundRule(weight=rnd.weight, chain=chain, full_marks=full_marks)
+    by_user: dict[int, list[dict]] = {}
+    for score in Score.objects.filter(round__event=event).values(
+        "user_id", "round_id", "points", "prediction", "time_used_ms", "registered_at"
+    ):
+        by_user.setdefault(score["user_id"], []).append(score)
+    entries, points, totals = [], {}, {}
+    for user_id, scores in by_user.items():
+        keys = standings.event_keys(scores, rules)
+        entries.append(Ranked(user_id=user_id, section="", keys=keys))
+        points[user_id] = {str(s["round_id"]): str(s["points"]) for s in scores}
+        totals[user_id] = keys[0]
+    return list(standings.EVENT_CHAIN), None, entries, points, totals
+
+
+def _preview(standing, *, prizes: dict[str, int], split_by: str) -> list[dict]:
+    chain, _full_marks, entries, points, totals = standing
+    people = _people([e.user_id for e in entries])
+    for entry in entries:
+        entry.section = _section(people.get(entry.user_id), split_by)
     labels = dict(ResultRow.Prize.choices)
-    for row, prize in zip(rows, assign_prizes([r["rank"] for r in rows], prizes), strict=True):
-        row["prize"] = prize
-        row["prize_label"] = labels.get(prize, "")
+    rows = []
+    for entry in standings.rank_and_award(entries, chain=chain, prizes=prizes):
+        name, full_name = _name(people.get(entry.user_id), entry.user_id)
+        rows.append(
+            {
+                "user_id": entry.user_id,
+                "name": name,
+                "full_name": full_name,
+                "section": entry.section,
+                "rank": entry.rank,
+                "total": totals[entry.user_id],
+                "keys": standings.dump(chain, entry.keys),
+                "round_points": points[entry.user_id],
+                "prize": entry.prize,
+                "prize_label": labels.get(entry.prize, ""),
+            }
+        )
     return rows
 
 
-@transaction.atomic
-def results_publish(
-    *, event: Event, by, prizes: dict[str, int], unit_prizes: list | None = None, now: dt.datetime | None = None
-) -> ResultSet:
-    """Snapshot the final standings and move the event to "results published". Publishing twice returns the
-    existing snapshot unchanged: later changes are corrections."""
-    existing = ResultSet.objects.filter(event=event).first()
-    if existing is not None:
-        return existing
-    if event.state != Event.State.CLOSED:
-        raise ValidationError(_("Close the event before publishing its results."))
-    now = now or timezone.now()
-    preview = results_preview(event=event, prizes=prizes)
-    points = _round_points(event)
-    if unit_prizes is None:
-        from .units import unit_prizes as best_units
+def results_preview(*, event: Event, prizes: dict[str, int], split_by: str = "") -> list[dict]:
+    """The event standings the organiser reviews before publishing: totals by the event chain, ranks, prizes."""
+    return _preview(_event_standings(event), prizes=prizes, split_by=split_by)
 
-        unit_prizes = best_units(event=event)
-    result_set = ResultSet.objects.create(
-        event=event, published_at=now, published_by=by, prizes=prizes, unit_prizes=unit_prizes
-    )
+
+def round_results_preview(*, rnd: Round, prizes: dict[str, int], split_by: str = "") -> list[dict]:
+    """A round's standings by its chain (with the real full-marks count), ranks and prizes."""
+    return _preview(_round_standings(rnd), prizes=prizes, split_by=split_by)
+
+
+# --- Publishing ---------------------------------------------------------------------------------
+
+
+def _snapshot(result_set: ResultSet, rows: list[dict]) -> None:
     ResultRow.objects.bulk_create(
         (
             ResultRow(
                 result_set=result_set,
                 user_id=row["user_id"],
                 name=row["name"],
-                full_name=row["user__profile__full_name"] or row["name"],
+                full_name=row["full_name"],
+                section=row["section"],
                 rank=row["rank"],
                 total=row["total"],
-                round_points=points.get(row["user_id"], {}),
+                keys=row["keys"],
+                round_points=row["round_points"],
                 prize=row["prize"],
             )
-            for row in preview
+            for row in rows
         ),
         batch_size=1000,
     )
+
+
+@transaction.atomic
+def results_publish(
+    *,
+    event: Event,
+    by,
+    prizes: dict[str, int],
+    unit_prizes: list | None = None,
+    split_by: str = "",
+    now: dt.datetime | None = None,
+) -> ResultSet:
+    """Snapshot the event's final standings and move the event to "results published". Publishing twice
+    returns the existing snapshot unchanged: later changes are corrections."""
+    existing = ResultSet.objects.filter(event=event).first()
+    if existing is not None:
+        return existing
+    if event.state != Event.State.CLOSED:
+        raise ValidationError(_("Close the event before publishing its results."))
+    now = now or timezone.now()
+    unfinished = _unfinished_rounds(event.rounds.select_related("event"), now=now)
+    if unfinished:
+        raise ValidationError(
+            _("These rounds are still receiving scores: %(rounds)s. Publish once they are over.")
+            % {"rounds": ", ".join(r.title for r in unfinished)}
+        )
+    standing = _event_standings(event)
+    if unit_prizes is None:
+        from .units import unit_prizes as best_units
+
+        unit_prizes = best_units(event=event)
+    with final_writes():
+        result_set = ResultSet.objects.create(
+            event=event,
+            published_at=now,
+            published_by=by,
+            prizes=prizes,
+            unit_prizes=unit_prizes,
+            chain=standing[0],
+            split_by=split_by,
+        )
+        _snapshot(result_set, _preview(standing, prizes=prizes, split_by=split_by))
     event_transition(event=event, to_state=Event.State.RESULTS_PUBLISHED, by=by, now=now)
     return result_set
 
 
-def _round_points(event: Event) -> dict[int, dict[str, str]]:
-    points: dict[int, dict[str, str]] = {}
-    for user_id, round_id, value in Score.objects.filter(round__event=event).values_list(
-        "user_id", "round_id", "points"
-    ):
-        points.setdefault(user_id, {})[str(round_id)] = str(value)
-    return points
+def _unfinished_rounds(rounds, *, now: dt.datetime) -> list[Round]:
+    """Rounds whose scores may still change: a quiz round its app has not released (inside its grace, or an
+    attempt still open), or another kind still open in an open event. Publishing them would freeze a board
+    that is still moving, and the late score would then be refused."""
+    unfinished = []
+    for rnd in rounds:
+        config = selectors.board_config(rnd=rnd)
+        still_open = not config.awaits_release and now < rnd.closes_at and rnd.event.state == Event.State.OPEN
+        if still_open or not selectors.scores_final(config=config, now=now):
+            unfinished.append(rnd)
+    return unfinished
+
+
+@transaction.atomic
+def round_results_publish(
+    *, rnd: Round, by, prizes: dict[str, int], split_by: str = "", now: dt.datetime | None = None
+) -> ResultSet:
+    """Publish one round's results (weekly prizes). Only once its scores are final (``scores_final``: the
+    round is over and, for a quiz round, every attempt closed), so that no score can still arrive; from then
+    on the round's scores are final. Publishing twice returns the existing snapshot."""
+    now = now or timezone.now()
+    Round.objects.select_for_update().filter(pk=rnd.pk).first()
+    existing = ResultSet.objects.filter(round=rnd).first()
+    if existing is not None:
+        return existing
+    if _unfinished_rounds([rnd], now=now):
+        raise ValidationError(_("This round's results can be published once the round is closed."))
+    standing = _round_standings(rnd)
+    with final_writes():
+        result_set = ResultSet.objects.create(
+            round=rnd,
+            published_at=now,
+            published_by=by,
+            prizes=prizes,
+            chain=standing[0],
+            full_marks_count=standing[1],
+            split_by=split_by,
+        )
+        _snapshot(result_set, _preview(standing, prizes=prizes, split_by=split_by))
+    return result_set
+
+
+# --- Corrections --------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -116,72 +255,95 @@ def result_correct(
     by,
     now: dt.datetime | None = None,
 ) -> ResultRow:
-    """Change a published row, log the old and new value with the reason, and re-rank the snapshot."""
+    """Change a published row and log it with the reason; then re-rank its prize list by the set's chain,
+    re-award the prizes (logged), revoke the certificates whose prize changed and issue their replacements.
+
+    A new ``total`` of a round's results is also the round's score (the board follows the official result).
+    An explicit ``prize`` overrides the prize of this row only (e.g. a disqualification), after re-ranking.
+    """
     if not reason.strip():
         raise ValidationError(_("Give the reason for the correction."))
+    if prize and prize not in ResultRow.Prize.values:
+        raise ValidationError(_("Unknown prize."))
+    reason = reason.strip()
     now = now or timezone.now()
-    row = ResultRow.objects.select_for_update().get(pk=row.pk)
-    changes = []
-    if total is not None and total != row.total:
-        changes.append(("total", str(row.total), str(total)))
-        row.total = total
-    if prize is not None and prize != row.prize:
-        if prize and prize not in ResultRow.Prize.values:
-            raise ValidationError(_("Unknown prize."))
-        changes.append(("prize", row.prize or "—", prize or "—"))
-        row.prize = prize
-    if not changes:
+    result_set = ResultSet.objects.select_for_update().select_related("round").get(pk=row.result_set_id)
+    row = ResultRow.objects.get(pk=row.pk)
+    if (total is None or total == row.total) and (prize is None or prize == row.prize):
         raise ValidationError(_("Nothing to correct."))
-    row.save(update_fields=["total", "prize"])
-    Correction.objects.bulk_create(
-        Correction(
-            result_set=row.result_set,
-            row=row,
-            field=field,
-            old_value=old,
-            new_value=new,
-            reason=reason.strip(),
-            by=by,
-            at=now,
-        )
-        for field, old, new in changes
-    )
-    _rerank(row.result_set)
+    before = {r.pk: (r.rank, r.prize) for r in result_set.rows.filter(section=row.section)}
+    with final_writes():
+        if total is not None and total != row.total:
+            _log(result_set, row, "total", str(row.total), str(total), reason, by, now)
+            row.total = total
+            row.keys = [str(total), *row.keys[1:]]
+            if result_set.round_id:
+                row.round_points = {str(result_set.round_id): str(total)}
+                Score.objects.filter(round_id=result_set.round_id, user_id=row.user_id).update(points=total)
+            row.save(update_fields=["total", "keys", "round_points"])
+            _rerank(result_set, section=row.section)
+        if prize is not None and prize != ResultRow.objects.get(pk=row.pk).prize:
+            ResultRow.objects.filter(pk=row.pk).update(prize=prize)
+        for changed in result_set.rows.filter(section=row.section):
+            old_rank, old_prize = before[changed.pk]
+            why = reason if changed.pk == row.pk else _("re-ranked after a correction: %(reason)s") % {"reason": reason}
+            if changed.rank != old_rank:
+                _log(result_set, changed, "rank", str(old_rank), str(changed.rank), why, by, now)
+            if changed.prize != old_prize:
+                _log(result_set, changed, "prize", old_prize or "—", changed.prize or "—", why, by, now)
+                _reissue(changed, reason=why, now=now)
     row.refresh_from_db()
     return row
 
 
-def _rerank(result_set: ResultSet) -> None:
-    rows = list(result_set.rows.order_by("-total", "pk"))
-    ranks = ranking.competition_ranks([(r.total,) for r in rows])
-    for row, rank in zip(rows, ranks, strict=True):
-        if row.rank != rank:
-            Correction.objects.create(
-                result_set=result_set,
-                row=row,
-                field="rank",
-                old_value=str(row.rank),
-                new_value=str(rank),
-                reason=_("re-ranked after a correction"),
-                by=None,
-                at=timezone.now(),
-            )
-            row.rank = rank
-    ResultRow.objects.bulk_update(rows, ["rank"], batch_size=1000)
+def _log(result_set, row, field, old, new, reason, by, now) -> None:
+    Correction.objects.create(
+        result_set=result_set, row=row, field=field, old_value=old, new_value=new, reason=reason, by=by, at=now
+    )
+
+
+def _rerank(result_set: ResultSet, *, section: str) -> None:
+    """Re-rank one prize list from the stored keys and re-award its prizes. Caller opened ``final_writes``."""
+    rows = {r.user_id: r for r in result_set.rows.filter(section=section)}
+    chain = result_set.chain
+    entries = [Ranked(user_id=r.user_id, section=section, keys=standings.load(chain, r.keys)) for r in rows.values()]
+    for entry in standings.rank_and_award(entries, chain=chain, prizes=result_set.prizes):
+        rows[entry.user_id].rank, rows[entry.user_id].prize = entry.rank, entry.prize
+    ResultRow.objects.bulk_update(list(rows.values()), ["rank", "prize"], batch_size=1000)
+
+
+# --- Certificates -------------------------------------------------------------------------------
+
+
+def _reissue(row: ResultRow, *, reason: str, now: dt.datetime) -> None:
+    """The row's prize changed: revoke its prize certificate and, if it still has a prize, issue the
+    replacement (also to a row that newly won a prize, once the set's certificates were issued)."""
+    old = Certificate.objects.filter(row=row, kind=Certificate.Kind.PRIZE, revoked=False).first()
+    if old is None and not Certificate.objects.filter(row__result_set_id=row.result_set_id).exists():
+        return
+    if old is not None:
+        old.revoked, old.revoked_at, old.revoked_reason = True, now, reason[:500]
+        old.save(update_fields=["revoked", "revoked_at", "revoked_reason"])
+    if row.prize:
+        new = Certificate.objects.create(row=row, kind=Certificate.Kind.PRIZE, issued_at=now, code=_new_code())
+        if old is not None:
+            old.replaced_by = new
+            old.save(update_fields=["replaced_by"])
 
 
 @transaction.atomic
 def certificates_issue(*, result_set: ResultSet, participation: bool = False, now: dt.datetime | None = None) -> int:
     """Issue a prize certificate to every awarded row (and a participation one to every row if asked).
-    Idempotent: a row never gets two certificates of a kind."""
+    Idempotent: a row never holds two valid certificates of a kind."""
     now = now or timezone.now()
     issued = 0
+    valid = set(Certificate.objects.filter(row__result_set=result_set, revoked=False).values_list("row_id", "kind"))
     for row in result_set.rows.all():
         kinds = [Certificate.Kind.PRIZE] if row.prize else []
         if participation:
             kinds.append(Certificate.Kind.PARTICIPATION)
         for kind in kinds:
-            if not Certificate.objects.filter(row=row, kind=kind).exists():
+            if (row.pk, kind) not in valid:
                 Certificate.objects.create(row=row, kind=kind, issued_at=now, code=_new_code())
                 issued += 1
     return issued

@@ -12,7 +12,10 @@ from django.utils import timezone
 from contests.models import Round
 
 from . import ranking
+from .final import ResultsFinal, final_writes, round_is_final
 from .models import BoardConfig, FrozenRow, Score
+
+__all__ = ["ResultsFinal", "board_configure", "board_freeze", "board_unfreeze", "score_record"]
 
 PING_EVERY_S = 1  # a board changes on screen at most once a second, whatever the arrival rate
 
@@ -48,20 +51,27 @@ def score_record(
 
     The caller decides which result counts (best/last/first attempt, judges' aggregate…); this stores it
     and, after commit, tells open board pages that the round's board changed (throttled).
+
+    Raises ``ResultsFinal`` once the round's results or its event's are published: a published result is
+    final, and changes only through ``leaderboard.results.result_correct`` (audited). Callers where a late
+    write can legitimately happen (a forum moderated after publication…) catch it and log it.
     """
-    score, _created = Score.objects.update_or_create(
-        round=rnd,
-        user=user,
-        defaults={
-            "points": points,
-            "max_points": max_points,
-            "submitted_at": submitted_at,
-            "time_used_ms": time_used_ms,
-            "prediction": prediction,
-            "attempts_used": attempts_used,
-            "registered_at": user.date_joined,
-        },
-    )
+    if round_is_final(rnd):
+        raise ResultsFinal(f"results of round {rnd.pk} are published: correct them instead")
+    with final_writes():  # checked just above: the model guard need not query again
+        score, _created = Score.objects.update_or_create(
+            round=rnd,
+            user=user,
+            defaults={
+                "points": points,
+                "max_points": max_points,
+                "submitted_at": submitted_at,
+                "time_used_ms": time_used_ms,
+                "prediction": prediction,
+                "attempts_used": attempts_used,
+                "registered_at": user.date_joined,
+            },
+        )
     transaction.on_commit(lambda: board_changed(round_id=rnd.pk))
     return score
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/openapi.json", api.openapi, name="api_openapi"),
     path("organiser/rounds/<int:round_id>/board/freeze/", boards.board_freeze, name="board_freeze"),
     path("organiser/events/<int:event_id>/results/", results.organiser_results, name="organiser_results"),
+    path("organiser/rounds/<int:round_id>/results/", results.organiser_round_results, name="organiser_round_results"),
     path("organiser/events/<int:event_id>/results/correct/", results.result_correct, name="result_correct"),
     path("organiser/events/<int:event_id>/certificates/", results.certificates_issue, name="certificates_issue"),
     path("organiser/events/<int:event_id>/certificates.zip", results.certificates_zip, name="certificates_zip"),

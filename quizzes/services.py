@@ -8,13 +8,14 @@ the attempt, by a job scheduled for the deadline at start, and by ``manage.py sw
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
@@ -27,7 +28,7 @@ from contests.models import Event, Membership, Round
 from contests.selectors import region_with_descendants
 from contests.services import round_create
 from leaderboard import ranking
-from leaderboard.services import board_configure, board_release, score_record
+from leaderboard.services import ResultsFinal, board_configure, board_release, score_record
 
 from .grading import AnswerKey, InvalidResponse, clean_response, grade
 from .importing.base import ORDERING, SHORT_TEXT, ParsedQuestion
@@ -477,10 +478,21 @@ def quiz_round_over_at(quiz_round: QuizRound) -> dt.datetime:
     return quiz_round.round.closes_at + dt.timedelta(seconds=quiz_round.grace_s)
 
 
+def quiz_round_is_over(*, quiz_round: QuizRound, now: dt.datetime) -> bool:
+    """No answer can count any more: the round's clock ran out (close + grace), or the organiser closed the
+    event (no attempt can start) and every attempt still open is past its own deadline + grace."""
+    if now >= quiz_round_over_at(quiz_round):
+        return True
+    if quiz_round.round.event.state == Event.State.OPEN:
+        return False
+    running = Attempt.objects.filter(quiz_round=quiz_round, status=Attempt.Status.ACTIVE).select_related("quiz_round")
+    return not any(attempt_is_open(attempt=attempt, now=now) for attempt in running)
+
+
 def quiz_round_results_ready(*, quiz_round: QuizRound, now: dt.datetime) -> bool:
     """The round is over and every attempt of it is closed and graded: reviews with answers may open."""
     return (
-        now >= quiz_round_over_at(quiz_round)
+        quiz_round_is_over(quiz_round=quiz_round, now=now)
         and not Attempt.objects.filter(quiz_round=quiz_round, status=Attempt.Status.ACTIVE).exists()
     )
 
@@ -490,7 +502,7 @@ def quiz_round_release_if_over(*, quiz_round: QuizRound, now: dt.datetime | None
     then), then tell the leaderboard that every score is in, which opens a board hidden until close and
     lets the prediction key apply. Idempotent; True once the round is released."""
     now = now or timezone.now()
-    if now < quiz_round_over_at(quiz_round):
+    if not quiz_round_is_over(quiz_round=quiz_round, now=now):
         return False
     for attempt_id in Attempt.objects.filter(quiz_round=quiz_round, status=Attempt.Status.ACTIVE).values_list(
         "pk", flat=True
@@ -611,6 +623,13 @@ def _record_counting_score(quiz_round: QuizRound, user) -> None:
     prediction = next(
         (a.prediction for a in sorted(submitted, key=lambda a: -a.number) if a.prediction is not None), None
     )
+    try:
+        _score_counting(quiz_round, user, counting, prediction, len(submitted))
+    except ResultsFinal:  # an attempt closed after publication stays stored, unscored (correct it if needed)
+        logging.getLogger(__name__).warning("results final: round %s, user %s not rescored", quiz_round.pk, user.pk)
+
+
+def _score_counting(quiz_round: QuizRound, user, counting, prediction, attempts_used: int) -> None:
     score_record(
         rnd=quiz_round.round,
         user=user,
@@ -619,7 +638,7 @@ def _record_counting_score(quiz_round: QuizRound, user) -> None:
         submitted_at=counting.submitted_at,
         time_used_ms=int(counting.time_used.total_seconds() * 1000),
         prediction=prediction,
-        attempts_used=len(submitted),
+        attempts_used=attempts_used,
     )
 
 
@@ -643,9 +662,12 @@ def attempts_sweep(*, now: dt.datetime | None = None) -> int:
         if not attempt_is_open(attempt=attempt, now=now):
             attempt_submit(attempt_id=attempt.pk, now=now, closed_by=Attempt.ClosedBy.DEADLINE)
             closed += 1
-    unreleased = QuizRound.objects.filter(
-        round__closes_at__lt=now, round__board_config__released_at__isnull=True
-    ).select_related("round")
+    unreleased = (
+        QuizRound.objects.filter(round__board_config__released_at__isnull=True)
+        .filter(Q(round__closes_at__lt=now) | ~Q(round__event__state=Event.State.OPEN))
+        .exclude(round__event__state=Event.State.DRAFT)
+        .select_related("round__event")
+    )
     for quiz_round in unreleased:
         quiz_round_release_if_over(quiz_round=quiz_round, now=now)
     return closed

@@ -9,6 +9,7 @@ the stored start, never from anything the phone says.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from contest_site import ratelimit
-from leaderboard.services import score_record
+from leaderboard.services import ResultsFinal, score_record
 
 from ..grading import AnswerKey, InvalidResponse, clean_response, grade
 from ..importing.base import ORDERING, SHORT_TEXT
@@ -450,9 +451,14 @@ def _record_round_scores(session: LiveSession, players: list[LivePlayer], now: d
     maximum = 1000 * len(session.question_ids) + (
         scoring.STREAK_CAP * len(session.question_ids) if session.streak_bonus else 0
     )
-    for player in players:
-        if player.user_id:
-            score_record(rnd=session.round, user=player.user, points=player.score, max_points=maximum, submitted_at=now)
+    try:
+        for player in players:
+            if player.user_id:
+                score_record(
+                    rnd=session.round, user=player.user, points=player.score, max_points=maximum, submitted_at=now
+                )
+    except ResultsFinal:  # a game replayed after the round's results were published does not count
+        logging.getLogger(__name__).warning("results final: live session %s not scored", session.pk)
 
 
 def _kick(session: LiveSession, now, *, player: int):

@@ -26,7 +26,7 @@ from contests.models import Event, Membership
 from contests.services import membership_add
 from leaderboard import ranking
 from leaderboard.models import Score
-from leaderboard.services import board_configure, score_record
+from leaderboard.services import ResultsFinal, board_configure, score_record
 
 from .. import scoring
 from ..assignment import assign, conflicted, pick_one
@@ -592,14 +592,17 @@ def judging_finalise(*, reading_round: ReadingRound, by=None, now: dt.datetime |
     board_configure(rnd=rnd, chain=BOARD_CHAIN)
     entries = Entry.objects.in_bulk([entry_id for entry_id, _points in results.points.values()])
     users = get_user_model().objects.in_bulk(list(results.points))
-    for user_id, (entry_id, points) in results.points.items():
-        score_record(
-            rnd=rnd,
-            user=users[user_id],
-            points=points,
-            max_points=results.max_total,
-            submitted_at=entries[entry_id].created_at,
-        )
+    try:
+        for user_id, (entry_id, points) in results.points.items():
+            score_record(
+                rnd=rnd,
+                user=users[user_id],
+                points=points,
+                max_points=results.max_total,
+                submitted_at=entries[entry_id].created_at,
+            )
+    except ResultsFinal as exc:
+        raise JudgingError(_("The results are final: correct them on the results page.")) from exc
     reading_round.judging_finalised_at = now
     reading_round.save(update_fields=["judging_finalised_at"])
     return {user_id: points for user_id, (_entry, points) in results.points.items()}

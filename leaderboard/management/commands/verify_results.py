@@ -1,12 +1,16 @@
 """``manage.py verify_results ROUND_ID``: recompute a round from raw data and compare with what was recorded
-and published. Exit status 1 on any difference, so that an audit can be scripted."""
+and published (the round's own results and its event's), then re-check the published snapshots themselves:
+totals from their per-round points, ranks and prizes by their chain. Exit status 1 on any difference, so
+that an audit can be scripted."""
 
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
 from contests.models import Round
-from leaderboard.models import ResultRow, Score
+from leaderboard.audit import snapshot_problems
+from leaderboard.models import ResultRow, ResultSet, Score
 from leaderboard.recompute import recompute
 
 
@@ -24,14 +28,17 @@ class Command(BaseCommand):
         if recomputed is None:
             raise CommandError(f"rounds of kind {rnd.kind!r} cannot be recomputed yet")
         recorded = dict(Score.objects.filter(round=rnd).values_list("user_id", "points"))
-        published = {
-            row.user_id: Decimal(row.round_points[str(rnd.pk)])
-            for row in ResultRow.objects.filter(result_set__event=rnd.event)
-            if str(rnd.pk) in row.round_points
-        }
         problems = _differences("recorded score", recorded, recomputed)
-        if published:
-            problems += _differences("published result", published, recomputed)
+        published = False
+        for result_set in ResultSet.objects.filter(Q(event=rnd.event) | Q(round=rnd)):
+            points = {
+                row.user_id: Decimal(row.round_points[str(rnd.pk)])
+                for row in ResultRow.objects.filter(result_set=result_set)
+                if str(rnd.pk) in row.round_points
+            }
+            published = published or bool(points)
+            problems += _differences(f"published result ({result_set})", points, recomputed)
+            problems += snapshot_problems(result_set)
         for line in problems:
             self.stdout.write(line)
         summary = f"round {rnd.pk}: {len(recomputed)} participants recomputed, {len(problems)} differences"
