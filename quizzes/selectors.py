@@ -180,3 +180,40 @@ def reserved_questions(*, now):
 
 def question_is_reserved(*, question: Question, now) -> bool:
     return reserved_questions(now=now).filter(pk=question.pk).exists()
+
+
+@dataclass
+class Withheld:
+    """What a public bank's practice is missing because contest rounds use the bank: ``count`` questions,
+    until ``until`` (the latest end, ``closes_at + grace``, of those rounds)."""
+
+    count: int
+    until: object
+
+
+def bank_withheld_from_practice(*, bank: QuestionBank, now) -> Withheld | None:
+    """For the organiser's warning: a bank marked open for practice that an open or upcoming contest round
+    uses has questions withheld from practice (``reserved_questions``); None when nothing is withheld."""
+    import datetime as dt
+
+    from contests.models import Event, Round
+
+    from .models import LiveSession
+
+    if not bank.is_public:
+        return None
+    count = reserved_questions(now=now).filter(bank=bank).count()
+    if not count:
+        return None
+    contest = {
+        "round__event__kind": Event.Kind.CONTEST,
+        "round__event__state__in": [Event.State.DRAFT, Event.State.OPEN],
+    }
+    ends = [
+        qr.round.closes_at + dt.timedelta(seconds=qr.grace_s)
+        for qr in QuizRound.objects.filter(quiz__bank=bank, **contest).select_related("round")
+    ]
+    ends += LiveSession.objects.filter(quiz__bank=bank, round__kind=Round.Kind.LIVE, **contest).values_list(
+        "round__closes_at", flat=True
+    )
+    return Withheld(count=count, until=max((end for end in ends if end > now), default=None))
