@@ -399,13 +399,14 @@ class Participant:
         self.expect("attempt_page", response, data, 200)
         html = data.decode()
         for position, qtype, inner in QUESTION_CARD.findall(html):
-            ids = [int(v) for v in re.findall(rf'name="q{position}" value="(\d+)"', inner)]
-            self.cards.append((int(position), qtype, ids))
+            # Choices are named by the attempt's opaque tokens, read from the page as a browser does.
+            tokens = re.findall(rf'name="q{position}" value="([a-z2-7]+)"', inner)
+            self.cards.append((int(position), qtype, tokens))
         if len(self.cards) != self.args.questions:
             self.stats.error("attempt_page:parse", f"{len(self.cards)} question cards")
             raise ParticipantFailed("attempt_page")
 
-    def pick(self, qtype: str, ids: list[int]):
+    def pick(self, qtype: str, ids: list[str]):
         if qtype in ("single", "true_false"):
             return self.rng.choice(ids)
         if qtype == "multiple":
@@ -498,17 +499,30 @@ async def load(participants: list[Participant], concurrency: int, mixed: bool) -
 
 
 def check_answers(participants: list[Participant]) -> dict:
+    from types import SimpleNamespace
+
+    from quizzes.choice_tokens import ChoiceTokens, attempt_scope
     from quizzes.models import Attempt, AttemptItem
 
     ids = [p.attempt_id for p in participants if p.attempt_id]
     stored = {
         (row["attempt_id"], row["position"]): row
-        for row in AttemptItem.objects.filter(attempt_id__in=ids).values("attempt_id", "position", "response", "points")
+        for row in AttemptItem.objects.filter(attempt_id__in=ids).values(
+            "attempt_id", "position", "response", "points", "choice_order", "question__type"
+        )
     }
     lost = ungraded = 0
     for p in participants:
-        for position, expected in p.answers.items():
+        for position, sent in p.answers.items():
             row = stored.get((p.attempt_id, position))
+            if row is not None:  # the client sent tokens; the database keeps choice ids
+                tokens = ChoiceTokens(
+                    scope=attempt_scope(SimpleNamespace(pk=p.attempt_id)), choice_ids=row["choice_order"]
+                )
+                expected = tokens.response_from_client(row["question__type"], sent)
+                expected = (
+                    sorted(expected) if isinstance(expected, list) and row["question__type"] == "multiple" else expected
+                )
             if row is None or row["response"] != expected:
                 lost += 1
             elif row["points"] is None:

@@ -66,7 +66,11 @@ def session_user(session):
 
 
 def answer_reply(*, attempt_id: int, user, body: bytes) -> tuple[int, dict]:
-    """Save one answer for ``user``; return (HTTP status, JSON body). Errors change nothing."""
+    """Save one answer for ``user``; return (HTTP status, JSON body). Errors change nothing.
+
+    The body names choices by the attempt's opaque tokens (``choice_tokens``), as the page shows them: a
+    database id of a choice is an unknown answer (400).
+    """
     from .grading import InvalidResponse
     from .models import AttemptItem
     from .services import QuizError, attempt_answer
@@ -81,7 +85,9 @@ def answer_reply(*, attempt_id: int, user, body: bytes) -> tuple[int, dict]:
     if type(position) is not int:  # not 1.5, true, Infinity or "2"
         return 400, {"saved": False, "error": _("The answer could not be read.")}
     try:
-        item = attempt_answer(attempt_id=attempt_id, user=user, position=position, response=response)
+        item = attempt_answer(
+            attempt_id=attempt_id, user=user, position=position, response=response, response_is_tokens=True
+        )
     except AttemptItem.DoesNotExist:
         return 404, {"saved": False, "error": _("No such attempt.")}
     except InvalidResponse:

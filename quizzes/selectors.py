@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.http import Http404
 
 from contests.selectors import organisations_organised_by
 
+from .choice_tokens import ChoiceTokens, attempt_scope
 from .models import Attempt, AttemptItem, Choice, Question, QuestionBank, Quiz, QuizRound
 
 
@@ -66,21 +68,42 @@ def access_question_for_organiser(*, user, question_id: int) -> Question:
 
 @dataclass
 class ShownQuestion:
-    """A question as the participant sees it during an attempt: no answer key in here, by construction."""
+    """A question as the participant sees it during an attempt: no answer key in here, by construction.
+
+    ``choices`` keeps the choice ids for the server; everything a page shows names a choice by its opaque
+    token in ``scope`` (``shown_choices``, ``shown_response``, ``ranked_choices``), never by its id.
+    """
 
     item: AttemptItem
     choices: list[tuple[int, str]]
+    scope: str
+
+    @cached_property
+    def tokens(self) -> ChoiceTokens:
+        return ChoiceTokens(scope=self.scope, choice_ids=[cid for cid, _text in self.choices])
+
+    @property
+    def shown_choices(self) -> list[tuple[str, str]]:
+        """(token, text) in display order."""
+        return [(self.tokens.token(cid), text) for cid, text in self.choices]
+
+    @property
+    def shown_response(self):
+        """The saved answer as the page names it (tokens), so that a reload shows it selected."""
+        return self.tokens.response_to_client(self.item.question.type, self.item.response)
 
     @property
     def places(self) -> range:
         return range(1, len(self.choices) + 1)
 
     @property
-    def ranked_choices(self) -> list[tuple[int, str, int]]:
-        """Ordering questions: (choice id, text, place) — the saved place, else the place it is shown at."""
+    def ranked_choices(self) -> list[tuple[str, str, int]]:
+        """Ordering questions: (token, text, place) — the saved place, else the place it is shown at."""
         saved = self.item.response if isinstance(self.item.response, list) else []
         places = {cid: index for index, cid in enumerate(saved, 1)}
-        return [(cid, text, places.get(cid, index)) for index, (cid, text) in enumerate(self.choices, 1)]
+        return [
+            (self.tokens.token(cid), text, places.get(cid, index)) for index, (cid, text) in enumerate(self.choices, 1)
+        ]
 
 
 def attempt_questions(*, attempt: Attempt) -> list[ShownQuestion]:
@@ -88,7 +111,11 @@ def attempt_questions(*, attempt: Attempt) -> list[ShownQuestion]:
     items = list(attempt.items.select_related("question").order_by("position"))
     ids = [cid for item in items for cid in item.choice_order]
     texts = dict(Choice.objects.filter(pk__in=ids).values_list("pk", "text"))
-    return [ShownQuestion(item=item, choices=[(cid, texts[cid]) for cid in item.choice_order]) for item in items]
+    scope = attempt_scope(attempt)
+    return [
+        ShownQuestion(item=item, choices=[(cid, texts[cid]) for cid in item.choice_order], scope=scope)
+        for item in items
+    ]
 
 
 def attempt_review(*, attempt: Attempt) -> list[dict]:
@@ -153,3 +180,40 @@ def reserved_questions(*, now):
 
 def question_is_reserved(*, question: Question, now) -> bool:
     return reserved_questions(now=now).filter(pk=question.pk).exists()
+
+
+@dataclass
+class Withheld:
+    """What a public bank's practice is missing because contest rounds use the bank: ``count`` questions,
+    until ``until`` (the latest end, ``closes_at + grace``, of those rounds)."""
+
+    count: int
+    until: object
+
+
+def bank_withheld_from_practice(*, bank: QuestionBank, now) -> Withheld | None:
+    """For the organiser's warning: a bank marked open for practice that an open or upcoming contest round
+    uses has questions withheld from practice (``reserved_questions``); None when nothing is withheld."""
+    import datetime as dt
+
+    from contests.models import Event, Round
+
+    from .models import LiveSession
+
+    if not bank.is_public:
+        return None
+    count = reserved_questions(now=now).filter(bank=bank).count()
+    if not count:
+        return None
+    contest = {
+        "round__event__kind": Event.Kind.CONTEST,
+        "round__event__state__in": [Event.State.DRAFT, Event.State.OPEN],
+    }
+    ends = [
+        qr.round.closes_at + dt.timedelta(seconds=qr.grace_s)
+        for qr in QuizRound.objects.filter(quiz__bank=bank, **contest).select_related("round")
+    ]
+    ends += LiveSession.objects.filter(quiz__bank=bank, round__kind=Round.Kind.LIVE, **contest).values_list(
+        "round__closes_at", flat=True
+    )
+    return Withheld(count=count, until=max((end for end in ends if end > now), default=None))

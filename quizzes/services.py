@@ -30,6 +30,7 @@ from contests.services import round_create
 from leaderboard import ranking
 from leaderboard.services import ResultsFinal, board_configure, board_release, score_record
 
+from .choice_tokens import ChoiceTokens, attempt_scope
 from .grading import AnswerKey, InvalidResponse, clean_response, grade
 from .importing.base import ORDERING, SHORT_TEXT, ParsedQuestion
 from .models import (
@@ -524,8 +525,20 @@ def attempt_is_open(*, attempt: Attempt, now: dt.datetime) -> bool:
     )
 
 
-def attempt_answer(*, attempt_id: int, user, position: int, response, now: dt.datetime | None = None) -> AttemptItem:
+def attempt_answer(
+    *,
+    attempt_id: int,
+    user,
+    position: int,
+    response,
+    now: dt.datetime | None = None,
+    response_is_tokens: bool = False,
+) -> AttemptItem:
     """Autosave one answer. Idempotent: the same answer twice stores the same thing.
+
+    ``response_is_tokens``: the response names choices by the attempt's opaque tokens, as every page and
+    client does (``choice_tokens``); they are turned into ids here, from the item already loaded, so that
+    the hot path costs no extra query. A raw choice id is then an unknown token: InvalidResponse.
 
     The attempt row is locked for the duration so that a concurrent submit either sees this answer or
     refuses it — an answer acknowledged to the participant is always graded.
@@ -541,6 +554,9 @@ def attempt_answer(*, attempt_id: int, user, position: int, response, now: dt.da
         )
         if not attempt_is_open(attempt=item.attempt, now=now):
             raise QuizError(_("This attempt is closed: answers are no longer accepted."))
+        if response_is_tokens:
+            tokens = ChoiceTokens(scope=attempt_scope(item.attempt), choice_ids=item.choice_order)
+            response = tokens.response_from_client(item.question.type, response)
         key = _key_from_display(item)
         item.response = clean_response(key, response)
         item.answered_at = now
@@ -690,9 +706,19 @@ def review_allowed(*, attempt: Attempt, now: dt.datetime) -> bool:
 # --- Practice -----------------------------------------------------------------------------------
 
 
-def practice_answer(*, question: Question, user, response, now: dt.datetime | None = None) -> Decimal:
-    """Grade a practice answer (any public bank, no limits) and, for a signed-in user, log it for progress."""
+def practice_answer(
+    *, question: Question, user, response, now: dt.datetime | None = None, token_scope: str | None = None
+) -> Decimal:
+    """Grade a practice answer (any public bank, no limits) and, for a signed-in user, log it for progress.
+
+    ``token_scope``: the response names choices by their tokens in that scope (the practice page's), as the
+    page sent them; a raw choice id is then refused (InvalidResponse).
+    """
     key = answer_key(question)
+    if token_scope is not None:
+        response = ChoiceTokens(scope=token_scope, choice_ids=key.choice_ids).response_from_client(
+            question.type, response
+        )
     points = grade(key, clean_response(key, response))
     if user is not None and user.is_authenticated:
         PracticeAnswer.objects.create(

@@ -115,3 +115,26 @@ def later():
         return moment + dt.timedelta(**delta)
 
     return shift
+
+
+def as_client(item, response):
+    """A stored response (choice ids) as a page and the autosave body name it: the attempt's tokens."""
+    from quizzes.choice_tokens import ChoiceTokens, attempt_scope
+
+    tokens = ChoiceTokens(scope=attempt_scope(item.attempt), choice_ids=item.choice_order)
+    return tokens.response_to_client(item.question.type, response)
+
+
+def right_answers_as_client(attempt):
+    """``right_answers`` as a client sends them (tokens)."""
+    items = {item.position: item for item in attempt.items.select_related("attempt", "question")}
+    return {position: as_client(items[position], answer) for position, answer in right_answers(attempt).items()}
+
+
+def token_of(item, choice_id):
+    """One choice's token in the item's attempt (no query: usable in async tests)."""
+    from types import SimpleNamespace
+
+    from quizzes.choice_tokens import attempt_scope, choice_token
+
+    return choice_token(scope=attempt_scope(SimpleNamespace(pk=item.attempt_id)), choice_id=choice_id)

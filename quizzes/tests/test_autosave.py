@@ -11,6 +11,8 @@ from quizzes import services
 from quizzes.models import AttemptItem
 from tests.sessions import signed_in_session
 
+from .conftest import token_of
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 TOKEN = "a" * 32
 
@@ -46,16 +48,27 @@ def started(quiz_round, player, now):
 async def test_an_answer_is_saved_through_the_fast_door(started):
     attempt, item, session = started
     status, reply = await post(
-        attempt.pk, json.dumps({"position": item.position, "response": item.choice_order[0]}).encode(), session=session
+        attempt.pk,
+        json.dumps({"position": item.position, "response": token_of(item, item.choice_order[0])}).encode(),
+        session=session,
     )
     assert status == 200 and reply["saved"] is True
     saved = await AttemptItem.objects.aget(pk=item.pk)
     assert saved.response == item.choice_order[0]
 
 
-async def test_without_the_csrf_double_submit_nothing_is_saved(started):
+async def test_a_raw_choice_id_is_refused_and_changes_nothing(started):
+    """The pre-token attack: answering by database ids (sorted ids = an ordering's answer) is an unknown answer."""
     attempt, item, session = started
     body = json.dumps({"position": item.position, "response": item.choice_order[0]}).encode()
+    status, reply = await post(attempt.pk, body, session=session, language="en")
+    assert status == 400 and reply == {"saved": False, "error": "That answer does not fit the question."}
+    assert (await AttemptItem.objects.aget(pk=item.pk)).response is None
+
+
+async def test_without_the_csrf_double_submit_nothing_is_saved(started):
+    attempt, item, session = started
+    body = json.dumps({"position": item.position, "response": token_of(item, item.choice_order[0])}).encode()
     assert (await post(attempt.pk, body, session=session, token="b" * 32))[0] == 403
     assert (await post(attempt.pk, body, session=session, origin=b"https://evil.example"))[0] == 403
     assert (await post(attempt.pk, body, session=session, token="é" * 32))[0] == 403  # non-ASCII: no 500
@@ -64,7 +77,7 @@ async def test_without_the_csrf_double_submit_nothing_is_saved(started):
 
 async def test_strangers_and_anonymous_get_nothing(started, player2):
     attempt, item, _session = started
-    body = json.dumps({"position": item.position, "response": item.choice_order[0]}).encode()
+    body = json.dumps({"position": item.position, "response": token_of(item, item.choice_order[0])}).encode()
     assert (await post(attempt.pk, body))[0] == 403
     other = await database_sync_to_async(signed_in_session)(player2)
     assert (await post(attempt.pk, body, session=other))[0] == 404
@@ -86,7 +99,9 @@ async def test_a_closed_attempt_refuses_with_409(started):
     attempt, item, session = started
     await database_sync_to_async(services.attempt_submit)(attempt_id=attempt.pk)
     status, reply = await post(
-        attempt.pk, json.dumps({"position": item.position, "response": item.choice_order[0]}).encode(), session=session
+        attempt.pk,
+        json.dumps({"position": item.position, "response": token_of(item, item.choice_order[0])}).encode(),
+        session=session,
     )
     assert status == 409 and reply["closed"] is True
 
@@ -100,7 +115,7 @@ async def test_a_signed_out_session_saves_nothing(quiz_round, player, now):
     session = client.cookies["sessionid"].value
     attempt = await database_sync_to_async(services.attempt_start)(quiz_round=quiz_round, user=player, now=now)
     item = await attempt.items.filter(question__type="single").afirst()
-    body = json.dumps({"position": item.position, "response": item.choice_order[0]}).encode()
+    body = json.dumps({"position": item.position, "response": token_of(item, item.choice_order[0])}).encode()
     assert (await post(attempt.pk, body, session=session))[0] == 200
     await client.alogout()
     assert (await post(attempt.pk, body, session=session))[0] == 403

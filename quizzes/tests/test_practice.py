@@ -6,15 +6,28 @@ from quizzes.models import PracticeAnswer
 pytestmark = pytest.mark.django_db
 
 
-def _right_form(question):
+def _right_form(page):
+    """The right answer as the practice page's form posts it: its question, its nonce, its choice tokens."""
+    shown = page.context["shown"]
+    question, token = shown.item.question, shown.tokens.token
     choices = list(question.choices.order_by("position", "pk"))
+    form = {"question": question.pk, "nonce": page.context["nonce"]}
     if question.type in ("single", "true_false"):
-        return {"q1": str(next(c.pk for c in choices if c.is_correct))}
+        return {**form, "q1": token(next(c.pk for c in choices if c.is_correct))}
     if question.type == "multiple":
-        return {"q1": [str(c.pk) for c in choices if c.is_correct]}
+        return {**form, "q1": [token(c.pk) for c in choices if c.is_correct]}
     if question.type == "short_text":
-        return {"q1": choices[0].text}
-    return {f"q1_{c.pk}": str(i) for i, c in enumerate(choices, 1)}
+        return {**form, "q1": choices[0].text}
+    return {**form, **{f"q1_{token(c.pk)}": str(i) for i, c in enumerate(choices, 1)}}
+
+
+def _page_of(client, bank, question):
+    """A practice page showing ``question`` (the draw is random: ask until it comes)."""
+    for _ in range(200):
+        page = client.get(reverse("practice_question", args=[bank.slug]))
+        if page.context["shown"].item.question == question:
+            return page
+    raise AssertionError("the question was never drawn")
 
 
 def test_practice_lists_only_public_banks(client, bank, organisation):
@@ -44,12 +57,11 @@ def test_question_page_shows_no_answer_key(client, bank):
 def test_a_whole_run_gives_feedback_then_a_summary_by_topic(client, bank):
     seen = set()
     for _ in range(bank.questions.count()):
-        question = client.get(reverse("practice_question", args=[bank.slug])).context["shown"].item.question
+        page = client.get(reverse("practice_question", args=[bank.slug]))
+        question = page.context["shown"].item.question
         assert question.pk not in seen, "a run does not repeat a question"
         seen.add(question.pk)
-        feedback = client.post(
-            reverse("practice_answer", args=[bank.slug]), {"question": question.pk, **_right_form(question)}
-        )
+        feedback = client.post(reverse("practice_answer", args=[bank.slug]), _right_form(page))
         assert feedback.context["right"] is True
         assert question.explanation in feedback.content.decode()
     assert client.get(reverse("practice_question", args=[bank.slug]))["Location"].endswith("/summary/")
@@ -64,7 +76,9 @@ def test_signed_in_practice_is_kept_as_progress(client, player, bank):
     client.force_login(player)
     question = bank.questions.get(type="true_false")
     wrong = question.choices.get(is_correct=False)
-    response = client.post(reverse("practice_answer", args=[bank.slug]), {"question": question.pk, "q1": wrong.pk})
+    page = _page_of(client, bank, question)
+    form = {**_right_form(page), "q1": page.context["shown"].tokens.token(wrong.pk)}
+    response = client.post(reverse("practice_answer", args=[bank.slug]), form)
     assert response.context["right"] is False
     answer = PracticeAnswer.objects.get(user=player)
     assert (answer.question, answer.correct, answer.topic) == (question, False, question.topic)
@@ -74,6 +88,7 @@ def test_signed_in_practice_is_kept_as_progress(client, player, bank):
 
 def test_answer_that_does_not_fit_is_explained(client, bank):
     question = bank.questions.get(type="single")
-    response = client.post(reverse("practice_answer", args=[bank.slug]), {"question": question.pk, "q1": "999999"})
+    form = {"question": question.pk, "nonce": "abc", "q1": "999999"}
+    response = client.post(reverse("practice_answer", args=[bank.slug]), form)
     assert response.context["error"]
     assert not PracticeAnswer.objects.exists()

@@ -10,7 +10,7 @@ from leaderboard.models import Score
 from quizzes import services
 from quizzes.models import Attempt, Choice
 
-from .conftest import right_answers
+from .conftest import as_client, right_answers_as_client
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_no_answer_key_in_the_attempt_page_or_autosave_replies(client, playing):
     explanation = playing.items.first().question.explanation
     assert explanation not in body
     single = playing.items.get(question__type="single")
-    reply = post_answer(client, playing, single.position, single.choice_order[0])
+    reply = post_answer(client, playing, single.position, as_client(single, single.choice_order[0]))
     assert set(reply.json()) == {"saved", "position", "saved_at"}
 
 
@@ -71,8 +71,9 @@ def test_ordering_choices_are_never_shown_in_the_right_order(client, player, qui
 
 def test_autosave_then_reload_shows_the_saved_answers(client, playing):
     single = playing.items.get(question__type="single")
-    chosen = single.choice_order[1]
+    chosen = as_client(single, single.choice_order[1])
     assert post_answer(client, playing, single.position, chosen).status_code == 200
+    assert playing.items.get(pk=single.pk).response == single.choice_order[1]
     body = client.get(reverse("attempt_take", args=[playing.pk])).content.decode()
     assert re.search(rf'value="{chosen}"\s+checked', body)
 
@@ -109,7 +110,7 @@ def test_another_participant_cannot_touch_my_attempt(client, playing, player2):
 
 
 def test_submit_by_plain_form_saves_and_grades_every_answer(client, playing):
-    answers = right_answers(playing)
+    answers = right_answers_as_client(playing)
     form = {}
     for item in playing.items.select_related("question"):
         value = answers[item.position]
@@ -198,7 +199,7 @@ def test_full_attempt_query_count_does_not_grow_with_questions(
         client.get(reverse("attempt_take", args=[attempt.pk]))
     single = attempt.items.filter(question__type="single").first()
     with django_assert_max_num_queries(8):
-        post_answer(client, attempt, single.position, single.choice_order[0])
+        post_answer(client, attempt, single.position, as_client(single, single.choice_order[0]))
     with django_assert_max_num_queries(40):
         client.post(reverse("attempt_submit", args=[attempt.pk]))
     with django_assert_max_num_queries(20):
@@ -206,7 +207,7 @@ def test_full_attempt_query_count_does_not_grow_with_questions(
 
 
 def test_submit_does_not_save_again_what_autosave_already_stored(client, playing, django_assert_max_num_queries):
-    answers = right_answers(playing)
+    answers = right_answers_as_client(playing)
     form = {}
     for item in playing.items.select_related("question"):
         post_answer(client, playing, item.position, answers[item.position])

@@ -53,7 +53,10 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 @organiser_required
 def bank_list(request):
     organisations = organisations_organised_by(request.user)
-    banks = QuestionBank.objects.filter(organisation__in=organisations).annotate(n=Count("questions"))
+    banks = list(QuestionBank.objects.filter(organisation__in=organisations).annotate(n=Count("questions")))
+    now = timezone.now()
+    for bank in banks:  # a public bank used by a contest: the organiser is warned (few banks per organiser)
+        bank.withheld = selectors.bank_withheld_from_practice(bank=bank, now=now)
     quizzes = Quiz.objects.filter(organisation__in=organisations).select_related("bank")
     form = BankForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -86,6 +89,7 @@ def bank_detail(request, bank_id: int):
         "quizzes/organiser/bank.html",
         {
             "bank": bank,
+            "withheld": selectors.bank_withheld_from_practice(bank=bank, now=timezone.now()),
             "form": form,
             "questions": questions,
             "topics": topics,

@@ -95,6 +95,9 @@ def attempt_take(request, attempt_id: int):
 def attempt_answer(request, attempt_id: int):
     """Autosave: ``{"position": 3, "response": …}`` → ``{"saved": true, "position": 3, "saved_at": "…"}``.
 
+    The response names choices by the tokens the page shows (``"k3x…"``, a list of them for multiple choice
+    and ordering), never by database id.
+
     Errors answer with a message in the user's language and change nothing.
     """
     status, reply = answer_reply(attempt_id=attempt_id, user=request.user, body=request.body)
@@ -104,7 +107,8 @@ def attempt_answer(request, attempt_id: int):
 
 
 def responses_from_form(questions, data) -> dict[int, object]:
-    """Answers posted by the plain form (browsers without JavaScript, or the final submit)."""
+    """Answers posted by the plain form (browsers without JavaScript, or the final submit), as the page names
+    choices: opaque tokens, checked and turned into ids by the service."""
     responses = {}
     for shown in questions:
         item, name = shown.item, f"q{shown.item.position}"
@@ -112,22 +116,23 @@ def responses_from_form(questions, data) -> dict[int, object]:
         if qtype == MULTIPLE:
             values = data.getlist(name)
             if values:
-                responses[item.position] = [int(v) for v in values if v.isdigit()]
+                responses[item.position] = values
         elif qtype == SHORT_TEXT:
             if data.get(name, "").strip():
                 responses[item.position] = data[name]
         elif qtype == ORDERING:
-            ranks = {cid: data.get(f"{name}_{cid}", "") for cid, _text in shown.choices}
+            ranks = {token: data.get(f"{name}_{token}", "") for token, _text in shown.shown_choices}
             if all(r.isdigit() for r in ranks.values()):
-                responses[item.position] = [cid for cid, _r in sorted(ranks.items(), key=lambda kv: int(kv[1]))]
-        elif data.get(name, "").isdigit():
-            responses[item.position] = int(data[name])
+                responses[item.position] = [token for token, _r in sorted(ranks.items(), key=lambda kv: int(kv[1]))]
+        elif data.get(name, ""):
+            responses[item.position] = data[name]
     return responses
 
 
-def _same_answer(posted, stored) -> bool:
-    """A posted answer equal to the saved one (multiple choice compared as sets, as it is stored sorted)."""
-    if isinstance(posted, list) and isinstance(stored, list):
+def _same_answer(qtype: str, posted, stored) -> bool:
+    """A posted answer equal to the saved one (multiple choice compared as sets, as it is stored sorted;
+    an ordering's order is its answer)."""
+    if qtype == MULTIPLE and isinstance(posted, list) and isinstance(stored, list):
         return sorted(posted) == sorted(stored)
     return posted == stored
 
@@ -139,13 +144,19 @@ def attempt_submit(request, attempt_id: int):
     attempt = selectors.access_attempt(user=request.user, attempt_id=attempt_id)
     if attempt.status == Attempt.Status.ACTIVE and services.attempt_is_open(attempt=attempt, now=now):
         questions = selectors.attempt_questions(attempt=attempt)
-        stored = {shown.item.position: shown.item.response for shown in questions}
+        by_position = {shown.item.position: shown for shown in questions}
         for position, response in responses_from_form(questions, request.POST).items():
-            if _same_answer(response, stored.get(position)):
+            shown = by_position[position]
+            if _same_answer(shown.item.question.type, response, shown.shown_response):
                 continue  # autosave already has it: at a deadline everyone submits at once
             try:
                 services.attempt_answer(
-                    attempt_id=attempt.pk, user=request.user, position=position, response=response, now=now
+                    attempt_id=attempt.pk,
+                    user=request.user,
+                    position=position,
+                    response=response,
+                    now=now,
+                    response_is_tokens=True,
                 )
             except InvalidResponse:
                 messages.warning(
@@ -207,7 +218,8 @@ def _signed_for(request, question) -> bool:
 
 def question_image(request, question_id: int):
     """A question's image, for whoever may see the question: organisers of its bank, anyone for a public
-    bank, and participants who were given it in an attempt."""
+    bank (unless a contest round may still give the question: its image would hint at the key), and
+    participants who were given it in an attempt."""
     from contests.selectors import organisations_organised_by
 
     from ..models import Question
@@ -216,7 +228,7 @@ def question_image(request, question_id: int):
     if question is None:
         raise Http404
     allowed = (
-        question.bank.is_public
+        (question.bank.is_public and not selectors.question_is_reserved(question=question, now=timezone.now()))
         or _signed_for(request, question)
         or (
             request.user.is_authenticated

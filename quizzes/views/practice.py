@@ -1,18 +1,27 @@
 """Practice mode: any public bank, one question at a time, immediate feedback, a summary by topic, and
-progress over time for signed-in users. Unlimited and low-stakes: nothing here reaches a leaderboard."""
+progress over time for signed-in users. Unlimited and low-stakes: nothing here reaches a leaderboard.
+
+Two rules keep it from helping anyone game a contest. A question an open or upcoming contest round may give
+(``selectors.reserved_questions``) is never drawn, graded or counted here until that round is over, even in
+a bank marked public. And the page names choices by tokens in a scope of its own (a random nonce per
+rendered question, carried in the form), never by database id, whose order is the author's.
+"""
 
 from __future__ import annotations
 
 import random
+import secrets
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import services
+from .. import selectors, services
+from ..choice_tokens import practice_scope
 from ..grading import InvalidResponse
 from ..importing.base import SHORT_TEXT
 from ..models import AttemptItem, PracticeAnswer, Question, QuestionBank
@@ -20,6 +29,7 @@ from ..selectors import ShownQuestion
 from .participant import responses_from_form
 
 RUN_KEY = "practice_run"
+NONCE_LENGTH = 64
 
 
 def _public_bank(slug: str) -> QuestionBank:
@@ -35,18 +45,28 @@ def _run(request, bank: QuestionBank) -> dict:
     return runs.setdefault(str(bank.pk), {"seen": [], "topics": {}})
 
 
-def _shown(question: Question) -> ShownQuestion:
+def _practice_questions(bank: QuestionBank):
+    """The bank's questions that practice may serve now: none that a contest round may still give."""
+    return bank.questions.exclude(pk__in=selectors.reserved_questions(now=timezone.now()).values("pk"))
+
+
+def _shown(question: Question, nonce: str) -> ShownQuestion:
     choices = list(question.choices.order_by("position", "pk").values_list("pk", "text"))
     if question.type == SHORT_TEXT:
         choices = []
     else:
         random.shuffle(choices)
     item = AttemptItem(question=question, position=1, choice_order=[pk for pk, _text in choices])
-    return ShownQuestion(item=item, choices=choices)
+    return ShownQuestion(item=item, choices=choices, scope=practice_scope(nonce))
 
 
 def practice_home(request):
-    banks = QuestionBank.objects.filter(is_public=True).select_related("organisation").annotate(n=Count("questions"))
+    reserved = selectors.reserved_questions(now=timezone.now()).values("pk")
+    banks = (
+        QuestionBank.objects.filter(is_public=True)
+        .select_related("organisation")
+        .annotate(n=Count("questions", filter=~Q(questions__in=reserved)))
+    )
     return render(request, "quizzes/practice/home.html", {"banks": banks})
 
 
@@ -54,20 +74,21 @@ def practice_question(request, slug: str):
     bank = _public_bank(slug)
     topic = request.GET.get("topic", "")
     run = _run(request, bank)
-    pool = bank.questions.all()
-    if topic:
-        pool = pool.filter(topic=topic)
+    servable = _practice_questions(bank)
+    pool = servable.filter(topic=topic) if topic else servable
     fresh = list(pool.exclude(pk__in=run["seen"]).values_list("pk", flat=True))
     if not fresh:
         return redirect(f"{request.path}summary/")
     question = Question.objects.get(pk=random.choice(fresh))  # noqa: S311 - which question to practise next
-    topics = bank.questions.values_list("topic", flat=True).distinct().order_by("topic")
+    nonce = secrets.token_urlsafe(12)
+    topics = servable.values_list("topic", flat=True).distinct().order_by("topic")
     return render(
         request,
         "quizzes/practice/question.html",
         {
             "bank": bank,
-            "shown": _shown(question),
+            "shown": _shown(question, nonce),
+            "nonce": nonce,
             "topic": topic,
             "topics": topics,
             "done": len(run["seen"]),
@@ -79,15 +100,17 @@ def practice_question(request, slug: str):
 @require_POST
 def practice_answer(request, slug: str):
     bank = _public_bank(slug)
-    question = bank.questions.filter(pk=request.POST.get("question", "0")).first()
-    if question is None:
+    question = _practice_questions(bank).filter(pk=request.POST.get("question", "0")).first()
+    nonce = request.POST.get("nonce", "")
+    if question is None or not 0 < len(nonce) <= NONCE_LENGTH:
         raise Http404
-    shown = _shown(question)
-    shown.item.choice_order = list(question.choices.values_list("pk", flat=True))
+    shown = _shown(question, nonce)
     response = responses_from_form([shown], request.POST).get(1)
     error = None
     try:
-        points = services.practice_answer(question=question, user=request.user, response=response)
+        points = services.practice_answer(
+            question=question, user=request.user, response=response, token_scope=practice_scope(nonce)
+        )
     except InvalidResponse:
         error, points = _("That answer does not fit the question."), None
     if points is not None:

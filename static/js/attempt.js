@@ -15,14 +15,15 @@
 
   function say(kind) { status.textContent = status.dataset[kind]; status.dataset.state = kind; }
 
+  // Choices are named by opaque per-attempt tokens (never database ids): sent back as the strings they are.
   function responseOf(card) {
     const type = card.dataset.type;
     if (type === "single" || type === "true_false") {
       const checked = card.querySelector("input[type=radio]:checked");
-      return checked ? Number(checked.value) : null;
+      return checked ? checked.value : null;
     }
     if (type === "multiple") {
-      return Array.from(card.querySelectorAll("input[type=checkbox]:checked")).map((el) => Number(el.value));
+      return Array.from(card.querySelectorAll("input[type=checkbox]:checked")).map((el) => el.value);
     }
     if (type === "short_text") {
       const value = card.querySelector("input[type=text]").value.trim();
@@ -30,10 +31,10 @@
     }
     if (type === "ordering") {
       const rows = Array.from(card.querySelectorAll("select")).map((el) => ({
-        id: Number(el.name.split("_")[1]), place: Number(el.value) }));
+        token: el.dataset.choice, place: Number(el.value) }));
       const places = new Set(rows.map((r) => r.place));
       if (places.size !== rows.length) return undefined; // two items share a place: wait until fixed
-      return rows.sort((a, b) => a.place - b.place).map((r) => r.id);
+      return rows.sort((a, b) => a.place - b.place).map((r) => r.token);
     }
     return null;
   }

@@ -12,10 +12,11 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def demo_quiz_round(make_organiser, make_open_event, regions):
     from quizzes import services
-    from quizzes.demo import load_demo_bank
+    from quizzes.demo import load_contest_bank, load_demo_bank
 
     organiser, organisation = make_organiser("btc@example.vn", organisation_name="Sở GD&ĐT", slug="so-gddt")
-    bank = load_demo_bank(organisation)
+    load_demo_bank(organisation)  # the public practice bank, as the demo has it
+    bank = load_contest_bank(organisation)  # the contest draws from its private bank
     topics = sorted(set(bank.questions.values_list("topic", flat=True)))
     quiz = services.quiz_create(
         organisation=organisation, bank=bank, title="Đề tuần", rules=[(topic, None, 1) for topic in topics]

@@ -198,6 +198,16 @@ def attempts_stored(*, round_id: int) -> dict:
     return {"attempts": attempts, "scores": scores}
 
 
+def attempt_tokens(*, attempt_id: int) -> dict:
+    """The attempt's choice tokens by choice id: what its page shows and its autosave body carries."""
+    from quizzes.choice_tokens import ChoiceTokens, attempt_scope
+    from quizzes.models import Attempt
+
+    attempt = Attempt.objects.get(pk=attempt_id)
+    ids = [cid for order in attempt.items.values_list("choice_order", flat=True) for cid in order]
+    return {str(cid): token for cid, token in ChoiceTokens(scope=attempt_scope(attempt), choice_ids=ids).by_id.items()}
+
+
 # --- (c) Read-aloud entries and the worker ---------------------------------------------------------
 
 

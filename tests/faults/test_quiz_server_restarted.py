@@ -36,6 +36,7 @@ class Participant:
     attempt: int = 0
     plan: list[tuple[int, int]] = field(default_factory=list)  # (position, choice id) in the order sent
     sent: list[tuple[int, int, bool]] = field(default_factory=list)  # (position, choice id, acknowledged)
+    tokens: dict[str, str] = field(default_factory=dict)  # choice id -> the token its page shows
 
     @property
     def returning(self) -> bool:
@@ -60,7 +61,7 @@ def _autosave(server: Daphne, participant: Participant, give_up_at: float) -> No
                     server.url,
                     f"/attempts/{participant.attempt}/answer/",
                     session=participant.session,
-                    json_body={"position": position, "response": choice},
+                    json_body={"position": position, "response": participant.tokens[str(choice)]},
                     timeout=5,
                 )
             except NETWORK_ERRORS:
@@ -112,6 +113,7 @@ def test_acknowledged_answers_and_deadlines_survive_restarts(fresh_env, tmp_path
             assert started.status == 302 and started.location.startswith("/attempts/"), started
             person.attempt = int(started.location.strip("/").split("/")[-1])
             person.plan = _plan(person.index, questions)
+            person.tokens = project_call(env, "tests.faults.scenarios:attempt_tokens", attempt_id=person.attempt)
         with ThreadPoolExecutor(PARTICIPANTS) as pool:
             give_up_at = time.monotonic() + TIME_LIMIT_S
             pages = [pool.submit(_autosave, server, person, give_up_at) for person in people]
@@ -135,7 +137,7 @@ def test_acknowledged_answers_and_deadlines_survive_restarts(fresh_env, tmp_path
                 server.url,
                 f"/attempts/{person.attempt}/answer/",
                 session=person.session,
-                json_body={"position": 2, "response": questions[1]["other"]},
+                json_body={"position": 2, "response": person.tokens[str(questions[1]["other"])]},
             )
             assert late.status == 409 and late.json()["closed"], (late.status, late.body)
     swept = manage(env, "sweep_attempts")  # what `make run` and the systemd unit run every minute

@@ -120,15 +120,18 @@ def world() -> dict:
 
 
 def attempt_state(*, attempt_id: int) -> dict:
+    from quizzes.choice_tokens import ChoiceTokens, attempt_scope
     from quizzes.models import Attempt
 
     attempt = Attempt.objects.get(pk=attempt_id)
     items = list(attempt.items.order_by("position"))
+    tokens = ChoiceTokens(scope=attempt_scope(attempt), choice_ids=[cid for i in items for cid in i.choice_order])
     return {
         "status": attempt.status,
         "answered": sum(item.response is not None for item in items),
         "points": [str(item.points) for item in items],
         "questions": [item.question_id for item in items],
+        "tokens": {str(cid): token for cid, token in tokens.by_id.items()},  # what the page names each choice
     }
 
 

@@ -77,10 +77,12 @@ def test_quiz_round_through_nginx_start_autosave_submit_result(topology, world):
     assert browser.get(f"/rounds/{world['quiz_round']}/quiz/").status == 200
     page = browser.post_form(f"/rounds/{world['quiz_round']}/quiz/start/", {})
     attempt_id = int(re.search(r"/attempts/(\d+)/$", page.url).group(1))
-    questions = project_call(topology.env, "tests.prod.data:attempt_state", attempt_id=attempt_id)["questions"]
-    right = {int(k): v for k, v in world["right_by_question"].items()}
-    choices = {i["name"]: i["value"] for i in form_inputs(page.text) if i.get("type") == "radio"}
-    assert set(choices) == {f"q{position}" for position in range(1, len(questions) + 1)}
+    state = project_call(topology.env, "tests.prod.data:attempt_state", attempt_id=attempt_id)
+    questions, tokens = state["questions"], state["tokens"]
+    right = {int(k): tokens[str(v)] for k, v in world["right_by_question"].items()}  # as the page names them
+    radios = [i for i in form_inputs(page.text) if i.get("type") == "radio"]
+    assert {i["name"] for i in radios} == {f"q{position}" for position in range(1, len(questions) + 1)}
+    assert {i["value"] for i in radios} == set(tokens.values()), "the page names choices by token, not by id"
 
     for position, question in enumerate(questions[:-1], start=1):  # the page's autosave, through nginx
         saved = browser.post_json(
