@@ -131,6 +131,7 @@ def unit_board(request, slug: str):
             "event": event,
             "by": by,
             "groups": units.by_group(rows),
+            "hidden_rounds": event.rounds.filter(pk__in=hidden).order_by("position"),
             "min_rate": units.MIN_RATE_BY_SIZE,
         },
     )

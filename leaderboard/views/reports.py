@@ -81,7 +81,11 @@ def statistics(request, slug: str):
     return render(
         request,
         "leaderboard/statistics.html",
-        {"event": event, "charts": [(title, _bars(values)) for title, values in charts]},
+        {
+            "event": event,
+            "charts": [(title, _bars(values)) for title, values in charts],
+            "hidden_rounds": event.rounds.filter(pk__in=hidden).order_by("position"),
+        },
     )
 
 
