@@ -19,6 +19,7 @@ from django.utils import timezone
 from contests.models import Event, Round
 from contests.selectors import access_event_for_visitor
 from leaderboard.models import Score
+from leaderboard.selectors import closed_board_rounds
 from quizzes.live.scoring import competition_ranks
 from quizzes.models import LiveSession, QuestionBank, QuizRound
 
@@ -76,11 +77,15 @@ def weekly_board(*, event: Event, now: dt.datetime, limit: int = WEEKLY_BOARD_SI
 
     A ``Score`` row keeps only the result that counts for its round, stamped with when it was achieved:
     a better result this week moves that round's score into this week (and out of an earlier one).
+
+    The board is public, so rounds whose own board is still closed (a prediction round before its close,
+    ``leaderboard.selectors.closed_board_rounds``) count only once their board opens.
     """
     start, end = week_bounds(now)
     share = Cast(F("points"), FloatField()) * 100.0 * Cast(F("round__weight"), FloatField())
     rows = list(
         Score.objects.filter(round__event=event, submitted_at__gte=start, submitted_at__lt=end, max_points__gt=0)
+        .exclude(round__in=closed_board_rounds(now=now, event=event))
         .values("user_id")
         .annotate(total=Sum(share / Cast(F("max_points"), FloatField())), last=Max("submitted_at"))
         .order_by("-total", "last", "user_id")[:limit]

@@ -25,6 +25,7 @@ from contests.eligibility import eligibility_problems
 from contests.models import Event, Round
 from contests.selectors import access_event_for_visitor, organisations_organised_by, region_with_descendants
 from leaderboard.models import Score
+from leaderboard.selectors import closed_board_rounds
 from quizzes.live.scoring import competition_ranks
 
 from . import points
@@ -233,10 +234,18 @@ def points_round_of(*, event: Event) -> Round | None:
     return event.rounds.filter(kind=POINTS_ROUND_KIND).order_by("position").first()
 
 
-def forum_board(*, event: Event, limit: int = 50) -> list[dict]:
-    """The best contributors: points, then who reached them first. One query."""
+def forum_board(*, event: Event, limit: int = 50, now: dt.datetime | None = None) -> list[dict]:
+    """The best contributors: points, then who reached them first. Three small queries.
+
+    Contribution points include the forum's live rounds (``contributions_of``), so the public board stays
+    empty while the points round or a live round with scores has a closed board
+    (``leaderboard.selectors.closed_board_rounds``): a total cannot leave out a part already added in.
+    """
     rnd = points_round_of(event=event)
     if rnd is None:
+        return []
+    closed = closed_board_rounds(now=now or timezone.now(), event=event)
+    if rnd.pk in closed or Score.objects.filter(round__in=closed, round__kind=Round.Kind.LIVE).exists():
         return []
     scores = list(
         Score.objects.filter(round=rnd, points__gt=0)

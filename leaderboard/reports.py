@@ -67,9 +67,12 @@ def result_rows(event) -> tuple[list[str], list[list]]:
     return headers, table
 
 
-def participation(event) -> dict[str, list[tuple[str, int]]]:
-    """Participants (distinct people with a score in the event) by district, organisation, category, day."""
-    scores = Score.objects.filter(round__event=event)
+def participation(event, *, exclude_rounds=()) -> dict[str, list[tuple[str, int]]]:
+    """Participants (distinct people with a score in the event) by district, organisation, category, day.
+
+    ``exclude_rounds`` (ids): rounds left out, for the public page (``selectors.closed_board_rounds``): who
+    has a score in a hidden round, and when, is already a number derived from its scores."""
+    scores = Score.objects.filter(round__event=event).exclude(round__in=exclude_rounds)
     regions = {r.pk: r for r in Region.objects.select_related("parent")}
     by_region: Counter = Counter()
     for region_id, n in (
@@ -110,9 +113,10 @@ def participation(event) -> dict[str, list[tuple[str, int]]]:
     }
 
 
-def score_distribution(event, bins: int = 10) -> list[tuple[str, int]]:
-    """How many participants' totals fall in each tenth of the range (a histogram for the stats page)."""
-    totals = [row["total"] for row in selectors.event_totals(event=event)]
+def score_distribution(event, bins: int = 10, *, exclude_rounds=()) -> list[tuple[str, int]]:
+    """How many participants' totals fall in each tenth of the range (a histogram for the stats page),
+    without the ``exclude_rounds`` (ids; the public page leaves out rounds whose board is closed)."""
+    totals = [row["total"] for row in selectors.event_totals(event=event, exclude_rounds=exclude_rounds)]
     if not totals:
         return []
     high = max(totals) or Decimal(1)

@@ -172,3 +172,28 @@ def _public_name(row: dict) -> str:
     if not profile.full_name:
         return row["user__username"]
     return profile.display_name
+
+
+# --- Hidden rounds ------------------------------------------------------------------------------
+
+
+def closed_board_rounds(*, now: dt.datetime, event=None) -> list[int]:
+    """Ids of the rounds (of ``event``, or of the whole site) whose board is not public at ``now``.
+
+    Every public aggregate (event totals, unit boards, statistics, the playground's weekly board, forum
+    points) leaves these rounds out, so that no number derived from a hidden round's scores (a total, an
+    average, a histogram bar, a participant count) reaches the public before the board itself does.
+    ``board_is_public`` stays the one rule; this only asks it about every round, in one query.
+    """
+    rounds = Round.objects.select_related("board_config").order_by("pk")
+    if event is not None:
+        rounds = rounds.filter(event=event)
+    closed = []
+    for rnd in rounds:
+        try:
+            config = rnd.board_config
+        except BoardConfig.DoesNotExist:
+            config = BoardConfig(round=rnd, chain=DEFAULT_CHAIN)
+        if not board_is_public(config=config, now=now):
+            closed.append(rnd.pk)
+    return closed

@@ -74,9 +74,10 @@ class UnitRow:
         return needed is not None and self.rate is not None and self.rate >= needed
 
 
-def _user_totals(event) -> list[dict]:
+def _user_totals(event, exclude_rounds=()) -> list[dict]:
     return list(
         Score.objects.filter(round__event=event)
+        .exclude(round__in=exclude_rounds)
         .values("user_id", "user__profile__organisation_id", "user__profile__region_id")
         .annotate(
             total=Sum(F("points") * F("round__weight"), output_field=DecimalField(max_digits=14, decimal_places=2))
@@ -84,9 +85,13 @@ def _user_totals(event) -> list[dict]:
     )
 
 
-def unit_rows(*, event, by: str) -> list[UnitRow]:
-    """One row per organisation (or per district-level region) with its participants' totals."""
-    totals = _user_totals(event)
+def unit_rows(*, event, by: str, exclude_rounds=()) -> list[UnitRow]:
+    """One row per organisation (or per district-level region) with its participants' totals.
+
+    ``exclude_rounds`` (ids) are left out entirely, participants included: the public board passes the
+    rounds whose board is closed (``selectors.closed_board_rounds``), so that neither an average nor a
+    participation rate moves while a prediction round's scores are secret."""
+    totals = _user_totals(event, exclude_rounds)
     table, _per_group = rules_of(event)
     rows: dict[int | None, UnitRow] = {}
     if by == "organisation":
@@ -117,11 +122,11 @@ def by_group(rows: list[UnitRow]) -> dict[str, list[UnitRow]]:
     return dict(sorted(groups.items()))
 
 
-def unit_prizes(*, event) -> list[dict]:
+def unit_prizes(*, event, exclude_rounds=()) -> list[dict]:
     """The best qualifying units of each group (by participation rate, then participants and average)."""
     _table, per_group = rules_of(event)
     awarded = []
-    for group, rows in by_group(unit_rows(event=event, by="organisation")).items():
+    for group, rows in by_group(unit_rows(event=event, by="organisation", exclude_rounds=exclude_rounds)).items():
         for place, row in enumerate([r for r in rows if r.qualifies][:per_group], 1):
             awarded.append(
                 {

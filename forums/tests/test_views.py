@@ -14,7 +14,8 @@ from contests import services as contest_services
 from contests.models import Event
 from forums import notifications, selectors, services
 from forums.models import EmailOptOut
-from leaderboard.services import score_record
+from leaderboard import ranking
+from leaderboard.services import board_configure, score_record
 
 pytestmark = pytest.mark.django_db
 
@@ -259,3 +260,41 @@ def test_reacting_too_fast_gets_429_and_changes_nothing(client, reply, member, m
     response = client.post(url, {"kind": "helpful"})  # would take the reaction back
     assert response.status_code == 429 and "Bạn đang bày tỏ cảm xúc quá nhanh" in response.content.decode()
     assert reply.reactions.get().kind == "helpful"
+
+
+# --- Rounds whose board is closed -------------------------------------------------------------------
+
+
+def hide_until_close(rnd):
+    """The board settings a prediction round gets from the quiz app."""
+    return board_configure(rnd=rnd, chain=ranking.default_chain(with_prediction=True), hidden_until_close=True)
+
+
+def test_the_weekly_board_leaves_out_a_round_whose_board_is_closed(client, playground, member, member2, now):
+    quiz_round, live_round = playground["quiz_round"], playground["live_round"]
+    hide_until_close(quiz_round)
+    score_record(rnd=quiz_round, user=member, points=Decimal(8), max_points=Decimal(10), submitted_at=now)
+    score_record(rnd=quiz_round, user=member2, points=Decimal(9), max_points=Decimal(10), submitted_at=now)
+    score_record(rnd=live_round, user=member2, points=Decimal(3000), max_points=Decimal(6000), submitted_at=now)
+    board = client.get(reverse("playground", args=[playground["event"].slug])).context["board"]
+    assert [(row["user"], row["total"]) for row in board] == [(member2, 50.0)]
+
+
+def test_the_contribution_board_stays_empty_while_a_live_round_with_scores_is_hidden(
+    client, make_forum, member, member2, now
+):
+    forum = make_forum(live_round=True)
+    topic = services.topic_create(event=forum, author=member, title="Thử", body="…", now=now)
+    services.post_create(topic=topic, author=member2, body="Trả lời", now=now)
+    url = reverse("forum_board", args=[forum.slug])
+    assert len(client.get(url).context["standings"]) == 2
+
+    live_round = forum.rounds.get(kind="live")
+    hide_until_close(live_round)
+    assert len(client.get(url).context["standings"]) == 2, "a hidden live round without scores hides nothing"
+    score_record(rnd=live_round, user=member, points=Decimal(4500), max_points=Decimal(6000), submitted_at=now)
+    services.points_refresh(event=forum, user=member, now=now)  # 2 + 15 points from the live round
+    assert client.get(url).context["standings"] == []
+    board_configure(rnd=live_round, chain=ranking.default_chain(with_prediction=False))  # its board opens
+    standings = client.get(url).context["standings"]
+    assert [(row["score"].user, row["score"].points) for row in standings] == [(member, 17), (member2, 1)]

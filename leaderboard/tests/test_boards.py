@@ -1,3 +1,4 @@
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -177,3 +178,63 @@ def test_neighbours_surround_the_participant(open_event, make_user, now):
     mine = selectors.standing_of(config=config, user=users[6], now=now)
     around = selectors.neighbours(config=config, standing=mine, now=now)
     assert [s.rank for s in around] == [5, 6, 7, 8, 9]
+
+
+# --- Rounds whose board is closed ----------------------------------------------------------------
+
+
+def hide_until_close(rnd):
+    """The board settings a prediction round gets from the quiz app."""
+    from leaderboard import ranking
+
+    return services.board_configure(rnd=rnd, chain=ranking.default_chain(with_prediction=True), hidden_until_close=True)
+
+
+def test_closed_board_rounds_asks_board_is_public_of_every_round_in_one_query(
+    open_event, make_event, now, django_assert_num_queries
+):
+    _shown, hidden = open_event.rounds.order_by("position")
+    hide_until_close(hidden)
+    other = make_event(state="open", rounds=1)
+    hide_until_close(other.rounds.get())
+    with django_assert_num_queries(1):
+        assert selectors.closed_board_rounds(now=now, event=open_event) == [hidden.pk]
+    assert selectors.closed_board_rounds(now=now) == [hidden.pk, other.rounds.get().pk]
+    later = hidden.closes_at + dt.timedelta(days=1)
+    opened = selectors.board_is_public(config=selectors.board_config(rnd=hidden), now=later)
+    assert selectors.closed_board_rounds(now=later, event=open_event) == ([] if opened else [hidden.pk])
+
+
+def test_public_aggregates_leave_out_a_round_whose_board_is_closed(client, open_event, players, now):
+    from leaderboard import reports
+
+    shown, hidden = open_event.rounds.order_by("position")
+    hide_until_close(hidden)
+    school = Organisation.objects.create(name="THPT Đại Từ", slug="thpt-dt", group="THPT", headcount=4)
+    for user in players:
+        user.profile.organisation = school
+        user.profile.save(update_fields=["organisation"])
+    record(shown, players[0], 4, now)
+    record(hidden, players[0], 6, now)
+    record(hidden, players[1], 9, now)  # only in the hidden round
+
+    closed = selectors.closed_board_rounds(now=now, event=open_event)
+    (row,) = units.unit_rows(event=open_event, by="organisation", exclude_rounds=closed)
+    assert (row.participants, row.average, row.best) == (1, Decimal(4), Decimal(4))
+    assert sum(n for _label, n in reports.score_distribution(open_event, exclude_rounds=closed)) == 1
+    assert sum(n for _label, n in reports.participation(open_event, exclude_rounds=closed)["category"]) == 1
+
+    units_page = client.get(reverse("unit_board", args=[open_event.slug]))
+    (row,) = units_page.context["groups"]["THPT"]
+    assert (row.participants, row.best) == (1, Decimal(4))
+    assert list(units_page.context["hidden_rounds"]) == [hidden]
+    statistics = client.get(reverse("event_statistics", args=[open_event.slug]))
+    assert sum(bar["value"] for bar in dict(statistics.context["charts"]).popitem()[1]) == 1  # the histogram
+    assert list(statistics.context["hidden_rounds"]) == [hidden]
+    board = client.get(reverse("event_board", args=[open_event.slug]))
+    assert [(r["user_id"], r["total"]) for r in board.context["rows"]] == [(players[0].pk, Decimal(4))]
+    assert board.context["hidden_rounds"] == [hidden]
+
+    # Organisers' exports keep everything.
+    _headers, rows = reports.result_rows(open_event)
+    assert sorted(r[6] for r in rows) == [Decimal(9), Decimal(10)]

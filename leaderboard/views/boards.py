@@ -92,9 +92,8 @@ def event_board(request, slug: str):
     if not unlocked:
         raise Http404
     now = timezone.now()
-    hidden = [
-        r for r in event.rounds.all() if not selectors.board_is_public(config=selectors.board_config(rnd=r), now=now)
-    ]
+    hidden = selectors.closed_board_rounds(now=now, event=event)
+    rounds = list(event.rounds.order_by("position"))
     totals = selectors.event_totals(event=event, exclude_rounds=hidden)
     mine = (
         selectors.event_standing(event=event, user=request.user, exclude_rounds=hidden)
@@ -108,8 +107,8 @@ def event_board(request, slug: str):
             "event": event,
             "rows": totals[:100],
             "mine": mine,
-            "hidden_rounds": hidden,
-            "rounds": event.rounds.order_by("position"),
+            "hidden_rounds": [r for r in rounds if r.pk in hidden],
+            "rounds": rounds,
         },
     )
 
@@ -123,7 +122,8 @@ def unit_board(request, slug: str):
     by = request.GET.get("by", "organisation")
     if by not in ("organisation", "region"):
         by = "organisation"
-    rows = units.unit_rows(event=event, by=by)
+    hidden = selectors.closed_board_rounds(now=timezone.now(), event=event)
+    rows = units.unit_rows(event=event, by=by, exclude_rounds=hidden)
     return render(
         request,
         "leaderboard/unit_board.html",
@@ -131,6 +131,7 @@ def unit_board(request, slug: str):
             "event": event,
             "by": by,
             "groups": units.by_group(rows),
+            "hidden_rounds": event.rounds.filter(pk__in=hidden).order_by("position"),
             "min_rate": units.MIN_RATE_BY_SIZE,
         },
     )

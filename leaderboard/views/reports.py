@@ -7,6 +7,7 @@ import io
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -14,7 +15,7 @@ from contests.selectors import access_event_for_organiser, access_event_for_visi
 from contests.views.organiser import organiser_required
 from contests.xlsx import spreadsheet_text
 
-from .. import reports
+from .. import reports, selectors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -67,18 +68,24 @@ def statistics(request, slug: str):
     )
     if not unlocked:
         raise Http404
-    participation = reports.participation(event)
+    # A public page: nothing of a round whose board is still closed (a prediction round before its close).
+    hidden = selectors.closed_board_rounds(now=timezone.now(), event=event)
+    participation = reports.participation(event, exclude_rounds=hidden)
     charts = [
         (_("Participation over time (first entry per day)"), participation["day"]),
         (_("Participants by region"), participation["region"]),
         (_("Participants by category"), participation["category"]),
         (_("Participants by organisation"), participation["organisation"][:15]),
-        (_("Score distribution (event totals)"), reports.score_distribution(event)),
+        (_("Score distribution (event totals)"), reports.score_distribution(event, exclude_rounds=hidden)),
     ]
     return render(
         request,
         "leaderboard/statistics.html",
-        {"event": event, "charts": [(title, _bars(values)) for title, values in charts]},
+        {
+            "event": event,
+            "charts": [(title, _bars(values)) for title, values in charts],
+            "hidden_rounds": event.rounds.filter(pk__in=hidden).order_by("position"),
+        },
     )
 
 
