@@ -143,27 +143,36 @@ def event_results(request, slug: str):
 
 @public_api
 def certificate(request, code: str):
+    """A certificate's validity. A revoked one answers ``valid: false`` with the reason and its replacement's
+    code, as the verification page does, so that a printed copy can be checked either way."""
     found = (
-        Certificate.objects.select_related("row__result_set__event__organisation")
-        .filter(code=code.upper(), revoked=False)
+        Certificate.objects.select_related(
+            "row__result_set__event__organisation", "row__result_set__round__event__organisation", "replaced_by"
+        )
+        .filter(code=code.upper())
         .first()
     )
     if found is None:
         return JsonResponse({"valid": False}, status=404)
-    row = found.row
-    return JsonResponse(
-        {
-            "valid": True,
-            "code": found.code,
-            "name": row.full_name,
-            "kind": found.kind,
-            "prize": row.prize,
-            "rank": row.rank,
-            "event": row.result_set.event.title,
-            "organisation": row.result_set.event.organisation.name,
-            "issued_at": found.issued_at.isoformat(),
-        }
-    )
+    row, result_set = found.row, found.row.result_set
+    event = result_set.owner_event
+    body = {
+        "valid": not found.revoked,
+        "code": found.code,
+        "name": row.full_name,
+        "kind": found.kind,
+        "prize": row.prize,
+        "rank": row.rank,
+        "event": event.title,
+        "round": result_set.round.title if result_set.round_id else None,
+        "organisation": event.organisation.name,
+        "issued_at": found.issued_at.isoformat(),
+    }
+    if found.revoked:
+        body["revoked_at"] = found.revoked_at.isoformat() if found.revoked_at else None
+        body["revoked_reason"] = found.revoked_reason
+        body["replaced_by"] = found.replaced_by.code if found.replaced_by_id else None
+    return JsonResponse(body)
 
 
 @public_api

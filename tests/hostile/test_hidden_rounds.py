@@ -23,8 +23,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from contests import services as contest_services
 from contests.models import Event, Organisation, Round
 from leaderboard import selectors
-from leaderboard.models import BoardConfig
-from leaderboard.services import score_record
+from leaderboard.services import board_release, score_record
 from quizzes import services as quiz_services
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +96,7 @@ def open_board(rnd: Round, now: dt.datetime) -> None:
     """Let time pass until the round's board opens: its close and any grace long past, every score in
     (``released_at``, which the round's app sets once every attempt is closed)."""
     Round.objects.filter(pk=rnd.pk).update(opens_at=now - dt.timedelta(days=3), closes_at=now - dt.timedelta(days=2))
-    BoardConfig.objects.filter(round=rnd).update(released_at=now - dt.timedelta(days=1))
+    board_release(rnd=rnd, now=now - dt.timedelta(days=1))
 
 
 # --- The walk -----------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ RULES: dict[str, Rule] = {
     "organiser_round_edit": organisers("round_id"),
     "organiser_round_delete": organisers("round_id", POST),
     "organiser_round_move": organisers("round_id", POST),
+    "organiser_round_results": organisers("round_id"),
     "organiser_organisation": organisers("organisation_slug"),
     "organiser_roster_import": organisers("organisation_slug"),
     "organiser_roster_template": organisers("organisation_slug"),
