@@ -87,6 +87,18 @@ def events_past(*, now: dt.datetime, limit: int = 6) -> QuerySet[Event]:
     )
 
 
+def event_is_open_to(*, user, event: Event, invite_codes: set[str]) -> bool:
+    """THE rule for who may see and enter an event's content (every round, board, gallery, API and live game
+    of it): anyone for a public or unlisted event that is not a draft; for an invite-only event, whoever has
+    its code in ``invite_codes`` (kept in the session by ``event_unlock``); its organisers and site admins
+    always. A draft is open to its organisers only."""
+    if events_managed_by(user).filter(pk=event.pk).exists():
+        return True
+    if event.state == Event.State.DRAFT:
+        return False
+    return event.visibility != Event.Visibility.INVITE or bool(event.invite_code and event.invite_code in invite_codes)
+
+
 def access_event_for_visitor(*, user, slug: str, invite_codes: set[str]) -> tuple[Event, bool]:
     """Return the event and whether its page may show its content.
 
@@ -101,6 +113,23 @@ def access_event_for_visitor(*, user, slug: str, invite_codes: set[str]) -> tupl
         raise Http404
     unlocked = organises or event.visibility != Event.Visibility.INVITE or event.invite_code in invite_codes
     return event, unlocked
+
+
+def access_event_for_participant(*, user, event_id: int, invite_codes: set[str]) -> Event:
+    """The event if its content is open to ``user`` (``event_is_open_to``), else 404 as if it did not exist:
+    an invite-only event's rounds, boards and entries are not reachable by id without its code."""
+    event = Event.objects.select_related("organisation").filter(pk=event_id).first()
+    if event is None or not event_is_open_to(user=user, event=event, invite_codes=invite_codes):
+        raise Http404
+    return event
+
+
+def access_round_for_participant(*, user, round_id: int, invite_codes: set[str]) -> Round:
+    """The round if its event's content is open to ``user`` (``event_is_open_to``), else 404."""
+    rnd = Round.objects.select_related("event__organisation").filter(pk=round_id).first()
+    if rnd is None or not event_is_open_to(user=user, event=rnd.event, invite_codes=invite_codes):
+        raise Http404
+    return rnd
 
 
 def region_with_descendants(region_ids) -> set[int]:
