@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from .models import Event, Membership, Organisation, Region, Round
+from .phones import normalise_phone
 
 
 def organisations_organised_by(user) -> QuerySet[Organisation]:
@@ -63,6 +67,50 @@ def access_round_for_organiser(*, user, round_id: int) -> Round:
     if rnd is None:
         raise Http404
     return rnd
+
+
+def participants_of_organiser(*, user) -> QuerySet:
+    """The people an organiser may look up (by e-mail or phone, e.g. to grant an accommodation): those who
+    took part in an event of their organisations (an attempt, a reading entry, a live game, a score on a
+    board) and those on their roster (a profile naming one of their organisations or its units). Nobody
+    else: an organiser must not learn the e-mail behind any phone number on the platform, minors' above all.
+    A site admin may look up anyone.
+
+    The apps that build on this one are reached by model name, so that this core app imports none of them.
+    """
+    User = get_user_model()
+    if not user.is_authenticated:
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    orgs = organisations_organised_by(user)
+    in_events = Q(round__event__organisation__in=orgs)
+    took_part = [
+        apps.get_model("leaderboard", "Score").objects.filter(in_events),
+        apps.get_model("quizzes", "Attempt").objects.filter(quiz_round__round__event__organisation__in=orgs),
+        apps.get_model("submissions", "Entry").objects.filter(reading_round__round__event__organisation__in=orgs),
+        apps.get_model("quizzes", "LivePlayer").objects.filter(
+            user__isnull=False, session__round__event__organisation__in=orgs
+        ),
+    ]
+    roster = Q(profile__organisation__in=orgs) | Q(profile__organisation__parent__in=orgs)
+    for rows in took_part:
+        roster |= Q(pk__in=rows.values("user_id"))
+    return User.objects.filter(roster)
+
+
+def participant_find_for_organiser(*, user, identifier: str):
+    """The participant with this e-mail address or phone number among ``participants_of_organiser``, or None
+    (also when someone has it elsewhere on the platform: the answer must not tell)."""
+    identifier = identifier.strip()
+    people = participants_of_organiser(user=user)
+    found = people.filter(email__iexact=identifier).first() if identifier else None
+    if found is None and identifier:
+        try:
+            found = people.filter(profile__phone=normalise_phone(identifier)).first()
+        except ValidationError:
+            found = None
+    return found
 
 
 def events_listed(*, now: dt.datetime) -> QuerySet[Event]:
