@@ -2,11 +2,15 @@
 session, and each participant-facing view of a round, an entry, a board or a live game calls one of the
 ``require_*`` helpers below before showing anything. The rule itself is ``selectors.event_is_open_to``.
 
-Objects that only their owner can open (an attempt, one's own entry) need no call: the owner came in
-through a round page that did check, and refusing them later would cost them their answers.
+Objects that only their owner can open (an attempt and its autosave, one's own entry) need no call: the
+owner came in through a round page that did check, and the rule lets whoever takes part in an event back in
+anyway (``selectors.takes_part``).
 """
 
 from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
 
 from . import selectors
 from .models import Event, Round
@@ -41,3 +45,18 @@ def require_event(request, event_id: int) -> Event:
     return selectors.access_event_for_participant(
         user=request.user, event_id=event_id, invite_codes=invite_codes(request)
     )
+
+
+def scope_may_enter_round(scope, round_id: int | None) -> bool:
+    """For WebSocket consumers (sync; wrap in ``database_sync_to_async``): whether the connection's user and
+    session may enter the event of ``round_id`` (None: a game or board of no round, open as before)."""
+    if round_id is None:
+        return True
+    user = scope.get("user") or AnonymousUser()
+    try:
+        selectors.access_round_for_participant(
+            user=user, round_id=round_id, invite_codes=invite_codes(scope.get("session"))
+        )
+    except Http404:
+        return False
+    return True

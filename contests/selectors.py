@@ -136,15 +136,37 @@ def events_past(*, now: dt.datetime, limit: int = 6) -> QuerySet[Event]:
 
 
 def event_is_open_to(*, user, event: Event, invite_codes: set[str]) -> bool:
-    """THE rule for who may see and enter an event's content (every round, board, gallery, API and live game
-    of it): anyone for a public or unlisted event that is not a draft; for an invite-only event, whoever has
-    its code in ``invite_codes`` (kept in the session by ``event_unlock``); its organisers and site admins
-    always. A draft is open to its organisers only."""
+    """THE rule for who may see and enter an event's content (its rounds, boards, gallery, media and live
+    games): anyone for a public or unlisted event that is not a draft; for an invite-only event, whoever has
+    its code in ``invite_codes`` (kept in the session by ``event_unlock``) or already takes part in it (see
+    ``takes_part``: they came through the door once, perhaps on another device); its organisers and site
+    admins always. A draft is open to its organisers only."""
     if events_managed_by(user).filter(pk=event.pk).exists():
         return True
     if event.state == Event.State.DRAFT:
         return False
-    return event.visibility != Event.Visibility.INVITE or bool(event.invite_code and event.invite_code in invite_codes)
+    if event.visibility != Event.Visibility.INVITE:
+        return True
+    return bool(event.invite_code and event.invite_code in invite_codes) or takes_part(user=user, event=event)
+
+
+def takes_part(*, user, event: Event) -> bool:
+    """Whether ``user`` has a place in ``event``: an attempt, a reading entry, a seat in one of its live
+    games or on a judging panel, a score. All of these were reached through the invite door (or given by
+    the organisers), so they keep the way to what is theirs without typing the code on every device.
+
+    The apps that build on this one are reached by model name, so that this core app imports none of them.
+    """
+    if not user.is_authenticated:
+        return False
+    places = [
+        apps.get_model("leaderboard", "Score").objects.filter(round__event=event),
+        apps.get_model("quizzes", "Attempt").objects.filter(quiz_round__round__event=event),
+        apps.get_model("submissions", "Entry").objects.filter(reading_round__round__event=event),
+        apps.get_model("submissions", "RoundJudge").objects.filter(reading_round__round__event=event),
+        apps.get_model("quizzes", "LivePlayer").objects.filter(session__round__event=event),
+    ]
+    return any(rows.filter(user=user).exists() for rows in places)
 
 
 def access_event_for_visitor(*, user, slug: str, invite_codes: set[str]) -> tuple[Event, bool]:
