@@ -134,3 +134,52 @@ def test_a_public_event_stays_open_to_everyone(client, make_quiz_round):
     quiz_round = make_quiz_round()
     assert client.get(reverse("quiz_round", args=[quiz_round.round_id])).status_code == 200
     assert client.get(reverse("round_board", args=[quiz_round.round_id])).status_code == 200
+
+
+# --- the sockets: a live game's phones and a board's pings ---------------------------------------------
+
+
+async def _socket(path, user=None):
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+    from django.contrib.auth.models import AnonymousUser
+
+    from contest_site.routing import websocket_urlpatterns
+
+    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
+    communicator.scope["user"] = user or AnonymousUser()
+    connected, _sub = await communicator.connect()
+    return communicator, connected
+
+
+@pytest.fixture
+def invite_game(make_forum, quiz, organiser):
+    from quizzes.live import services as live_services
+
+    forum = _invite_only(make_forum(live_round=True))
+    return live_services.session_create(quiz=quiz, host=organiser, rnd=forum.rounds.get(kind="live"))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_live_game_of_an_invite_only_event_refuses_phones_without_the_code(invite_game, organiser):
+    import json
+
+    stranger, connected = await _socket(f"/ws/live/{invite_game.pin}/")
+    assert connected
+    assert json.loads(await stranger.receive_from(timeout=3))["code"] == "ended", "as if no game ran"
+    assert (await stranger.receive_output(timeout=3))["code"] == 4404
+    insider, connected = await _socket(f"/ws/live/{invite_game.pin}/", organiser)
+    await insider.send_to(text_data=json.dumps({"type": "join", "nickname": "Ban To Chuc"}))
+    assert json.loads(await insider.receive_from(timeout=3))["type"] == "joined"
+    await insider.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_board_socket_of_an_invite_only_round_refuses_strangers(invite_game, organiser):
+    _stranger, connected = await _socket(f"/ws/boards/{invite_game.round_id}/")
+    assert not connected
+    insider, connected = await _socket(f"/ws/boards/{invite_game.round_id}/", organiser)
+    assert connected
+    await insider.disconnect()
