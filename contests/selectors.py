@@ -178,11 +178,9 @@ def access_event_for_visitor(*, user, slug: str, invite_codes: set[str]) -> tupl
     event = Event.objects.select_related("organisation").filter(slug=slug).first()
     if event is None:
         raise Http404
-    organises = events_managed_by(user).filter(pk=event.pk).exists()
-    if event.state == Event.State.DRAFT and not organises:
+    if event.state == Event.State.DRAFT and not events_managed_by(user).filter(pk=event.pk).exists():
         raise Http404
-    unlocked = organises or event.visibility != Event.Visibility.INVITE or event.invite_code in invite_codes
-    return event, unlocked
+    return event, event_is_open_to(user=user, event=event, invite_codes=invite_codes)
 
 
 def access_event_for_participant(*, user, event_id: int, invite_codes: set[str]) -> Event:

@@ -183,3 +183,14 @@ async def test_the_board_socket_of_an_invite_only_round_refuses_strangers(invite
     insider, connected = await _socket(f"/ws/boards/{invite_game.round_id}/", organiser)
     assert connected
     await insider.disconnect()
+
+
+def test_the_event_page_shows_its_content_to_someone_taking_part_on_a_new_device(client, door):
+    from leaderboard import services as board_services
+
+    board_services.score_record(
+        rnd=door.quiz_round.round, user=door.stranger, points=1, max_points=10, submitted_at=door.quiz_event.opens_at
+    )
+    client.force_login(door.stranger)
+    assert client.get(door.quiz_event.get_absolute_url()).context["unlocked"] is True
+    assert client.get(reverse("event_board", args=[door.quiz_event.slug])).status_code == 200
