@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .admin_login import admin_login
+
 urlpatterns = [
+    path("admin/login/", admin_login, name="admin_login_limited"),  # before the admin's own, which has no limit
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

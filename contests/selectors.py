@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from .models import Event, Membership, Organisation, Region, Round
+from .phones import normalise_phone
 
 
 def organisations_organised_by(user) -> QuerySet[Organisation]:
@@ -65,6 +69,50 @@ def access_round_for_organiser(*, user, round_id: int) -> Round:
     return rnd
 
 
+def participants_of_organiser(*, user) -> QuerySet:
+    """The people an organiser may look up (by e-mail or phone, e.g. to grant an accommodation): those who
+    took part in an event of their organisations (an attempt, a reading entry, a live game, a score on a
+    board) and those on their roster (a profile naming one of their organisations or its units). Nobody
+    else: an organiser must not learn the e-mail behind any phone number on the platform, minors' above all.
+    A site admin may look up anyone.
+
+    The apps that build on this one are reached by model name, so that this core app imports none of them.
+    """
+    User = get_user_model()
+    if not user.is_authenticated:
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    orgs = organisations_organised_by(user)
+    in_events = Q(round__event__organisation__in=orgs)
+    took_part = [
+        apps.get_model("leaderboard", "Score").objects.filter(in_events),
+        apps.get_model("quizzes", "Attempt").objects.filter(quiz_round__round__event__organisation__in=orgs),
+        apps.get_model("submissions", "Entry").objects.filter(reading_round__round__event__organisation__in=orgs),
+        apps.get_model("quizzes", "LivePlayer").objects.filter(
+            user__isnull=False, session__round__event__organisation__in=orgs
+        ),
+    ]
+    roster = Q(profile__organisation__in=orgs) | Q(profile__organisation__parent__in=orgs)
+    for rows in took_part:
+        roster |= Q(pk__in=rows.values("user_id"))
+    return User.objects.filter(roster)
+
+
+def participant_find_for_organiser(*, user, identifier: str):
+    """The participant with this e-mail address or phone number among ``participants_of_organiser``, or None
+    (also when someone has it elsewhere on the platform: the answer must not tell)."""
+    identifier = identifier.strip()
+    people = participants_of_organiser(user=user)
+    found = people.filter(email__iexact=identifier).first() if identifier else None
+    if found is None and identifier:
+        try:
+            found = people.filter(profile__phone=normalise_phone(identifier)).first()
+        except ValidationError:
+            found = None
+    return found
+
+
 def events_listed(*, now: dt.datetime) -> QuerySet[Event]:
     """Public events that are open or about to open, for the home page (drafts never appear)."""
     return (
@@ -87,6 +135,40 @@ def events_past(*, now: dt.datetime, limit: int = 6) -> QuerySet[Event]:
     )
 
 
+def event_is_open_to(*, user, event: Event, invite_codes: set[str]) -> bool:
+    """THE rule for who may see and enter an event's content (its rounds, boards, gallery, media and live
+    games): anyone for a public or unlisted event that is not a draft; for an invite-only event, whoever has
+    its code in ``invite_codes`` (kept in the session by ``event_unlock``) or already takes part in it (see
+    ``takes_part``: they came through the door once, perhaps on another device); its organisers and site
+    admins always. A draft is open to its organisers only."""
+    if events_managed_by(user).filter(pk=event.pk).exists():
+        return True
+    if event.state == Event.State.DRAFT:
+        return False
+    if event.visibility != Event.Visibility.INVITE:
+        return True
+    return bool(event.invite_code and event.invite_code in invite_codes) or takes_part(user=user, event=event)
+
+
+def takes_part(*, user, event: Event) -> bool:
+    """Whether ``user`` has a place in ``event``: an attempt, a reading entry, a seat in one of its live
+    games or on a judging panel, a score. All of these were reached through the invite door (or given by
+    the organisers), so they keep the way to what is theirs without typing the code on every device.
+
+    The apps that build on this one are reached by model name, so that this core app imports none of them.
+    """
+    if not user.is_authenticated:
+        return False
+    places = [
+        apps.get_model("leaderboard", "Score").objects.filter(round__event=event),
+        apps.get_model("quizzes", "Attempt").objects.filter(quiz_round__round__event=event),
+        apps.get_model("submissions", "Entry").objects.filter(reading_round__round__event=event),
+        apps.get_model("submissions", "RoundJudge").objects.filter(reading_round__round__event=event),
+        apps.get_model("quizzes", "LivePlayer").objects.filter(session__round__event=event),
+    ]
+    return any(rows.filter(user=user).exists() for rows in places)
+
+
 def access_event_for_visitor(*, user, slug: str, invite_codes: set[str]) -> tuple[Event, bool]:
     """Return the event and whether its page may show its content.
 
@@ -96,11 +178,26 @@ def access_event_for_visitor(*, user, slug: str, invite_codes: set[str]) -> tupl
     event = Event.objects.select_related("organisation").filter(slug=slug).first()
     if event is None:
         raise Http404
-    organises = events_managed_by(user).filter(pk=event.pk).exists()
-    if event.state == Event.State.DRAFT and not organises:
+    if event.state == Event.State.DRAFT and not events_managed_by(user).filter(pk=event.pk).exists():
         raise Http404
-    unlocked = organises or event.visibility != Event.Visibility.INVITE or event.invite_code in invite_codes
-    return event, unlocked
+    return event, event_is_open_to(user=user, event=event, invite_codes=invite_codes)
+
+
+def access_event_for_participant(*, user, event_id: int, invite_codes: set[str]) -> Event:
+    """The event if its content is open to ``user`` (``event_is_open_to``), else 404 as if it did not exist:
+    an invite-only event's rounds, boards and entries are not reachable by id without its code."""
+    event = Event.objects.select_related("organisation").filter(pk=event_id).first()
+    if event is None or not event_is_open_to(user=user, event=event, invite_codes=invite_codes):
+        raise Http404
+    return event
+
+
+def access_round_for_participant(*, user, round_id: int, invite_codes: set[str]) -> Round:
+    """The round if its event's content is open to ``user`` (``event_is_open_to``), else 404."""
+    rnd = Round.objects.select_related("event__organisation").filter(pk=round_id).first()
+    if rnd is None or not event_is_open_to(user=user, event=rnd.event, invite_codes=invite_codes):
+        raise Http404
+    return rnd
 
 
 def region_with_descendants(region_ids) -> set[int]:

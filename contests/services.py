@@ -13,6 +13,8 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from contest_site import ratelimit
+
 from .images import normalise_image
 from .models import Event, EventTransition, Membership, Organisation, Profile, Region, Round
 from .roster import RosterRow
@@ -31,6 +33,40 @@ EVENT_TRANSITIONS: dict[str, set[str]] = {
 
 class TransitionError(Exception):
     """An event state change that the lifecycle or the event's content does not allow."""
+
+
+class InviteCodeLimited(ratelimit.RateLimited):
+    """Too many wrong invite codes lately, from this address or this account."""
+
+
+# Wrong invite codes: eight characters from 32 are too many to guess, but only if nobody may try them in a
+# loop. Per address generously (a school's network shares one), per account tighter; counted on failures
+# only and checked before the comparison, so that a blocked guesser learns nothing, even a right code.
+WRONG_INVITE_CODES_PER_ADDRESS = 20
+WRONG_INVITE_CODES_PER_ACCOUNT = 10
+WRONG_INVITE_CODES_PERIOD_S = 600
+
+
+def event_invite_check(*, event: Event, code: str, ip: str, user, now: dt.datetime | None = None) -> bool:
+    """Whether ``code`` opens invite-only ``event`` (case and spaces ignored); count it if wrong.
+
+    Raises InviteCodeLimited, before looking at the code, once this address or account has typed too many
+    wrong codes in the window, for any event: a script trying codes is stopped long before it finds one.
+    """
+    keys = [(f"invite-code-ip:{ip}", WRONG_INVITE_CODES_PER_ADDRESS)]
+    if user is not None and user.is_authenticated:
+        keys.append((f"invite-code-user:{user.pk}", WRONG_INVITE_CODES_PER_ACCOUNT))
+    if any(ratelimit.over(key, limit=limit, period_s=WRONG_INVITE_CODES_PERIOD_S, now=now) for key, limit in keys):
+        raise InviteCodeLimited(
+            _("Too many wrong invite codes were typed. Wait %(minutes)s minutes, then try again.")
+            % {"minutes": WRONG_INVITE_CODES_PERIOD_S // 60}
+        )
+    code = code.strip().upper()
+    if event.visibility == Event.Visibility.INVITE and code and code == event.invite_code.upper():
+        return True
+    for key, limit in keys:
+        ratelimit.hit(key, limit=limit, period_s=WRONG_INVITE_CODES_PERIOD_S, now=now)
+    return False
 
 
 # --- Profiles ---------------------------------------------------------------------------------

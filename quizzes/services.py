@@ -99,18 +99,20 @@ def question_save(
 ) -> Question:
     """Create (or update) one question from a validated ``ParsedQuestion``.
 
-    A question already given in an attempt keeps its type and choices: changing them would silently
-    change results that were graded against them. Its wording, explanation and links may still be fixed.
+    A question already given in an attempt keeps what grades it (type, choices, points, partial credit,
+    ignoring diacritics): changing any of them would grade two attempts of one round differently, or
+    silently change results graded already. Its wording, explanation and links may still be fixed.
     """
     if parsed.errors:
         raise ValidationError("; ".join(parsed.errors))
     question = question or Question(bank=bank)
     locked = question.pk is not None and question_in_use(question)
-    if locked and (parsed.type != question.type or _choice_signature(parsed) != _stored_signature(question)):
+    if locked and _grading_signature(parsed) != _stored_grading_signature(question):
         raise ValidationError(
             _(
-                "This question has been answered in an attempt: its type and choices can no "
-                "longer change. Create a new question instead."
+                "This question has been answered in an attempt: its type, choices, points, partial credit "
+                "and diacritics setting can no longer change, so that every attempt is graded alike. "
+                "Create a new question instead."
             )
         )
     question.type = parsed.type
@@ -140,12 +142,21 @@ def question_save(
     return question
 
 
-def _choice_signature(parsed: ParsedQuestion) -> list[tuple[str, bool]]:
-    return [(c.text.strip(), bool(c.is_correct)) for c in parsed.choices]
+def _grading_signature(parsed: ParsedQuestion) -> tuple:
+    """Everything the grading reads from a question, as the form sends it."""
+    choices = [(c.text.strip(), bool(c.is_correct)) for c in parsed.choices]
+    return (
+        parsed.type,
+        choices,
+        Decimal(str(parsed.points)),
+        bool(parsed.partial_credit),
+        bool(parsed.ignore_diacritics),
+    )
 
 
-def _stored_signature(question: Question) -> list[tuple[str, bool]]:
-    return [(c.text, c.is_correct) for c in question.choices.order_by("position", "pk")]
+def _stored_grading_signature(question: Question) -> tuple:
+    choices = [(c.text, c.is_correct) for c in question.choices.order_by("position", "pk")]
+    return question.type, choices, Decimal(question.points), question.partial_credit, question.ignore_diacritics
 
 
 def question_delete(*, question: Question) -> None:

@@ -95,3 +95,41 @@ def test_the_refusal_speaks_english_when_english_was_chosen():
         client.post(reverse("account_signup"), {})
     body = client.post(reverse("account_signup"), {}).content.decode()
     assert "Too many attempts in a short time" in body and '<html lang="en">' in body
+
+
+# --- the admin's sign-in, limited like allauth's ------------------------------------------------------
+
+
+def _admin_login(client, username, password):
+    return client.post(reverse("admin:login"), {"username": username, "password": password, "next": "/admin/"})
+
+
+@pytest.mark.django_db
+def test_admin_login_after_five_wrong_passwords_refuses_even_the_right_one(make_user):
+    admin = make_user("chief@example.vn", superuser=True)
+    client = Client(REMOTE_ADDR="203.0.113.40")
+    for _attempt in range(5):
+        assert _admin_login(client, admin.username, "wrong-password").status_code == 200
+    response = _admin_login(client, admin.username, PASSWORD)
+    assert response.status_code == 429 and not response.wsgi_request.user.is_authenticated
+    # Another account from the same address is not locked out by this one's failures.
+    other = make_user("deputy@example.vn", superuser=True)
+    assert _admin_login(client, other.username, PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_admin_login_11th_failure_in_a_minute_from_one_address_gets_429(make_user):
+    client = Client(REMOTE_ADDR="203.0.113.41")
+    for index in range(10):  # ten different accounts: the per-address limit, not the per-account one
+        assert _admin_login(client, f"guess{index}", "x").status_code == 200
+    admin = make_user("boss@example.vn", superuser=True)
+    response = _admin_login(client, admin.username, PASSWORD)
+    assert response.status_code == 429 and not response.wsgi_request.user.is_authenticated
+    assert _admin_login(Client(REMOTE_ADDR="203.0.113.42"), admin.username, PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_admin_login_still_signs_staff_in(make_user):
+    admin = make_user("fine@example.vn", superuser=True)
+    response = _admin_login(Client(REMOTE_ADDR="203.0.113.43"), admin.username, PASSWORD)
+    assert response.status_code == 302 and response.wsgi_request.user.is_authenticated

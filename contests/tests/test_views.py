@@ -5,8 +5,9 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 from PIL import Image
 
@@ -382,3 +383,30 @@ def test_missing_pages_answer_with_the_site_layout(client):
     assert response.status_code == 404
     assert response["Content-Language"] == "vi"
     assert 'href="/"' in response.content.decode()
+
+
+def test_wrong_invite_codes_are_limited_per_address(client, make_event):
+    event = make_event(state="open", visibility="invite", description="Hidden details")
+    url = reverse("event_unlock", args=[event.slug])
+    for _attempt in range(services.WRONG_INVITE_CODES_PER_ADDRESS):
+        assert client.post(url, {"code": "WRONG123"}).status_code == 302
+    response = client.post(url, {"code": event.invite_code})
+    assert response.status_code == 429, "a blocked address learns nothing, not even from the right code"
+    assert "Hidden details" not in client.get(event.get_absolute_url()).content.decode()
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    other.post(url, {"code": event.invite_code})
+    assert "Hidden details" in other.get(event.get_absolute_url()).content.decode(), "other addresses may"
+
+
+def test_wrong_invite_codes_are_limited_per_account_whatever_the_address(client, make_event, participant):
+    event = make_event(state="open", visibility="invite")
+    url = reverse("event_unlock", args=[event.slug])
+    for index in range(services.WRONG_INVITE_CODES_PER_ACCOUNT):
+        roaming = Client(REMOTE_ADDR=f"198.51.100.{10 + index}")
+        roaming.force_login(participant)
+        assert roaming.post(url, {"code": "WRONG123"}).status_code == 302
+    client.force_login(participant)
+    with translation.override("en"):
+        response = client.post(url, {"code": event.invite_code}, REMOTE_ADDR="198.51.100.99")
+    assert response.status_code == 429
+    assert "Too many wrong invite codes" in response.content.decode()

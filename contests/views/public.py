@@ -7,13 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contest_site import ratelimit
 from contest_site.serving import media_response
 
-from .. import selectors
+from .. import selectors, services
 from ..eligibility import eligibility_problems
+from ..invites import SESSION_KEY as INVITE_SESSION_KEY
+from ..invites import remember
 from ..models import Event
-
-INVITE_SESSION_KEY = "event_invite_codes"
 
 
 def home(request):
@@ -47,11 +48,14 @@ def event_detail(request, slug: str):
 @require_POST
 def event_unlock(request, slug: str):
     event, _unlocked = selectors.access_event_for_visitor(user=request.user, slug=slug, invite_codes=set())
-    code = request.POST.get("code", "").strip().upper()
-    if event.visibility == Event.Visibility.INVITE and code and code == event.invite_code.upper():
-        codes = set(request.session.get(INVITE_SESSION_KEY, []))
-        codes.add(event.invite_code)
-        request.session[INVITE_SESSION_KEY] = sorted(codes)
+    try:
+        opened = services.event_invite_check(
+            event=event, code=request.POST.get("code", ""), ip=ratelimit.client_ip(request), user=request.user
+        )
+    except services.InviteCodeLimited as exc:
+        return ratelimit.too_many(request, str(exc), back_url=event.get_absolute_url())
+    if opened:
+        remember(request, event)
     else:
         messages.error(request, _("That invite code is not right."))
     return redirect(event)

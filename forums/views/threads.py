@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from contest_site import ratelimit
 from contest_site.serving import media_response
+from contests.invites import require_round
 from contests.models import Round
 from contests.views.public import INVITE_SESSION_KEY
 
@@ -253,6 +254,7 @@ def post_image(request, post_id: int):
 
 def forum_round(request, round_id: int):
     """The page of a forum's points round (``Round.get_absolute_url`` convention): the forum itself."""
+    require_round(request, round_id)
     rnd = Round.objects.select_related("event").filter(pk=round_id, kind=selectors.POINTS_ROUND_KIND).first()
     if rnd is None:
         raise Http404

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contests.invites import require_round
 from contests.models import Category, Region, Round
 from contests.selectors import access_event_for_visitor, access_round_for_organiser, events_managed_by
 from contests.views.organiser import organiser_required
@@ -18,13 +19,7 @@ from .. import ranking, selectors, services, units
 
 
 def _round_for_visitor(request, round_id: int) -> Round:
-    rnd = Round.objects.select_related("event__organisation").filter(pk=round_id).first()
-    if rnd is None:
-        raise Http404
-    access_event_for_visitor(
-        user=request.user, slug=rnd.event.slug, invite_codes=set(request.session.get("event_invite_codes", []))
-    )
-    return rnd
+    return require_round(request, round_id)
 
 
 def _subset(request) -> tuple[Q | None, dict]:

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from contests.selectors import access_event_for_organiser, access_event_for_visitor
 from contests.views.organiser import organiser_required
-from contests.xlsx import spreadsheet_text
+from contests.xlsx import spreadsheet_safe
 
 from .. import reports, selectors
 
@@ -29,7 +29,7 @@ def export_xlsx(request, event_id: int):
     headers, rows = reports.result_rows(event)
     sheet.append(headers)
     for row in rows:
-        sheet.append([float(v) if hasattr(v, "as_tuple") else spreadsheet_text(v) for v in row])
+        sheet.append([float(v) if hasattr(v, "as_tuple") else spreadsheet_safe(v) for v in row])
     titles = {
         "region": _("By region"),
         "organisation": _("By organisation"),
@@ -40,7 +40,7 @@ def export_xlsx(request, event_id: int):
         part = workbook.create_sheet(str(titles[key])[:31])
         part.append([str(titles[key]), _("Participants")])
         for label, count in values:
-            part.append([spreadsheet_text(label), count])
+            part.append([spreadsheet_safe(label), count])
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX)
@@ -56,7 +56,7 @@ def export_csv(request, event_id: int):
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(headers)
-    writer.writerows([spreadsheet_text(value) for value in row] for row in rows)
+    writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ket-qua-{event.slug}.csv"'
     return response

@@ -10,6 +10,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from contests.xlsx import spreadsheet_safe
+
 from .base import MAX_CHOICES, ORDERING, SHORT_TEXT, TRUE_FALSE, ParsedQuestion
 from .excel import (
     FALSE_LABEL,
@@ -96,5 +98,9 @@ def _write(sheet, line: int, column: int, value) -> None:
     if value in (None, ""):
         return
     cell = sheet.cell(row=line, column=column, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # text that merely starts with "=", not a formula
+    if isinstance(value, str) and spreadsheet_safe(value) != value:
+        # Text a spreadsheet would run ("=HYPERLINK(…)", "@SUM(1)", "-x"): a text cell with Excel's quote
+        # prefix, which stays text even when the organiser edits the cell. Not spreadsheet_safe's apostrophe,
+        # which would come back as part of the question on re-import (this workbook is meant to round-trip).
+        cell.data_type = "s"
+        cell.quotePrefix = True

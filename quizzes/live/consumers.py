@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from contest_site.consumers import LeanConsumer
+from contests.invites import scope_may_enter_round
 
 from ..autosave import on_writer
 from . import services
@@ -119,6 +120,10 @@ class PlayerConsumer(LiveConsumer):
                 .exclude(state=services.LiveSession.State.ENDED)
                 .afirst()
             )
+            if self.session and not await database_sync_to_async(scope_may_enter_round)(
+                self.scope, self.session.round_id
+            ):
+                self.session = None  # a game of an invite-only event: as if no game ran with that PIN
             if self.session is None:
                 await database_sync_to_async(services.wrong_pin)(address)
         await self.accept()

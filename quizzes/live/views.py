@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from contest_site import ratelimit
+from contests.invites import require_round
 from contests.models import Event, Round
 from contests.selectors import (
     access_round_for_organiser,
@@ -170,6 +171,8 @@ def play_page(request, pin: str):
         services.wrong_pin(ip)
         messages.error(request, _("No game is running with that PIN."))
         return redirect("live_play_start")
+    if session.round_id:
+        require_round(request, session.round_id)
     needs_login = not session.allow_guests and not request.user.is_authenticated
     return render(request, "quizzes/live/play.html", {"session": session, "needs_login": needs_login})
 
@@ -217,6 +220,7 @@ def results_xlsx(request, session_id: int):
 
 def live_round_page(request, round_id: int):
     """A participant's page of a live round: how to join, the running game's PIN, and past games."""
+    require_round(request, round_id)
     rnd = (
         Round.objects.select_related("event")
         .filter(pk=round_id, kind=Round.Kind.LIVE)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from contests.models import Profile
 from quizzes import services
 from quizzes.importing.excel import template_workbook
 from quizzes.models import Accommodation, Question, QuestionBank, Quiz, QuizRound
@@ -206,6 +207,7 @@ def test_quiz_round_settings_and_accommodation_through_the_views(client, organis
     assert response.status_code == 302
     quiz_round = QuizRound.objects.get(round=rnd)
     assert (quiz_round.time_limit_s, quiz_round.attempts_allowed, quiz_round.counting) == (1200, 3, "last")
+    Profile.objects.filter(user=player).update(organisation=event.organisation)  # on the organiser's roster
     client.post(
         reverse("organiser_accommodation_grant", args=[rnd.pk]),
         {"participant": "0912 000 111", "extra_time_percent": "25", "extra_attempts": "1", "reason": "Khiếm thị"},

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -14,8 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contests.phones import normalise_phone
-from contests.selectors import access_event_for_organiser, access_round_for_organiser, organisations_organised_by
+from contests.selectors import (
+    access_event_for_organiser,
+    access_round_for_organiser,
+    organisations_organised_by,
+    participant_find_for_organiser,
+)
 from contests.views.organiser import form_errors_to_messages, organiser_required
 
 from .. import selectors, services
@@ -337,18 +340,6 @@ def quiz_round_settings(request, round_id: int):
     )
 
 
-def _find_participant(identifier: str):
-    User = get_user_model()
-    identifier = identifier.strip()
-    user = User.objects.filter(email__iexact=identifier).first()
-    if user is None:
-        try:
-            user = User.objects.filter(profile__phone=normalise_phone(identifier)).first()
-        except ValidationError:
-            user = None
-    return user
-
-
 @require_POST
 @organiser_required
 def accommodation_grant(request, round_id: int):
@@ -358,7 +349,7 @@ def accommodation_grant(request, round_id: int):
     if quiz_round is None or not form.is_valid():
         messages.error(request, _("Fill in every field of the accommodation."))
         return redirect("organiser_quiz_round", round_id=rnd.pk)
-    user = _find_participant(form.cleaned_data["participant"])
+    user = participant_find_for_organiser(user=request.user, identifier=form.cleaned_data["participant"])
     if user is None:
         messages.error(request, _("No participant has that email or phone number."))
         return redirect("organiser_quiz_round", round_id=rnd.pk)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contest_site.serving import media_response
+from contests.invites import require_round
 from leaderboard import ranking
 from leaderboard import selectors as boards
 
@@ -31,6 +32,7 @@ def board_is_public(quiz_round: QuizRound, now) -> bool:
 
 
 def quiz_round_page(request, round_id: int):
+    require_round(request, round_id)
     now = timezone.now()
     quiz_round = selectors.access_quiz_round(round_id=round_id)
     attempts = selectors.my_attempts(quiz_round=quiz_round, user=request.user)
@@ -62,6 +64,7 @@ def quiz_round_page(request, round_id: int):
 @require_POST
 @login_required
 def attempt_start(request, round_id: int):
+    require_round(request, round_id)
     quiz_round = selectors.access_quiz_round(round_id=round_id)
     try:
         attempt = services.attempt_start(quiz_round=quiz_round, user=request.user)

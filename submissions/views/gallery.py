@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contest_site import ratelimit
+from contests.invites import require_round
 
 from .. import selectors, services
 from ..judging.selectors import is_panel_judge
@@ -22,6 +23,7 @@ def _judging_hides_votes(request, reading_round, now) -> bool:
 
 
 def gallery(request, round_id: int):
+    require_round(request, round_id)
     now = timezone.now()
     reading_round = selectors.access_reading_round(round_id=round_id)
     if not reading_round.gallery_enabled:
@@ -52,6 +54,7 @@ def vote(request, entry_id: int):
     entry = Entry.objects.select_related("reading_round__round__event").filter(pk=entry_id).first()
     if entry is None or not selectors.in_public_gallery(entry):
         raise Http404
+    require_round(request, entry.reading_round.round_id)
     url = reverse("reading_gallery", kwargs={"round_id": entry.reading_round.round_id})
     back = f"{url}#entry-{entry.pk}"
     try:

@@ -3,6 +3,7 @@
 from django.views.decorators.http import require_safe
 
 from contest_site.serving import media_response
+from contests.invites import require_round
 
 from .. import selectors
 
@@ -12,6 +13,7 @@ CONTENT_TYPES = {"audio": "audio/mp4", "video": "video/mp4"}
 @require_safe
 def version_file(request, version_id: int, part: str):
     version, stored = selectors.access_media(user=request.user, version_id=version_id, part=part)
+    require_round(request, version.entry.reading_round.round_id)
     if part == "poster":
         return media_response(request, stored, content_type="image/jpeg")
     if part == "original":

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from contest_site import ratelimit
+from contests.invites import require_round
 
 from .. import selectors, services
 from ..forms import ConsentForm, EntryForm
@@ -52,6 +53,7 @@ def _round_context(request, reading_round: ReadingRound, form: EntryForm | None 
 
 
 def reading_round_page(request, round_id: int):
+    require_round(request, round_id)
     reading_round = selectors.access_reading_round(round_id=round_id)
     return render(request, "submissions/round.html", _round_context(request, reading_round))
 
@@ -83,6 +85,7 @@ def _over_upload_limit(request, back: str):
 @require_POST
 @login_required
 def entry_create(request, round_id: int):
+    require_round(request, round_id)
     reading_round = selectors.access_reading_round(round_id=round_id)
     back = reading_round.round.get_absolute_url()
     problems = services.entry_create_problems(reading_round=reading_round, user=request.user, now=timezone.now())
