@@ -26,6 +26,9 @@ def gallery(request, round_id: int):
     reading_round = selectors.access_reading_round(round_id=round_id)
     if not reading_round.gallery_enabled:
         raise Http404
+    if selectors.kept_blind(user=request.user, reading_round=reading_round, now=now):
+        context = {"reading_round": reading_round, "rnd": reading_round.round, "event": reading_round.round.event}
+        return render(request, "submissions/judge/blindfold.html", context, status=403)
     entries = list(selectors.gallery_entries(reading_round=reading_round))
     for entry in entries:
         entry.author_label = selectors.public_label(entry.user)
