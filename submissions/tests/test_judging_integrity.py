@@ -319,3 +319,42 @@ def test_a_judge_of_the_round_cannot_vote_in_its_public_vote(english, scene, now
         str(m) for m in get_messages(response.wsgi_request)
     ]
     assert not Vote.objects.exists()
+
+
+# --- 3. Public votes: the scale is the most-voted entry still in the stage, scored or not -------------------------
+
+
+def test_votes_are_normalised_by_the_most_voted_entry_still_in_the_stage(
+    judging_round, make_reader, make_entry, make_judge, marks_for, organiser, now
+):
+    """Rule 5 (docs/judging.md): V = votes ÷ the most votes of any entry in the stage's judging — a playable
+    recording, not rejected — scored yet or not. A rejected entry keeps the votes it collected while it was in
+    the gallery but no longer sets the scale; an entry the judges have not reached yet does, so that an
+    entry's V depends on the votes alone, not on how far the judges got."""
+    from submissions.judging import selectors as judging_selectors
+
+    rr = judging_round(
+        voting_enabled=True,
+        voting_opens_at=now - dt.timedelta(hours=1),
+        voting_closes_at=now + dt.timedelta(days=1),
+        vote_weight="0.50",
+    )
+    rejected, unscored, scored = (make_entry(rr, make_reader()) for _ in range(3))
+    services.entries_moderate(entries=[rejected, unscored, scored], action="approve", by=organiser)
+    voters = [make_reader() for _ in range(3)]
+    for entry, count in ((rejected, 3), (unscored, 2), (scored, 1)):
+        entry.refresh_from_db()
+        for voter in voters[:count]:
+            services.vote_cast(entry=entry, user=voter, now=now)
+    services.entries_moderate(entries=[rejected], action="reject", reason="Sai đề", by=organiser)
+    judge = make_judge(rr, "a@example.vn")
+    judging.score_save(
+        assignment=judging.assignment_add(entry=scored, judge=judge, by=organiser),
+        marks=marks_for(rr, 10, 10),
+        submit=True,
+    )
+    first = judging_selectors.round_results(reading_round=rr).first
+    assert rejected.pk not in first.entries and first.top_votes == 2
+    assert first.entries[unscored.pk].vote_share == 1.0 and first.entries[unscored.pk].final is None
+    # scored: J = 50, V = 1 ÷ 2 → final = 50 × 0.5 + 0.5 × 50 × 0.5 = 37.50
+    assert first.entries[scored.pk].vote_share == 0.5 and first.entries[scored.pk].final == 37.5
