@@ -436,7 +436,9 @@ def _lock_assignment(assignment: Assignment) -> Assignment:
     finalisation, which also locks the round, then cannot record results while a score is being written,
     and the checks read the rows as they are now, not as the page loaded them."""
     reading_round = ReadingRound.objects.select_for_update().get(pk=assignment.entry.reading_round_id)
-    locked = Assignment.objects.select_for_update().select_related("entry__user", "judge").get(pk=assignment.pk)
+    locked = (
+        Assignment.objects.select_for_update(of=("self",)).select_related("entry__user", "judge").get(pk=assignment.pk)
+    )
     locked.entry.reading_round = reading_round
     return locked
 
