@@ -313,7 +313,11 @@ def test_a_judge_of_the_round_cannot_vote_in_its_public_vote(english, scene, now
     )
     rr.save(update_fields=["voting_enabled", "voting_opens_at", "voting_closes_at"])
     english.force_login(scene["b"].user)
-    response = english.post(reverse("reading_vote", args=[scene["entry"].pk]))
+    rr.blind_judging = False  # so that the judge sees the gallery: no vote button there
+    rr.save(update_fields=["blind_judging"])
+    html = english.get(reverse("reading_gallery", args=[rr.round_id])).content.decode()
+    assert "Hạt giống tâm hồn" in html and 'name="vote"' not in html
+    response = english.post(reverse("reading_vote", args=[scene["entry"].pk]))  # a direct POST
     assert response.status_code == 302
     assert "Judges of this round do not vote in its public vote." in [
         str(m) for m in get_messages(response.wsgi_request)

@@ -42,6 +42,7 @@ def gallery(request, round_id: int):
             "entries": entries,
             "voted": selectors.voted_entry_ids(reading_round=reading_round, user=request.user),
             "voting_open": reading_round.voting_open(now),
+            "may_vote": not is_panel_judge(user=request.user, reading_round=reading_round),  # vote_problems agrees
             "totals_visible": reading_round.vote_totals_visible(now)
             and not _judging_hides_votes(request, reading_round, now),
             "now": now,
