@@ -21,8 +21,11 @@ Every rule below is shown to the organisers step by step on an entry's judging p
    judged, and recorded nowhere).
 4. **Disagreement**: the spread of an entry's *raw* totals (highest − lowest, with 2 scores or more) above
    the round's threshold (a share of M) flags the entry, so that an organiser can add a judge.
-5. **Public vote**: V = the entry's votes ÷ the most votes any judged entry received (0…1; all 0 when
-   nobody voted). w = the round's vote weight, 0 when the round has no public vote.
+5. **Public vote**: V = the entry's votes ÷ the most votes any entry of the stage received (0…1; all 0 when
+   nobody voted) — every entry in the stage's judging, scored yet or not (``score_round``'s ``entry_ids``:
+   a playable recording, not rejected; in the final stage the finalists). A rejected entry keeps its votes
+   but no longer sets the scale; an entry not scored yet does, so that V never depends on how far the
+   judges got. w = the round's vote weight, 0 when the round has no public vote.
 6. **Final** = judge score × (1 − w) + V × M × w, on the rubric's scale 0…M, rounded half up to 2
    decimals (after removing floating-point noise at the 6th decimal, so that the same inputs always give
    the same cents).

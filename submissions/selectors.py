@@ -12,7 +12,7 @@ from contests.models import Event, Round
 from contests.selectors import access_round_for_organiser, organisations_organised_by, region_with_descendants
 
 from . import scoring
-from .models import Assignment, Entry, EntryVersion, ReadingRound, Vote
+from .models import Assignment, Entry, EntryVersion, ReadingRound, RoundJudge, Vote
 
 MEDIA_PARTS = ("media", "poster", "original")
 
@@ -78,6 +78,19 @@ def access_version_for_organiser(*, user, version_id: int) -> EntryVersion:
     if version is None:
         raise Http404
     return version
+
+
+def kept_blind(*, user, reading_round: ReadingRound, now) -> bool:
+    """Whether ``user`` sits on the panel of this blind round while its judging is not closed (the window has
+    not ended and judging is not finalised): until then no page that names the round's entrants — the
+    gallery, with authors' and groups' names beside the titles the judge scores — is theirs to open.
+
+    Organisers and site admins are not judges for this rule unless they sit on the panel. A round that is
+    not blind shows judges the authors on purpose: nothing to keep from them.
+    """
+    if not user.is_authenticated or not reading_round.blind_judging or reading_round.judging_closed(now):
+        return False
+    return RoundJudge.objects.filter(reading_round=reading_round, user_id=user.pk).exists()
 
 
 # --- Who may play what -------------------------------------------------------------------------

@@ -608,6 +608,9 @@ def vote_problems(*, entry: Entry, user, now: dt.datetime) -> list[str]:
         return [_("Judging is finalised: voting has ended.")]
     if entry.user_id == user.pk:
         return [_("You cannot vote for your own entry.")]
+    if RoundJudge.objects.filter(reading_round=reading_round, user_id=user.pk).exists():
+        # the vote is a share of the final score: a judge would weigh twice on the entries they score
+        return [_("Judges of this round do not vote in its public vote.")]
     if not EmailAddress.objects.filter(user_id=user.pk, verified=True).exists():
         return [_("Verify your email address before voting.")]
     return []

@@ -204,6 +204,8 @@ def invitation_accept(*, token: str, user, now: dt.datetime | None = None) -> Ro
             % {"email": invitation.email}
         )
     _not_finalised(reading_round)
+    if reading_round.judging_closed(now):  # a seat now scores nothing, and would lift the blindfold (the gallery)
+        raise JudgingError(_("The judging window of this round has closed: its panel takes no new judges."))
     judge, _created = _seat(
         reading_round=reading_round, user=user, stages=invitation.stages, by=invitation.invited_by, now=now
     )
@@ -408,7 +410,13 @@ def assignment_withdraw(*, assignment: Assignment, now: dt.datetime | None = Non
 
 
 def scoring_problems(*, assignment: Assignment, now: dt.datetime) -> list[str]:
-    """Why the judge cannot score this entry now (empty = they can)."""
+    """Why the judge cannot act on this entry now (empty = they can): the one rule of every judge's write.
+
+    Scoring, saving a draft, amending a submitted score and declaring a conflict all obey it on the
+    server, whatever the page showed: outside the window (before it opens, after it closes or once
+    judging is finalised) or in a stage that is over, nothing a judge sends changes anything. A judge who
+    has seen the other judges' totals after the close must not be able to take their own score back.
+    """
     reading_round = assignment.entry.reading_round
     if not assignment.is_active:
         return [_("This entry is no longer assigned to you.")]
@@ -423,7 +431,18 @@ def scoring_problems(*, assignment: Assignment, now: dt.datetime) -> list[str]:
     return []
 
 
-@transaction.atomic
+def _lock_assignment(assignment: Assignment) -> Assignment:
+    """The assignment and its round, both locked, round first (the order every service of judging takes):
+    finalisation, which also locks the round, then cannot record results while a score is being written,
+    and the checks read the rows as they are now, not as the page loaded them."""
+    reading_round = ReadingRound.objects.select_for_update().get(pk=assignment.entry.reading_round_id)
+    locked = (
+        Assignment.objects.select_for_update(of=("self",)).select_related("entry__user", "judge").get(pk=assignment.pk)
+    )
+    locked.entry.reading_round = reading_round
+    return locked
+
+
 @transaction.atomic
 def score_save(
     *,
@@ -440,7 +459,7 @@ def score_save(
     a draft: the organisers' boards would show a judge going backwards.
     """
     now = now or timezone.now()
-    locked = Assignment.objects.select_for_update().select_related("entry__reading_round").get(pk=assignment.pk)
+    locked = _lock_assignment(assignment)
     problems = scoring_problems(assignment=locked, now=now)
     if problems:
         raise JudgingError(" ".join(problems))
@@ -504,13 +523,18 @@ def _maybe_extra_judge(assignment: Assignment, now: dt.datetime) -> None:
 @transaction.atomic
 def conflict_declare(*, assignment: Assignment, now: dt.datetime | None = None) -> None:
     """The judge knows the author: the entry goes back to the pool and to another judge (if one is free), and
-    the author joins the judge's declared people, so that their other unscored entries leave this judge too."""
+    the author joins the judge's declared people, so that their other unscored entries leave this judge too.
+
+    Only inside the judging window and the assignment's stage (``scoring_problems``): a conflict drops the
+    judge's score, so after the close — once the other judges' totals are shown — it would be a way to
+    withdraw a score that no longer suits them.
+    """
     now = now or timezone.now()
-    locked = Assignment.objects.select_for_update().select_related("entry__user", "judge").get(pk=assignment.pk)
-    reading_round = _lock(locked.entry.reading_round)
-    _not_finalised(reading_round)
-    if not locked.is_active:
-        raise JudgingError(_("This entry is no longer assigned to you."))
+    locked = _lock_assignment(assignment)
+    reading_round = locked.entry.reading_round
+    problems = scoring_problems(assignment=locked, now=now)
+    if problems:
+        raise JudgingError(" ".join(problems))
     _end(locked, Assignment.State.CONFLICT, now)
     judge = locked.judge
     author_email = (locked.entry.user.email or "").lower()

@@ -108,6 +108,7 @@ def test_a_judge_sees_other_scores_and_votes_only_after_the_window(client, scene
 
 def test_the_gallery_hides_vote_totals_from_judges_until_judging_closes(client, scene, organiser, now):
     rr = scene["rr"]
+    rr.blind_judging = False  # a blind panel does not open the gallery at all (test_judging_integrity)
     rr.vote_totals = "live"
     rr.voting_enabled, rr.voting_opens_at, rr.voting_closes_at = (
         True,

@@ -28,6 +28,9 @@ def gallery(request, round_id: int):
     reading_round = selectors.access_reading_round(round_id=round_id)
     if not reading_round.gallery_enabled:
         raise Http404
+    if selectors.kept_blind(user=request.user, reading_round=reading_round, now=now):
+        context = {"reading_round": reading_round, "rnd": reading_round.round, "event": reading_round.round.event}
+        return render(request, "submissions/judge/blindfold.html", context, status=403)
     entries = list(selectors.gallery_entries(reading_round=reading_round))
     for entry in entries:
         entry.author_label = selectors.public_label(entry.user)
@@ -41,6 +44,7 @@ def gallery(request, round_id: int):
             "entries": entries,
             "voted": selectors.voted_entry_ids(reading_round=reading_round, user=request.user),
             "voting_open": reading_round.voting_open(now),
+            "may_vote": not is_panel_judge(user=request.user, reading_round=reading_round),  # vote_problems agrees
             "totals_visible": reading_round.vote_totals_visible(now)
             and not _judging_hides_votes(request, reading_round, now),
             "now": now,

@@ -119,7 +119,12 @@ RULES: dict[str, Rule] = {
     # submissions
     "reading_round": public("reading_round_id"),
     "reading_entry_create": public("reading_round_id", POST),  # sends the requester's own entry
-    "reading_gallery": public("reading_round_id"),
+    # public, except to the judges of its blind panel until judging closes: it names authors and groups
+    "reading_gallery": Rule(
+        "reading_round_id",
+        allowed=frozenset({"anonymous", "victim", "attacker", "organiser"}),
+        denied=frozenset({"judge", "other_judge"}),
+    ),
     "reading_entry": owner("entry_id"),
     "reading_entry_update": owner("entry_id", POST),
     "reading_entry_status": owner("entry_id"),
