@@ -27,7 +27,7 @@ from contests.selectors import (
     organisations_organised_by,
 )
 from contests.views.organiser import organiser_required
-from contests.xlsx import spreadsheet_text
+from contests.xlsx import spreadsheet_safe
 
 from ..models import LiveSession, Quiz
 from . import services
@@ -177,8 +177,10 @@ def play_page(request, pin: str):
 def _results(request, session_id: int):
     session = access_session_for_host(user=request.user, session_id=session_id)
     headers = [_("Rank"), _("Nickname"), _("Email"), _("Score"), _("Right answers")]
+    # Every text cell escaped: nicknames are typed by players and e-mail addresses by account holders, and a
+    # value starting with "=" would run as a formula on the organiser's machine (CSV/formula injection).
     rows = [
-        [r["rank"], spreadsheet_text(r["nickname"]), r["email"], r["score"], r["right"]]
+        [spreadsheet_safe(value) for value in (r["rank"], r["nickname"], r["email"], r["score"], r["right"])]
         for r in services.results_rows(session)
     ]
     return session, headers, rows
