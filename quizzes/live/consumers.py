@@ -255,7 +255,8 @@ class HostConsumer(LiveConsumer):
 
     async def _tick(self) -> None:
         """Throttled live view: player list in the lobby, answer count during a question (at most every
-        0.3 s, whatever the arrival rate), and the automatic reveal at the buzzer or when all answered."""
+        0.3 s, whatever the arrival rate), and the automatic reveal once the buzzer's grace is over (answers
+        in the grace are scored) or when all answered."""
         seen_players, seen_count = None, None
         try:
             while True:
@@ -309,7 +310,7 @@ def _host_view(session_id: int) -> dict:
         answered = services.answer_count(session_id=session_id, index=session.current_index)
         view["answered"] = answered
         deadline = session.question_deadline
-        view["due"] = deadline is not None and (timezone.now() >= deadline or (total > 0 and answered >= total))
+        view["due"] = services.reveal_due(deadline=deadline, answered=answered, players=total, now=timezone.now())
     return view
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from contest_site import ratelimit
 from leaderboard.services import score_record
 
+from ..choice_tokens import ChoiceTokens, live_scope
 from ..grading import AnswerKey, InvalidResponse, clean_response, grade
 from ..importing.base import ORDERING, SHORT_TEXT
 from ..models import Choice, LiveAnswer, LivePlayer, LiveSession, Question, Quiz
@@ -53,6 +54,7 @@ class QuestionState:
     limit_ms: int
     key: AnswerKey
     scoring: str
+    tokens: ChoiceTokens  # the question's choice tokens, computed once: answers arrive as tokens
     answered: set[int] = field(default_factory=set)  # player ids that answered through this process
 
 
@@ -166,17 +168,32 @@ def _limit_ms(session: LiveSession, question: Question) -> int:
     return 1000 * (question.time_limit_s or session.question_time_s)
 
 
+def question_tokens(session: LiveSession, index: int, choice_ids) -> ChoiceTokens:
+    """The opaque identifiers of a question's choices in this game (docs/live-protocol.md): what phones and
+    the projector see and send instead of choice ids, whose order is the author's (and, for an ordering
+    question, the answer)."""
+    return ChoiceTokens(scope=live_scope(session, index), choice_ids=choice_ids)
+
+
 def question_payload(session: LiveSession, question: Question, now: dt.datetime) -> dict:
-    """The question as players and the projector see it: text, choices with shape and colour, timer.
-    No answer key: right choices are only in the ``reveal`` event."""
+    """The question as players and the projector see it: text, choices (opaque tokens) with shape and
+    colour, timer. No answer key: right choices are only in the ``reveal`` event."""
     choices = list(Choice.objects.filter(question=question).order_by("position", "pk"))
     if question.type == SHORT_TEXT:
         shown = []
     else:
+        tokens = question_tokens(session, session.current_index, [c.pk for c in choices])
         if question.type == ORDERING or session.quiz.shuffle_choices:
-            random.Random(f"{session.pk}-{session.current_index}").shuffle(choices)  # noqa: S311 - display order
+            # Ordered by token, an HMAC under the site's secret: a stable order nobody can undo to the
+            # author's (a seeded shuffle could be replayed by whoever guesses the seed).
+            choices.sort(key=lambda c: tokens.token(c.pk))
         shown = [
-            {"id": c.pk, "text": c.text, "shape": SHAPES[i % len(SHAPES)][0], "color": SHAPES[i % len(SHAPES)][1]}
+            {
+                "id": tokens.token(c.pk),
+                "text": c.text,
+                "shape": SHAPES[i % len(SHAPES)][0],
+                "color": SHAPES[i % len(SHAPES)][1],
+            }
             for i, c in enumerate(choices)
         ]
     limit = _limit_ms(session, question)
@@ -213,14 +230,16 @@ def question_state(session: LiveSession) -> QuestionState | None:
     if session.state != LiveSession.State.QUESTION or session.current_index < 0:
         return None
     question = Question.objects.prefetch_related("choices").get(pk=session.question_ids[session.current_index])
+    key = answer_key(question)
     return QuestionState(
         session_id=session.pk,
         index=session.current_index,
         started_at=session.question_started_at,
         deadline=session.question_deadline,
         limit_ms=_limit_ms(session, question),
-        key=answer_key(question),
+        key=key,
         scoring=session.scoring,
+        tokens=question_tokens(session, session.current_index, key.choice_ids),
     )
 
 
@@ -300,15 +319,37 @@ def _resume(session: LiveSession, now):
     return {"type": "resumed", "index": session.current_index, "remaining_ms": int(remaining.total_seconds() * 1000)}
 
 
+def answers_close_at(deadline: dt.datetime) -> dt.datetime:
+    """The last moment an answer to a question with this buzzer is accepted: the network delay we forgive."""
+    return deadline + dt.timedelta(milliseconds=ANSWER_GRACE_MS)
+
+
+def reveal_due(*, deadline: dt.datetime | None, answered: int, players: int, now: dt.datetime) -> bool:
+    """Whether the open question may be revealed now: once nobody can still answer, i.e. after the buzzer
+    *and* the grace (an answer accepted in the grace is scored, never revealed past), or when every player
+    has answered. Paused (no deadline): never."""
+    if deadline is None:
+        return False
+    return now > answers_close_at(deadline) or (players > 0 and answered >= players)
+
+
 def _reveal(session: LiveSession, now):
-    """Close the question, score it once for everyone (streaks, ranks) and describe it for all screens."""
+    """Close the question, score it once for everyone (streaks, ranks) and describe it for all screens.
+
+    A reveal asked for while answers are still accepted (the host's button before the buzzer, or in the
+    grace after it) does not reveal: it stops the clock now and announces ``time_up``; the host screen's
+    automatic reveal follows once the grace is over. Revealing at once would show the answer to phones
+    whose answers are still in flight, and would score the question without them."""
     if session.state != LiveSession.State.QUESTION:
         raise ProtocolError("bad_state")
     index = session.current_index
-    question = Question.objects.prefetch_related("choices").get(pk=session.question_ids[index])
-    key = answer_key(question)
     answers = {a.player_id: a for a in LiveAnswer.objects.filter(session=session, question_index=index)}
     players = list(session.players.filter(kicked=False).order_by("-score", "joined_at"))
+    deadline = session.question_deadline
+    if deadline is None or not reveal_due(deadline=deadline, answered=len(answers), players=len(players), now=now):
+        return _time_up(session, now)
+    question = Question.objects.prefetch_related("choices").get(pk=session.question_ids[index])
+    key = answer_key(question)
     old_rank = dict(zip((p.pk for p in players), scoring.competition_ranks([p.score for p in players]), strict=True))
     gained = {}
     for player in players:
@@ -331,13 +372,22 @@ def _reveal(session: LiveSession, now):
     session.paused_remaining_ms = None
     session.save(update_fields=["state", "question_deadline", "paused_remaining_ms"])
     return {
-        **_reveal_summary(question, key, list(answers.values()), index, len(players)),
+        **_reveal_summary(session, question, key, list(answers.values()), index, len(players)),
         # per player: [right?, points gained, score, rank, streak]; the hub hands each player their own
         "results": {
             str(p.pk): [int(gained[p.pk] > 0), gained[p.pk], p.score, rank, p.streak]
             for p, rank in zip(players, ranks, strict=True)
         },
     }
+
+
+def _time_up(session: LiveSession, now) -> dict:
+    """Stop the open question's clock now (or keep an earlier buzzer); the reveal waits for the grace."""
+    if session.question_deadline is None or session.question_deadline > now:
+        session.question_deadline = now
+        session.paused_remaining_ms = None
+        session.save(update_fields=["question_deadline", "paused_remaining_ms"])
+    return {"type": "time_up", "index": session.current_index, "remaining_ms": 0}
 
 
 def _save_standings(players: list[LivePlayer]) -> None:
@@ -354,20 +404,32 @@ def _save_standings(players: list[LivePlayer]) -> None:
         cursor.executemany(sql, [(p.score, p.streak, p.previous_rank, p.pk) for p in players])
 
 
-def _reveal_summary(question: Question, key: AnswerKey, answers: list, index: int, players: int) -> dict:
-    """What every screen shows after a question: the right answer, how the room answered, the explanation."""
+def _reveal_summary(
+    session: LiveSession, question: Question, key: AnswerKey, answers: list, index: int, players: int
+) -> dict:
+    """What every screen shows after a question: the right answer, how the room answered, the explanation.
+    Choices are named by the tokens the question was sent with."""
+    tokens = question_tokens(session, index, key.choice_ids)
     distribution: dict[str, int] = {}
-    for answer in answers:
-        for choice_id in answer.response if isinstance(answer.response, list) else [answer.response]:
-            distribution[str(choice_id)] = distribution.get(str(choice_id), 0) + 1
+    if question.type not in (SHORT_TEXT, ORDERING):
+        for answer in answers:
+            for choice_id in answer.response if isinstance(answer.response, list) else [answer.response]:
+                token = tokens.token(choice_id)
+                distribution[token] = distribution.get(token, 0) + 1
+    if question.type == ORDERING:
+        correct = [tokens.token(cid) for cid in key.choice_ids]
+    elif question.type == SHORT_TEXT:
+        correct = []
+    else:
+        correct = sorted(tokens.token(cid) for cid in key.correct_ids)
     return {
         "type": "reveal",
         "index": index,
         "kind": question.type,
-        "correct": sorted(key.correct_ids) if question.type != ORDERING else list(key.choice_ids),
+        "correct": correct,
         "accepted": list(key.accepted_texts) if question.type == SHORT_TEXT else [],
         "explanation": question.explanation,
-        "distribution": distribution if question.type not in (SHORT_TEXT, ORDERING) else {},
+        "distribution": distribution,
         "answered": len(answers),
         "players": players,
     }
@@ -378,7 +440,8 @@ def reveal_snapshot(session: LiveSession) -> dict:
     index = session.current_index
     question = Question.objects.prefetch_related("choices").get(pk=session.question_ids[index])
     answers = list(LiveAnswer.objects.filter(session=session, question_index=index))
-    return _reveal_summary(question, answer_key(question), answers, index, session.players.filter(kicked=False).count())
+    players = session.players.filter(kicked=False).count()
+    return _reveal_summary(session, question, answer_key(question), answers, index, players)
 
 
 def player_standing(session: LiveSession, player: LivePlayer) -> dict:
@@ -493,12 +556,13 @@ def answer_submit(*, state: QuestionState, player_id: int, index: int, response,
         raise ProtocolError("wrong_question")
     if state.deadline is None:
         raise ProtocolError("no_question")  # paused
-    if now > state.deadline + dt.timedelta(milliseconds=ANSWER_GRACE_MS):
+    if now > answers_close_at(state.deadline):
         raise ProtocolError("too_late")
     if player_id in state.answered:
         return False
     try:
-        cleaned = clean_response(state.key, response)
+        # Tokens only: a raw choice id (or anything else) is refused like any answer that does not fit.
+        cleaned = clean_response(state.key, state.tokens.response_from_client(state.key.type, response))
     except InvalidResponse as exc:
         raise ProtocolError("bad_answer") from exc
     if cleaned is None or cleaned == [] or cleaned == "":
@@ -508,6 +572,7 @@ def answer_submit(*, state: QuestionState, player_id: int, index: int, response,
     points = scoring.answer_points(correct=full, elapsed_ms=elapsed, limit_ms=state.limit_ms, mode=state.scoring)
     try:
         with transaction.atomic():
+            _check_still_open(state.session_id, index, now)
             LiveAnswer.objects.create(
                 session_id=state.session_id,
                 player_id=player_id,
@@ -523,6 +588,27 @@ def answer_submit(*, state: QuestionState, player_id: int, index: int, response,
         return False
     state.answered.add(player_id)
     return True
+
+
+def _check_still_open(session_id: int, index: int, now: dt.datetime) -> None:
+    """Refuse the answer unless the question is still open in the database, holding the session row so that
+    a reveal cannot commit until this answer has: an answer acknowledged is an answer scored.
+
+    The process's QuestionState may lag behind an event (a host's early ``time_up``, a reveal on another
+    process); this one read settles it. On PostgreSQL ``FOR KEY SHARE`` waits for a reveal's ``FOR UPDATE``
+    and makes it wait, while answers never wait for each other; SQLite's IMMEDIATE transactions already
+    serialise every writer."""
+    table = connection.ops.quote_name(LiveSession._meta.db_table)
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    sql = f"SELECT id, state, current_index, question_deadline FROM {table} WHERE id = %s{lock}"  # noqa: S608
+    session = next(iter(LiveSession.objects.raw(sql, [session_id])), None)
+    if session is None or session.state != LiveSession.State.QUESTION or session.current_index != index:
+        raise ProtocolError("wrong_question")
+    deadline = session.question_deadline
+    if deadline is None:
+        raise ProtocolError("no_question")
+    if now > answers_close_at(deadline):
+        raise ProtocolError("too_late")
 
 
 def answer_count(*, session_id: int, index: int) -> int:

@@ -27,7 +27,7 @@ from leaderboard.models import Score
 from quizzes.live import services
 from quizzes.live.consumers import RateLimit
 from quizzes.live.protocol import ERRORS, HOST_MESSAGES, MAX_MESSAGE_BYTES, PLAYER_MESSAGES
-from quizzes.models import LiveAnswer, LivePlayer, LiveSession
+from quizzes.models import Choice, LiveAnswer, LivePlayer, LiveSession
 
 from .test_protocol import json_values, near_messages
 
@@ -173,6 +173,10 @@ async def test_hostile_answers_to_an_open_question_change_nothing_else(game, org
     question = await receive(mallory, "question")
     before = await game_state(game.pk, except_player=joined["player"])
     ids = [choice["id"] for choice in question["choices"]]
+    # The database's choice ids, which a phone never sees (it gets tokens): sent as answers, refused.
+    raw_ids = await database_sync_to_async(
+        lambda: list(Choice.objects.filter(question_id=game.question_ids[0]).values_list("pk", flat=True))
+    )()
     hostile = (
         [
             {"type": "answer", "question": 0, "response": value}
@@ -191,6 +195,10 @@ async def test_hostile_answers_to_an_open_question_change_nothing_else(game, org
                 "x" * 301,
                 "\u202e<script>",
                 [ids[0] if ids else 1, "a"],
+                *raw_ids,
+                raw_ids,
+                sorted(raw_ids),
+                [str(pk) for pk in raw_ids],
             )
         ]
         + [{"type": "answer", "question": index, "response": ids[:1]} for index in (-1, 1, 10**30, True)]
@@ -206,6 +214,8 @@ async def test_hostile_answers_to_an_open_question_change_nothing_else(game, org
     await attack(mallory, [("bytes", b"\x00" * 10), ("text", json.dumps({"type": "ping", "pad": "x" * 10**6}))])
     assert await game_state(game.pk, except_player=joined["player"]) == before
     assert await LiveAnswer.objects.filter(player_id=joined["player"]).acount() <= 1
+    if question["kind"] != "short_text":
+        assert not await LiveAnswer.objects.filter(player_id=joined["player"]).aexists(), "ids are not answers"
 
     for outsider in (None, participant):
         _intruder, connected = await connect(f"/ws/live/host/{game.pk}/", outsider)

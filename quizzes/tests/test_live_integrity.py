@@ -1,0 +1,125 @@
+"""Live games that cannot be gamed (issue 13): opaque choice identifiers, a reveal that waits for every
+answer the server accepts, and nothing acknowledged that is not scored."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from quizzes.live import services
+from quizzes.live.protocol import ProtocolError
+from quizzes.models import LiveAnswer, LivePlayer, LiveSession, Question
+from quizzes.services import answer_key
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def live_session(quiz, organiser):
+    return services.session_create(quiz=quiz, host=organiser, question_time_s=20)
+
+
+def _play_only(session, question_type):
+    """Make every question of the session the quiz's question of ``question_type`` (many indices, one question)."""
+    question = Question.objects.get(bank__quizzes=session.quiz, type=question_type)
+    LiveSession.objects.filter(pk=session.pk).update(question_ids=[question.pk] * 600)
+    session.refresh_from_db()
+    return question
+
+
+def test_sorting_the_visible_ids_of_an_ordering_question_never_gives_its_answer(live_session):
+    """Over 600 plays of an ordering question, neither the sorted identifiers nor the order shown match the
+    answer more often than chance (1 in 3! = 6); with choice ids, sorting them gave it every time."""
+    question = _play_only(live_session, "ordering")
+    key = answer_key(Question.objects.prefetch_related("choices").get(pk=question.pk))
+    now = timezone.now()
+    sorted_hits = shown_hits = 0
+    for index in range(600):
+        live_session.current_index = index
+        shown = [c["id"] for c in services.question_payload(live_session, question, now)["choices"]]
+        tokens = services.question_tokens(live_session, index, key.choice_ids)
+        assert all(isinstance(t, str) and not t.isdigit() for t in shown)
+        assert not {str(cid) for cid in key.choice_ids} & set(shown), "no choice id is visible"
+        sorted_hits += [tokens.choice_id(t) for t in sorted(shown)] == list(key.choice_ids)
+        shown_hits += [tokens.choice_id(t) for t in shown] == list(key.choice_ids)
+    assert 0.10 < sorted_hits / 600 < 0.24
+    assert 0.10 < shown_hits / 600 < 0.24
+
+
+def test_answers_come_as_tokens_and_a_raw_choice_id_is_refused(live_session, participant):
+    start = timezone.now()
+    _play_only(live_session, "single")
+    player = services.player_join(session=live_session, nickname="Tò mò")
+    services.host_command(session_id=live_session.pk, command="start", now=start)
+    state = services.question_state(LiveSession.objects.get(pk=live_session.pk))
+    right = next(iter(state.key.correct_ids))
+    for forged in (right, str(right), [state.tokens.token(right)], "khong-phai-token"):
+        with pytest.raises(ProtocolError) as refused:
+            services.answer_submit(state=state, player_id=player.pk, index=0, response=forged, now=start)
+        assert refused.value.code == "bad_answer"
+    token = state.tokens.token(right)
+    assert services.answer_submit(state=state, player_id=player.pk, index=0, response=token, now=start)
+    assert LiveAnswer.objects.get().response == right, "the database keeps the choice id"
+    reveal = services.host_command(session_id=live_session.pk, command="reveal", now=start)
+    assert reveal["type"] == "reveal" and reveal["correct"] == [token] and reveal["distribution"] == {token: 1}
+
+
+def test_the_reveal_waits_for_the_grace_and_scores_an_answer_sent_in_it(live_session):
+    """The buzzer at 20 s; an answer 200 ms after it is accepted (network delay), so neither the host's
+    button nor the automatic reveal may close the question before the grace is over, and it scores."""
+    start = timezone.now()
+    _play_only(live_session, "single")
+    late = services.player_join(session=live_session, nickname="Mạng chậm")
+    services.player_join(session=live_session, nickname="Không trả lời")
+    services.host_command(session_id=live_session.pk, command="start", now=start)
+    deadline = start + dt.timedelta(seconds=20)
+    state = services.question_state(LiveSession.objects.get(pk=live_session.pk))
+    in_flight = deadline + dt.timedelta(milliseconds=100)
+    assert not services.reveal_due(deadline=deadline, answered=0, players=2, now=in_flight)
+    early = services.host_command(session_id=live_session.pk, command="reveal", now=in_flight)
+    assert early["type"] == "time_up", "no reveal while answers are still accepted"
+    right = state.tokens.token(next(iter(state.key.correct_ids)))
+    in_grace = deadline + dt.timedelta(milliseconds=200)
+    assert services.answer_submit(state=state, player_id=late.pk, index=0, response=right, now=in_grace)
+    after = deadline + dt.timedelta(milliseconds=services.ANSWER_GRACE_MS + 1)
+    assert services.reveal_due(deadline=deadline, answered=1, players=2, now=after)
+    reveal = services.host_command(session_id=live_session.pk, command="reveal", now=after)
+    assert reveal["type"] == "reveal" and reveal["answered"] == 1
+    assert reveal["results"][str(late.pk)][:2] == [1, 500], "the answer in the grace is scored"
+    assert LivePlayer.objects.get(pk=late.pk).score == 500
+
+
+def test_the_hosts_early_reveal_stops_the_clock_then_reveals_after_the_grace(live_session):
+    start = timezone.now()
+    player = services.player_join(session=live_session, nickname="Chưa kịp")
+    services.host_command(session_id=live_session.pk, command="start", now=start)
+    stale = services.question_state(LiveSession.objects.get(pk=live_session.pk))
+    pressed = start + dt.timedelta(seconds=5)
+    assert services.host_command(session_id=live_session.pk, command="reveal", now=pressed)["type"] == "time_up"
+    session = LiveSession.objects.get(pk=live_session.pk)
+    assert session.state == "question" and session.question_deadline == pressed
+    # A process that has not heard of the time-up yet still refuses, from the database, an answer past it.
+    too_late = pressed + dt.timedelta(seconds=1)
+    any_token = stale.tokens.token(stale.key.choice_ids[0]) if stale.key.choice_ids else "x"
+    response = any_token if stale.key.type != "multiple" and stale.key.type != "ordering" else [any_token]
+    with pytest.raises(ProtocolError) as refused:
+        services.answer_submit(state=stale, player_id=player.pk, index=0, response=response, now=too_late)
+    assert refused.value.code == "too_late"
+    assert services.host_command(session_id=live_session.pk, command="reveal", now=too_late)["type"] == "reveal"
+
+
+def test_an_answer_checked_against_a_stale_state_after_the_reveal_is_refused_not_acknowledged(live_session):
+    """Another process revealed; this one still holds the question's state. Acknowledging the answer would
+    store it as right, and it would never be scored: the database says the question is closed."""
+    start = timezone.now()
+    _play_only(live_session, "single")
+    first = services.player_join(session=live_session, nickname="Nhanh tay")
+    services.host_command(session_id=live_session.pk, command="start", now=start)
+    stale = services.question_state(LiveSession.objects.get(pk=live_session.pk))
+    right = stale.tokens.token(next(iter(stale.key.correct_ids)))
+    assert services.answer_submit(state=stale, player_id=first.pk, index=0, response=right, now=start)
+    assert services.host_command(session_id=live_session.pk, command="reveal", now=start)["type"] == "reveal"
+    second = services.player_join(session=live_session, nickname="Vào muộn")
+    with pytest.raises(ProtocolError):
+        services.answer_submit(state=stale, player_id=second.pk, index=0, response=right, now=start)
+    assert LiveAnswer.objects.filter(player=second).count() == 0
