@@ -68,6 +68,10 @@ def _new_pin() -> str:
             return pin
 
 
+class ContestMaterial(Exception):
+    """The quiz holds questions of a contest round that is not over, and the host does not organise it."""
+
+
 def session_create(
     *,
     quiz: Quiz,
@@ -77,8 +81,17 @@ def session_create(
     scoring_mode: str = "speed",
     streak_bonus: bool = True,
     question_time_s: int = 20,
+    now: dt.datetime | None = None,
 ) -> LiveSession:
-    """Open a lobby with a fresh PIN. The question order is fixed now (drawn if the quiz samples)."""
+    """Open a lobby with a fresh PIN. The question order is fixed now (drawn if the quiz samples).
+
+    Refuses (ContestMaterial) a quiz with questions an open or upcoming contest round reserves, unless the
+    host organises that contest: a game reveals every answer to whoever has the PIN."""
+    from .selectors import hosting_refusal
+
+    refusal = hosting_refusal(quiz=quiz, user=host, now=now or timezone.now())
+    if refusal:
+        raise ContestMaterial(refusal)
     questions = _draw_questions(quiz, random.Random(secrets.randbits(48)))  # noqa: S311 - order of play
     if not questions:
         raise ValueError("the quiz has no questions")

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -31,6 +32,7 @@ from contests.xlsx import spreadsheet_safe
 
 from ..models import LiveSession, Quiz
 from . import services
+from .selectors import hosting_refusal
 
 
 class SessionForm(forms.ModelForm):
@@ -40,6 +42,7 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         hosting = organisations_hosting_live(user)
         organising = organisations_organised_by(user)
         self.fields["quiz"].queryset = Quiz.objects.filter(organisation__in=hosting)
@@ -55,6 +58,10 @@ class SessionForm(forms.ModelForm):
         quiz, rnd = cleaned.get("quiz"), cleaned.get("round")
         if quiz and rnd and quiz.organisation_id != rnd.event.organisation_id:
             self.add_error("round", _("The quiz and the round must belong to the same organisation."))
+        if quiz:
+            refusal = hosting_refusal(quiz=quiz, user=self.user, now=timezone.now())
+            if refusal:
+                self.add_error("quiz", refusal)
         return cleaned
 
 

@@ -123,3 +123,36 @@ def test_an_answer_checked_against_a_stale_state_after_the_reveal_is_refused_not
     with pytest.raises(ProtocolError):
         services.answer_submit(state=stale, player_id=second.pk, index=0, response=right, now=start)
     assert LiveAnswer.objects.filter(player=second).count() == 0
+
+
+# --- Contest material is not hosted by others --------------------------------------------------
+
+
+@pytest.fixture
+def teacher(make_user, organisation):
+    from contests import services as contest_services
+    from contests.models import Membership
+
+    user = make_user("giao.vien@example.vn")
+    contest_services.membership_add(user=user, organisation=organisation, role=Membership.Role.TEACHER)
+    return user
+
+
+def test_a_teacher_cannot_host_the_quiz_of_an_open_contest_round_until_it_is_over(
+    client, quiz_round, quiz, teacher, organiser
+):
+    from django.urls import reverse
+    from django.utils import translation
+
+    form = {"quiz": quiz.pk, "allow_guests": "on", "scoring": "speed", "streak_bonus": "on", "question_time_s": 20}
+    client.force_login(teacher)
+    with translation.override("en"):
+        response = client.post(reverse("live_session_create"), form, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and not LiveSession.objects.filter(host=teacher).exists()
+    assert "only the organisers of that contest may host it" in response.content.decode()
+    with pytest.raises(services.ContestMaterial):
+        services.session_create(quiz=quiz, host=teacher)
+    # The contest's organisers may (a rehearsal); once the round is over, anyone allowed to host may.
+    assert services.session_create(quiz=quiz, host=organiser).host == organiser
+    over = quiz_round.round.closes_at + dt.timedelta(seconds=quiz_round.grace_s + 1)
+    assert services.session_create(quiz=quiz, host=teacher, now=over).host == teacher
