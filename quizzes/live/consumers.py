@@ -149,7 +149,7 @@ class PlayerConsumer(LiveConsumer):
             )
             self.player_id = player.pk
             await get_hub().attach(self.session.pk, self, player_id=player.pk)
-            await self.send_json(await on_writer(_joined_message)(player))
+            await self.send_json(await on_writer(_joined_message)(player, language=self.language()))
         elif kind == "answer":
             if self.player_id is None:
                 raise ProtocolError("not_joined")
@@ -184,9 +184,12 @@ def _enter(*, session, nickname, token, user):
     return services.player_rejoin(session=session, token=token)
 
 
-def _joined_message(player) -> dict:
-    """What a (re)joining phone needs: who it is, its token, and where the game stands now."""
-    session = services.LiveSession.objects.select_related("quiz").get(pk=player.session_id)
+def _joined_message(player, *, language: str = settings.LANGUAGE_CODE) -> dict:
+    """What a (re)joining phone needs: who it is, its token, where the game stands now, and a note when its
+    score will not count for the live round (in the phone's language)."""
+    session = services.LiveSession.objects.select_related("quiz", "round__event").get(pk=player.session_id)
+    with translation.override(language):
+        note = services.player_note(session, player, timezone.now())
     message = {
         "type": "joined",
         "player": player.pk,
@@ -196,6 +199,7 @@ def _joined_message(player) -> dict:
         "state": session.state,
         "count": len(session.question_ids),
         "index": session.current_index,
+        "note": note,
     }
     message.update(services.player_standing(session, player))
     if session.state == services.LiveSession.State.REVEAL:

@@ -17,14 +17,16 @@ from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contest_site import ratelimit
-from leaderboard.services import score_record
+from contests.participation import round_participation_problems
+from leaderboard.services import score_record, score_remove
 
 from ..choice_tokens import ChoiceTokens, live_scope
 from ..grading import AnswerKey, InvalidResponse, clean_response, grade
 from ..importing.base import ORDERING, SHORT_TEXT
-from ..models import Choice, LiveAnswer, LivePlayer, LiveSession, Question, Quiz
+from ..models import Choice, LiveAnswer, LivePlayer, LiveRoundChoice, LiveSession, Question, Quiz
 from ..services import _draw_questions, answer_key
 from . import scoring
 from .nicknames import clean_nickname, nickname_problem
@@ -96,9 +98,12 @@ def session_create(
     if not questions:
         raise ValueError("the quiz has no questions")
     for _attempt in range(5):
+        # The first session of a live round counts for it; a second one is played for practice unless the
+        # organiser chooses it (live_round_choose). Two first sessions at once: the constraint picks one.
+        counts = rnd is not None and not LiveSession.objects.filter(round=rnd, counts=True).exists()
         try:
             with transaction.atomic():
-                return LiveSession.objects.create(
+                session = LiveSession.objects.create(
                     quiz=quiz,
                     host=host,
                     round=rnd,
@@ -108,8 +113,12 @@ def session_create(
                     streak_bonus=streak_bonus,
                     question_time_s=question_time_s,
                     question_ids=[q.pk for q in questions],
+                    counts=counts,
                 )
-        except IntegrityError:  # two sessions drew the same PIN at the same moment
+                if counts:
+                    LiveRoundChoice.objects.create(round=rnd, session=session, by=host, at=now or timezone.now())
+                return session
+        except IntegrityError:  # the same PIN drawn twice at once, or another first session of the round
             continue
     raise RuntimeError("could not allocate a PIN")
 
@@ -509,7 +518,7 @@ def _end(session: LiveSession, now):
     session.save(update_fields=["state", "ended_at", "question_deadline"])
     players = list(session.players.filter(kicked=False).order_by("-score", "joined_at"))
     ranks = scoring.competition_ranks([p.score for p in players])
-    if session.round_id:
+    if session.round_id and session.counts:
         _record_round_scores(session, players, now)
     return {
         "type": "ended",
@@ -521,14 +530,67 @@ def _end(session: LiveSession, now):
     }
 
 
-def _record_round_scores(session: LiveSession, players: list[LivePlayer], now: dt.datetime) -> None:
-    """A live round of an event sends signed-in players' scores to the leaderboard (guests have no account)."""
-    maximum = 1000 * len(session.question_ids) + (
-        scoring.STREAK_CAP * len(session.question_ids) if session.streak_bonus else 0
-    )
+def _record_round_scores(session: LiveSession, players: list[LivePlayer], now: dt.datetime) -> set[int]:
+    """Send the counting session's scores to the round's leaderboard: only players who may take part in
+    the round (signed in, eligible, consenting, neither organiser nor judge of the event) score; the others
+    played for fun. Returns the ids of the users whose score was recorded."""
+    maximum = session_max_points(session)
+    recorded = set()
     for player in players:
-        if player.user_id:
+        if player.user_id and not round_participation_problems(rnd=session.round, user=player.user, now=now):
             score_record(rnd=session.round, user=player.user, points=player.score, max_points=maximum, submitted_at=now)
+            recorded.add(player.user_id)
+    return recorded
+
+
+def session_max_points(session: LiveSession) -> int:
+    questions = len(session.question_ids)
+    return 1000 * questions + (scoring.STREAK_CAP * questions if session.streak_bonus else 0)
+
+
+def player_note(session: LiveSession, player: LivePlayer, now: dt.datetime) -> str | None:
+    """What a phone in a live round's game is told when its score will not count (None when it counts, or
+    when the game is no round's): a practice session, a guest, or someone who may not take part."""
+    if not session.round_id:
+        return None
+    if not session.counts:
+        return _("This game is practice: scores do not count for the round.")
+    problems = round_participation_problems(rnd=session.round, user=player.user, now=now)
+    if not problems:
+        return None
+    return _("You can play, but your score does not count for the round: %(reasons)s") % {
+        "reasons": " ".join(str(p) for p in problems)
+    }
+
+
+@transaction.atomic
+def live_round_choose(*, rnd, session: LiveSession, by, now: dt.datetime | None = None) -> LiveRoundChoice:
+    """Make ``session`` the one that counts for its live round, logged with the previous choice. The round's
+    scores are re-recorded from it (if it has ended; else when it ends) and the scores of players who are
+    not in it are removed, so the board reflects one session, never a mix."""
+    now = now or timezone.now()
+    sessions = list(LiveSession.objects.select_for_update().filter(round=rnd).order_by("pk"))
+    chosen = next((s for s in sessions if s.pk == session.pk), None)
+    if chosen is None:
+        raise ValueError("the session is not one of this round's")
+    previous = next((s for s in sessions if s.counts), None)
+    if previous is not None and previous.pk == chosen.pk:
+        return LiveRoundChoice.objects.filter(round=rnd, session=chosen).latest("at", "pk")
+    if previous is not None:
+        previous.counts = False
+        previous.save(update_fields=["counts"])
+    chosen.counts = True
+    chosen.save(update_fields=["counts"])
+    choice = LiveRoundChoice.objects.create(round=rnd, session=chosen, previous=previous, by=by, at=now)
+    recorded = set()
+    if chosen.state == LiveSession.State.ENDED:
+        players = list(chosen.players.filter(kicked=False).select_related("user").order_by("-score", "joined_at"))
+        recorded = _record_round_scores(chosen, players, chosen.ended_at or now)
+    from leaderboard.models import Score
+
+    others = Score.objects.filter(round=rnd).exclude(user_id__in=recorded).values_list("user_id", flat=True)
+    score_remove(rnd=rnd, users=list(others))
+    return choice
 
 
 def _kick(session: LiveSession, now, *, player: int):

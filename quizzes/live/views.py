@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from contest_site import ratelimit
@@ -125,9 +126,23 @@ def live_round_settings(request, round_id: int):
             "rnd": rnd,
             "event": rnd.event,
             "sessions": rnd.live_sessions.select_related("quiz"),
+            "choices": rnd.live_choices.select_related("session", "previous", "by").order_by("-at", "-pk")[:20],
             "create_url": f"{reverse('live_session_create')}?round={rnd.pk}",
         },
     )
+
+
+@organiser_required
+@require_POST
+def live_round_choose(request, round_id: int):
+    """The organiser makes one session of the live round the one that counts (logged; scores re-recorded)."""
+    rnd = access_round_for_organiser(user=request.user, round_id=round_id)
+    session = rnd.live_sessions.filter(pk=request.POST.get("session") or 0).first()
+    if session is None:
+        raise Http404
+    services.live_round_choose(rnd=rnd, session=session, by=request.user)
+    messages.success(request, _("Session %(pin)s now counts for the round.") % {"pin": session.pin})
+    return redirect("organiser_live_round", round_id=rnd.pk)
 
 
 def join_url(request, session: LiveSession) -> str:

@@ -156,3 +156,108 @@ def test_a_teacher_cannot_host_the_quiz_of_an_open_contest_round_until_it_is_ove
     assert services.session_create(quiz=quiz, host=organiser).host == organiser
     over = quiz_round.round.closes_at + dt.timedelta(seconds=quiz_round.grace_s + 1)
     assert services.session_create(quiz=quiz, host=teacher, now=over).host == teacher
+
+
+# --- Live rounds that count --------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_round(make_event):
+    from contests import services as contest_services
+
+    event = make_event(rounds=0)
+    return contest_services.round_create(
+        event=event,
+        fields={"title": "Trực tiếp", "kind": "live", "opens_at": event.opens_at, "closes_at": event.closes_at},
+    )
+
+
+def _ended_game(quiz, host, rnd, scores: dict, now=None) -> LiveSession:
+    """A session of the round in which each (user or None for a guest, nickname) scored, then ended."""
+    session = services.session_create(quiz=quiz, host=host, rnd=rnd)
+    for (user, nickname), score in scores.items():
+        joined = services.player_join(session=session, nickname=nickname, user=user)
+        LivePlayer.objects.filter(pk=joined.pk).update(score=score)
+    services.host_command(session_id=session.pk, command="end", now=now)
+    session.refresh_from_db()
+    return session
+
+
+def test_only_eligible_participants_who_neither_organise_nor_judge_score_in_a_live_round(
+    quiz, organiser, live_round, player, participant, judge
+):
+    from django.utils import translation
+
+    from leaderboard.models import Score
+
+    session = _ended_game(
+        quiz,
+        organiser,
+        live_round,
+        {
+            (player, "Dân"): 3000,
+            (organiser, "Ban tổ chức"): 5000,
+            (judge, "Giám khảo"): 4000,
+            (participant, "Chưa đủ hồ sơ"): 2000,
+            (None, "Khách"): 1000,
+        },
+    )
+    assert {s.user for s in Score.objects.filter(round=live_round)} == {player}
+    # The phones were told, in their language, that their score would not count.
+    with translation.override("en"):
+        assert services.player_note(session, session.players.get(user=player), timezone.now()) is None
+        assert "does not count" in services.player_note(session, session.players.get(user=organiser), timezone.now())
+        assert "does not count" in services.player_note(session, session.players.get(user=participant), timezone.now())
+        assert "does not count" in services.player_note(session, session.players.get(user=None), timezone.now())
+    with translation.override("vi"):
+        note = services.player_note(session, session.players.get(user=judge), timezone.now())
+        assert note, "a Vietnamese phone is told too (the msgid is in locale/fragments/wp-live.po)"
+
+
+def test_the_first_session_counts_and_a_later_one_no_longer_overwrites_its_scores(
+    quiz, organiser, live_round, player, player2
+):
+    from leaderboard.models import Score
+    from quizzes.models import LiveRoundChoice
+
+    first = _ended_game(quiz, organiser, live_round, {(player, "Một"): 3000, (player2, "Hai"): 1000})
+    second = _ended_game(quiz, organiser, live_round, {(player, "Một"): 100})
+    assert first.counts and not second.counts
+    assert Score.objects.get(round=live_round, user=player).points == 3000, "the practice game changed nothing"
+    log = LiveRoundChoice.objects.get(round=live_round)
+    assert (log.session, log.previous, log.by) == (first, None, organiser)
+
+
+def test_the_organiser_switches_the_counting_session_logged_and_the_scores_follow(
+    client, quiz, organiser, other_organiser, live_round, player, player2
+):
+    from django.urls import reverse
+
+    from leaderboard.models import Score
+    from quizzes.models import LiveRoundChoice
+
+    first = _ended_game(quiz, organiser, live_round, {(player, "Một"): 3000, (player2, "Hai"): 1000})
+    second = _ended_game(quiz, organiser, live_round, {(player, "Một"): 100})
+    url = reverse("organiser_live_round_choose", args=[live_round.pk])
+    client.force_login(other_organiser)
+    assert client.post(url, {"session": second.pk}).status_code == 404
+    client.force_login(organiser)
+    assert client.post(url, {"session": second.pk}).status_code == 302
+    assert {(s.user, s.points) for s in Score.objects.filter(round=live_round)} == {(player, 100)}
+    choice = LiveRoundChoice.objects.filter(round=live_round).latest("at", "pk")
+    assert (choice.session, choice.previous, choice.by) == (second, first, organiser)
+    assert list(LiveSession.objects.filter(round=live_round, counts=True)) == [second]
+    page = client.get(reverse("organiser_live_round", args=[live_round.pk]))
+    assert page.status_code == 200 and second.pin in page.content.decode()
+    # And back: the first session's scores return.
+    services.live_round_choose(rnd=live_round, session=first, by=organiser)
+    assert {(s.user, s.points) for s in Score.objects.filter(round=live_round)} == {(player, 3000), (player2, 1000)}
+
+
+def test_two_sessions_of_a_round_cannot_both_count(quiz, organiser, live_round):
+    from django.db import IntegrityError, transaction
+
+    services.session_create(quiz=quiz, host=organiser, rnd=live_round)
+    second = services.session_create(quiz=quiz, host=organiser, rnd=live_round)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LiveSession.objects.filter(pk=second.pk).update(counts=True)

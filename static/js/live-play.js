@@ -303,6 +303,8 @@
         setToken(m.token);
         $("my-nickname").textContent = m.nickname;
         $("play-me").hidden = false;
+        $("play-note").textContent = m.note || ""; // the server's words: why this score does not count
+        $("play-note").hidden = !m.note;
         $("join-btn").disabled = false;
         setScore(m.score);
         showError("");
