@@ -342,6 +342,7 @@ class LiveSession(models.Model):
     # One session of a live round counts for its leaderboard: the first hosted, unless the organiser chooses
     # another (logged in LiveRoundChoice). A later session never overwrites the counting one's scores.
     counts = models.BooleanField(_("counts for the round"), default=False)
+    skipped = models.JSONField(default=list)  # indices the host skipped: never scored (verify_results skips them)
 
     class Meta:
         ordering = ["-created_at"]

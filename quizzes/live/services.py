@@ -12,6 +12,7 @@ import datetime as dt
 import random
 import secrets
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from contest_site import ratelimit
 from contests.participation import round_participation_problems
+from leaderboard.models import Score
 from leaderboard.services import score_record, score_remove
 
 from ..choice_tokens import ChoiceTokens, live_scope
@@ -314,6 +316,8 @@ def _skip(session: LiveSession, now):
     if session.state != LiveSession.State.QUESTION:
         raise ProtocolError("bad_state")
     LiveAnswer.objects.filter(session=session, question_index=session.current_index).delete()
+    session.skipped = [*session.skipped, session.current_index]
+    session.save(update_fields=["skipped"])
     if session.current_index + 1 >= len(session.question_ids):
         return _end(session, now)
     return _open_question(session, session.current_index + 1, now)
@@ -372,21 +376,7 @@ def _reveal(session: LiveSession, now):
         return _time_up(session, now)
     question = Question.objects.prefetch_related("choices").get(pk=session.question_ids[index])
     key = answer_key(question)
-    old_rank = dict(zip((p.pk for p in players), scoring.competition_ranks([p.score for p in players]), strict=True))
-    gained = {}
-    for player in players:
-        answer = answers.get(player.pk)
-        # Before the first reveal everyone is tied at 0: no "moved down" arrows for question 1.
-        player.previous_rank = old_rank[player.pk] if index > 0 else None
-        if answer is not None and answer.correct:
-            player.streak += 1
-            bonus = scoring.streak_bonus(player.streak) if session.streak_bonus else 0
-            gained[player.pk] = answer.points + bonus
-        else:
-            player.streak = 0
-            gained[player.pk] = 0
-        player.score += gained[player.pk]
-    _save_standings(players)
+    gained = _score_question(session, index, answers, players)
     players.sort(key=lambda p: (-p.score, p.joined_at))
     ranks = scoring.competition_ranks([p.score for p in players])
     session.state = LiveSession.State.REVEAL
@@ -401,6 +391,26 @@ def _reveal(session: LiveSession, now):
             for p, rank in zip(players, ranks, strict=True)
         },
     }
+
+
+def _score_question(session: LiveSession, index: int, answers: dict, players: list[LivePlayer]) -> dict[int, int]:
+    """Add each player's points for question ``index`` (streaks too) and store the standings; returns the
+    points each player gained. ``players`` sorted best first (their ranks before this question)."""
+    old_rank = dict(zip((p.pk for p in players), scoring.competition_ranks([p.score for p in players]), strict=True))
+    gained = {}
+    for player in players:
+        answer = answers.get(player.pk)
+        # Before the first reveal everyone is tied at 0: no "moved down" arrows for question 1.
+        player.previous_rank = old_rank[player.pk] if index > 0 else None
+        player.streak, gained[player.pk] = scoring.after_answer(
+            streak=player.streak,
+            correct=answer is not None and answer.correct,
+            points=answer.points if answer is not None else 0,
+            with_bonus=session.streak_bonus,
+        )
+        player.score += gained[player.pk]
+    _save_standings(players)
+    return gained
 
 
 def _time_up(session: LiveSession, now) -> dict:
@@ -512,6 +522,13 @@ def leaderboard_event(session: LiveSession) -> dict:
 def _end(session: LiveSession, now):
     if session.state == LiveSession.State.ENDED:
         raise ProtocolError("bad_state")
+    index = session.current_index
+    if session.state == LiveSession.State.QUESTION and index not in session.skipped:
+        # Ended with a question open: its answers were acknowledged, so they are scored (no reveal shown).
+        answers = {a.player_id: a for a in LiveAnswer.objects.filter(session=session, question_index=index)}
+        _score_question(
+            session, index, answers, list(session.players.filter(kicked=False).order_by("-score", "joined_at"))
+        )
     session.state = LiveSession.State.ENDED
     session.ended_at = now
     session.question_deadline = None
@@ -586,11 +603,39 @@ def live_round_choose(*, rnd, session: LiveSession, by, now: dt.datetime | None 
     if chosen.state == LiveSession.State.ENDED:
         players = list(chosen.players.filter(kicked=False).select_related("user").order_by("-score", "joined_at"))
         recorded = _record_round_scores(chosen, players, chosen.ended_at or now)
-    from leaderboard.models import Score
-
     others = Score.objects.filter(round=rnd).exclude(user_id__in=recorded).values_list("user_id", flat=True)
     score_remove(rnd=rnd, users=list(others))
     return choice
+
+
+def recompute_live_round(rnd) -> dict[int, Decimal]:
+    """``{user_id: points}`` of a live round recomputed from the stored answers of its counting session, for
+    ``manage.py verify_results``: every question played (not skipped) in order, each answer's stored points
+    plus the streak bonus, for each player who may take part in the round (as when the scores were
+    recorded). Empty while no counting session has ended."""
+    session = rnd.live_sessions.filter(counts=True, state=LiveSession.State.ENDED).first()
+    if session is None:
+        return {}
+    played = [i for i in range(session.current_index + 1) if i not in session.skipped]
+    answers: dict[int, dict[int, LiveAnswer]] = {}
+    for answer in LiveAnswer.objects.filter(session=session):
+        answers.setdefault(answer.player_id, {})[answer.question_index] = answer
+    totals = {}
+    for player in session.players.filter(kicked=False, user__isnull=False).select_related("user"):
+        if round_participation_problems(rnd=rnd, user=player.user, now=session.ended_at):
+            continue
+        streak = total = 0
+        for index in played:
+            answer = answers.get(player.pk, {}).get(index)
+            streak, gained = scoring.after_answer(
+                streak=streak,
+                correct=answer is not None and answer.correct,
+                points=answer.points if answer is not None else 0,
+                with_bonus=session.streak_bonus,
+            )
+            total += gained
+        totals[player.user_id] = Decimal(total)
+    return totals
 
 
 def _kick(session: LiveSession, now, *, player: int):

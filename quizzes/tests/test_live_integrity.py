@@ -100,8 +100,7 @@ def test_the_hosts_early_reveal_stops_the_clock_then_reveals_after_the_grace(liv
     assert session.state == "question" and session.question_deadline == pressed
     # A process that has not heard of the time-up yet still refuses, from the database, an answer past it.
     too_late = pressed + dt.timedelta(seconds=1)
-    any_token = stale.tokens.token(stale.key.choice_ids[0]) if stale.key.choice_ids else "x"
-    response = any_token if stale.key.type != "multiple" and stale.key.type != "ordering" else [any_token]
+    response = stale.tokens.response_to_client(stale.key.type, _right_ids(stale.key))
     with pytest.raises(ProtocolError) as refused:
         services.answer_submit(state=stale, player_id=player.pk, index=0, response=response, now=too_late)
     assert refused.value.code == "too_late"
@@ -261,3 +260,89 @@ def test_two_sessions_of_a_round_cannot_both_count(quiz, organiser, live_round):
     second = services.session_create(quiz=quiz, host=organiser, rnd=live_round)
     with pytest.raises(IntegrityError), transaction.atomic():
         LiveSession.objects.filter(pk=second.pk).update(counts=True)
+
+
+def _play(session, plan: list[dict], start):
+    """Play the session through services: per question, {player: right?} (missing = no answer), or
+    "skip"; the host reveals after the grace. Ends with the last question still open if asked."""
+    now, opened = start, False
+    for index, answers in enumerate(plan):
+        if not opened:
+            services.host_command(session_id=session.pk, command="start" if index == 0 else "next", now=now)
+        opened = False
+        if answers == "skip":  # skipping opens the next question at once
+            services.host_command(session_id=session.pk, command="skip", now=now)
+            opened = True
+            continue
+        state = services.question_state(LiveSession.objects.get(pk=session.pk))
+        for player, right in answers.items():
+            ids = _right_ids(state.key) if right else _wrong_ids(state.key)
+            response = state.tokens.response_to_client(state.key.type, ids)
+            services.answer_submit(state=state, player_id=player.pk, index=index, response=response, now=now)
+        now += dt.timedelta(minutes=1)
+        services.host_command(session_id=session.pk, command="reveal", now=now)
+    services.host_command(session_id=session.pk, command="end", now=now)
+
+
+def _right_ids(key):
+    if key.type in ("single", "true_false"):
+        return next(iter(key.correct_ids))
+    if key.type == "multiple":
+        return sorted(key.correct_ids)
+    if key.type == "short_text":
+        return key.accepted_texts[0]
+    return list(key.choice_ids)
+
+
+def _wrong_ids(key):
+    if key.type in ("single", "true_false"):
+        return next(i for i in key.choice_ids if i not in key.correct_ids)
+    if key.type == "multiple":
+        return [next(i for i in key.choice_ids if i not in key.correct_ids)]
+    if key.type == "short_text":
+        return "sai hoàn toàn"
+    return list(reversed(key.choice_ids))
+
+
+def test_verify_results_recomputes_a_live_round_from_its_answers_and_reports_tampering(
+    quiz, organiser, live_round, player, player2
+):
+    from decimal import Decimal
+
+    from django.core.management import CommandError, call_command
+
+    from leaderboard.models import Score
+
+    session = services.session_create(quiz=quiz, host=organiser, rnd=live_round, streak_bonus=True)
+    one = services.player_join(session=session, nickname="Một", user=player)
+    two = services.player_join(session=session, nickname="Hai", user=player2)
+    services.player_join(session=session, nickname="Khách")
+    _play(
+        session,
+        [{one: True, two: False}, {one: True, two: True}, "skip", {one: True}, {one: False, two: True}],
+        timezone.now(),
+    )
+    scores = dict(Score.objects.filter(round=live_round).values_list("user_id", "points"))
+    assert scores[player.pk] > scores[player2.pk] > 0
+    call_command("verify_results", str(live_round.pk))
+    Score.objects.filter(round=live_round, user=player2).update(points=Decimal(99999))
+    with pytest.raises(CommandError, match="1 differences"):
+        call_command("verify_results", str(live_round.pk))
+
+
+def test_ending_with_a_question_open_scores_its_acknowledged_answers(quiz, organiser, live_round, player):
+    """The host ends the game mid-question: the answers already acknowledged count, and verify agrees."""
+    from django.core.management import call_command
+
+    from leaderboard.models import Score
+
+    session = services.session_create(quiz=quiz, host=organiser, rnd=live_round, question_time_s=20)
+    one = services.player_join(session=session, nickname="Một", user=player)
+    start = timezone.now()
+    services.host_command(session_id=session.pk, command="start", now=start)
+    state = services.question_state(LiveSession.objects.get(pk=session.pk))
+    response = state.tokens.response_to_client(state.key.type, _right_ids(state.key))
+    services.answer_submit(state=state, player_id=one.pk, index=0, response=response, now=start)
+    services.host_command(session_id=session.pk, command="end", now=start + dt.timedelta(seconds=1))
+    assert Score.objects.get(round=live_round, user=player).points == 1000
+    call_command("verify_results", str(live_round.pk))
