@@ -195,10 +195,6 @@ async def test_hostile_answers_to_an_open_question_change_nothing_else(game, org
                 "x" * 301,
                 "\u202e<script>",
                 [ids[0] if ids else 1, "a"],
-                *raw_ids,
-                raw_ids,
-                sorted(raw_ids),
-                [str(pk) for pk in raw_ids],
             )
         ]
         + [{"type": "answer", "question": index, "response": ids[:1]} for index in (-1, 1, 10**30, True)]
@@ -209,13 +205,16 @@ async def test_hostile_answers_to_an_open_question_change_nothing_else(game, org
             {"type": "end", "id": {"nested": ["x"] * 10}},
         ]
     )
+    if question["kind"] != "short_text":  # the database's ids, sorted or not, are refused before anything else
+        for value in (*raw_ids, raw_ids, sorted(raw_ids), [str(pk) for pk in raw_ids]):
+            await send(mallory, {"type": "answer", "question": 0, "response": value})
+            assert (await receive(mallory, "error"))["code"] == "bad_answer"
+        assert not await LiveAnswer.objects.filter(player_id=joined["player"]).aexists()
     for message in hostile:  # a text question may take "1" as Mallory's (wrong) answer: her own row, no more
         await attack(mallory, [("text", json.dumps(message))], allowed=("error", "pong", "answer_received"))
     await attack(mallory, [("bytes", b"\x00" * 10), ("text", json.dumps({"type": "ping", "pad": "x" * 10**6}))])
     assert await game_state(game.pk, except_player=joined["player"]) == before
     assert await LiveAnswer.objects.filter(player_id=joined["player"]).acount() <= 1
-    if question["kind"] != "short_text":
-        assert not await LiveAnswer.objects.filter(player_id=joined["player"]).aexists(), "ids are not answers"
 
     for outsider in (None, participant):
         _intruder, connected = await connect(f"/ws/live/host/{game.pk}/", outsider)
