@@ -533,7 +533,7 @@ def _end(session: LiveSession, now):
     session.ended_at = now
     session.question_deadline = None
     session.save(update_fields=["state", "ended_at", "question_deadline"])
-    players = list(session.players.filter(kicked=False).order_by("-score", "joined_at"))
+    players = list(session.players.filter(kicked=False).select_related("user").order_by("-score", "joined_at"))
     ranks = scoring.competition_ranks([p.score for p in players])
     if session.round_id and session.counts:
         _record_round_scores(session, players, now)
