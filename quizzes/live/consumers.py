@@ -184,11 +184,11 @@ def _enter(*, session, nickname, token, user):
     return services.player_rejoin(session=session, token=token)
 
 
-def _joined_message(player, *, language: str = settings.LANGUAGE_CODE) -> dict:
+def _joined_message(player, *, language: str | None = None) -> dict:
     """What a (re)joining phone needs: who it is, its token, where the game stands now, and a note when its
     score will not count for the live round (in the phone's language)."""
     session = services.LiveSession.objects.select_related("quiz", "round__event").get(pk=player.session_id)
-    with translation.override(language):
+    with translation.override(language or settings.LANGUAGE_CODE):
         note = services.player_note(session, player, timezone.now())
     message = {
         "type": "joined",

@@ -346,3 +346,24 @@ def test_ending_with_a_question_open_scores_its_acknowledged_answers(quiz, organ
     services.host_command(session_id=session.pk, command="end", now=start + dt.timedelta(seconds=1))
     assert Score.objects.get(round=live_round, user=player).points == 1000
     call_command("verify_results", str(live_round.pk))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_phone_of_someone_who_does_not_score_is_told_so_when_joining(quiz, organiser, live_round, player):
+    from channels.db import database_sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from .test_live import app, receive, send
+
+    session = await database_sync_to_async(services.session_create)(quiz=quiz, host=organiser, rnd=live_round)
+    notes = {}
+    for user, nickname in ((organiser, "Ban tổ chức"), (player, "Dân")):
+        phone = WebsocketCommunicator(app, f"/ws/live/{session.pin}/", headers=[(b"origin", b"http://testserver")])
+        phone.scope["user"] = user
+        phone.scope["cookies"] = {"django_language": "en"}
+        await phone.connect()
+        await send(phone, {"type": "join", "nickname": nickname})
+        notes[nickname] = (await receive(phone, "joined"))["note"]
+        await phone.disconnect()
+    assert "your score does not count" in notes["Ban tổ chức"] and notes["Dân"] is None
