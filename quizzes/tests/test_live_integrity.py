@@ -367,3 +367,41 @@ async def test_the_phone_of_someone_who_does_not_score_is_told_so_when_joining(q
         notes[nickname] = (await receive(phone, "joined"))["note"]
         await phone.disconnect()
     assert "your score does not count" in notes["Ban tổ chức"] and notes["Dân"] is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_racing_a_reveal_waits_for_it_and_is_refused_on_postgresql(live_session):
+    """The reveal holds the session row; an answer arriving meanwhile (its process still thinks the question
+    open) waits, then reads the committed reveal and is refused, rather than being stored unscored."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite's IMMEDIATE transactions serialise every writer)")
+    start = timezone.now()
+    player = services.player_join(session=live_session, nickname="Đua")
+    services.host_command(session_id=live_session.pk, command="start", now=start)
+    stale = services.question_state(LiveSession.objects.get(pk=live_session.pk))
+    response = stale.tokens.response_to_client(stale.key.type, _right_ids(stale.key))
+    outcome = {}
+
+    def answer():
+        try:
+            outcome["stored"] = services.answer_submit(
+                state=stale, player_id=player.pk, index=0, response=response, now=start
+            )
+        except ProtocolError as error:
+            outcome["refused"] = error.code
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        LiveSession.objects.select_for_update().get(pk=live_session.pk)  # as _reveal's lock
+        racer = threading.Thread(target=answer)
+        racer.start()
+        racer.join(timeout=0.5)
+        assert racer.is_alive(), "the answer waits for the reveal's transaction"
+        LiveSession.objects.filter(pk=live_session.pk).update(state=LiveSession.State.REVEAL)
+    racer.join(timeout=5)
+    assert outcome == {"refused": "wrong_question"} and not LiveAnswer.objects.exists()
