@@ -187,7 +187,14 @@ store["_auth_user_id"] = str(host.pk)
 store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
 store["_auth_user_hash"] = host.get_session_auth_hash()
 store.create()
-print(json.dumps({"session": session.pk, "pin": session.pin, "cookie": store.session_key}))
+# Phones see and send choice tokens; the database keeps choice ids: the map, to check answers read back.
+from quizzes.models import Choice
+tokens = [
+    {token: choice for choice, token in live.question_tokens(
+        session, index, Choice.objects.filter(question_id=qid).values_list("pk", flat=True)).by_id.items()}
+    for index, qid in enumerate(session.question_ids)
+]
+print(json.dumps({"session": session.pk, "pin": session.pin, "cookie": store.session_key, "tokens": tokens}))
 """
 
 # Read back with plain SQL, not Django: the check must not depend on anything but the tables.
@@ -462,7 +469,7 @@ class Worker:
             self.alive -= 1
             self.check()
 
-    def answer(self, ws, nickname: str, index: int, choice: int, pending: dict) -> None:
+    def answer(self, ws, nickname: str, index: int, choice: str, pending: dict) -> None:
         pending[index] = (now_ns(), choice)
         self.sent += 1
         task = asyncio.ensure_future(ws.send(json.dumps({"type": "answer", "question": index, "response": choice})))
@@ -796,7 +803,8 @@ def read_answers(env: dict, session_id: int) -> list[tuple[str, int, object]]:
     return [(nickname, index, json.loads(response)) for nickname, index, response in rows]
 
 
-def count_answers(env: dict, session_id: int, acks: list[tuple]) -> dict:
+def count_answers(env: dict, session_id: int, acks: list[tuple], tokens: list[dict]) -> dict:
+    """Acknowledged answers (choice tokens) against the stored rows (choice ids), through the setup's map."""
     rows = read_answers(env, session_id)
     stored: dict[tuple[str, int], list] = defaultdict(list)
     for nickname, index, response in rows:
@@ -804,7 +812,7 @@ def count_answers(env: dict, session_id: int, acks: list[tuple]) -> dict:
     lost = sum(
         1
         for nickname, index, choice, duplicate in acks
-        if not duplicate and stored.get((nickname, index), [None])[0] != choice
+        if not duplicate and stored.get((nickname, index), [None])[0] != tokens[index].get(choice)
     )
     extra_rows = sum(len(v) - 1 for v in stored.values())
     acked = {(nickname, index) for nickname, index, _c, _d in acks}
@@ -900,7 +908,7 @@ def main() -> None:
             )
             live = asyncio.run(live_round(args, base_urls, data))
             result["server_cpu_s"] = [process_cpu_s(p.pid) for p, _port, _l in servers] if servers else None
-            result.update(count_answers(env, data["session"], live["acks"]))
+            result.update(count_answers(env, data["session"], live["acks"], data["tokens"]))
             stop_processes([p for p, _port, _l in servers])
             for _process, port, log_path in servers:
                 tail = [line for line in log_path.read_text(errors="replace").splitlines() if "Error" in line]

@@ -76,6 +76,16 @@ def score_record(
     return score
 
 
+def score_remove(*, rnd: Round, users) -> int:
+    """Remove the scores of ``users`` in the round (a live round whose counting session changed: who did not
+    play the chosen session has no score). Tells open board pages after commit, as ``score_record`` does.
+    Returns how many scores were removed."""
+    removed, _by_model = Score.objects.filter(round=rnd, user__in=users).delete()
+    if removed:
+        transaction.on_commit(lambda: board_changed(round_id=rnd.pk))
+    return removed
+
+
 def board_changed(*, round_id: int) -> None:
     """Ping the round's board pages, at most once per second per board across all processes.
 

@@ -339,11 +339,18 @@ class LiveSession(models.Model):
     paused_remaining_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # One session of a live round counts for its leaderboard: the first hosted, unless the organiser chooses
+    # another (logged in LiveRoundChoice). A later session never overwrites the counting one's scores.
+    counts = models.BooleanField(_("counts for the round"), default=False)
+    skipped = models.JSONField(default=list)  # indices the host skipped: never scored (verify_results skips them)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["pin"], condition=~Q(state="ended"), name="livesession_unique_live_pin"),
+            models.UniqueConstraint(
+                fields=["round"], condition=Q(counts=True), name="livesession_one_counting_per_round"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -352,6 +359,21 @@ class LiveSession(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_remaining_ms is not None
+
+
+class LiveRoundChoice(models.Model):
+    """Each time a live round's counting session was set: which one, the one before, by whom and when."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="live_choices")
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="+")
+    previous = models.ForeignKey(LiveSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["round", "at", "pk"]
+        verbose_name = _("counting session of a live round")
+        verbose_name_plural = _("counting sessions of live rounds")
 
 
 class LivePlayer(models.Model):

@@ -22,10 +22,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from contest_site.db import serialised_writes
-from contests.eligibility import eligibility_problems
 from contests.images import normalise_image
-from contests.models import Event, Membership, Round
-from contests.selectors import region_with_descendants
+from contests.models import Event, Round
+from contests.participation import round_participation_problems
 from contests.services import round_create
 from leaderboard import ranking
 from leaderboard.services import ResultsFinal, board_configure, board_release, score_record
@@ -382,11 +381,7 @@ def attempt_start_problems(*, quiz_round: QuizRound, user, now: dt.datetime) -> 
         return [_("The round has not opened yet.")]
     if now >= rnd.closes_at:
         return [_("The round is closed.")]
-    if Membership.objects.filter(user=user, organisation=event.organisation).exists():
-        return [_("Members of the organising committee and judges cannot take part in their own event.")]
-    profile = getattr(user, "profile", None)
-    regions = region_with_descendants(event.eligible_regions.values_list("pk", flat=True))
-    problems = eligibility_problems(event=event, profile=profile, today=timezone.localdate(now), region_ids=regions)
+    problems = round_participation_problems(rnd=rnd, user=user, now=now)
     if problems:
         return problems
     _extra_time, extra_attempts = _accommodation(quiz_round, user)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("live/<int:session_id>/results.xlsx", live.results_xlsx, name="live_results_xlsx"),
     path("organiser/live/new/", live.session_create, name="live_session_create"),
     path("organiser/rounds/<int:round_id>/live/", live.live_round_settings, name="organiser_live_round"),
+    path("organiser/rounds/<int:round_id>/live/count/", live.live_round_choose, name="organiser_live_round_choose"),
     # organiser area
     path("organiser/banks/", organiser.bank_list, name="organiser_banks"),
     path("organiser/banks/template.xlsx", organiser.import_template, name="organiser_question_template"),

@@ -154,7 +154,7 @@ class PlayerConsumer(LiveConsumer):
             )
             self.player_id = player.pk
             await get_hub().attach(self.session.pk, self, player_id=player.pk)
-            await self.send_json(await on_writer(_joined_message)(player))
+            await self.send_json(await on_writer(_joined_message)(player, language=self.language()))
         elif kind == "answer":
             if self.player_id is None:
                 raise ProtocolError("not_joined")
@@ -189,9 +189,12 @@ def _enter(*, session, nickname, token, user):
     return services.player_rejoin(session=session, token=token)
 
 
-def _joined_message(player) -> dict:
-    """What a (re)joining phone needs: who it is, its token, and where the game stands now."""
-    session = services.LiveSession.objects.select_related("quiz").get(pk=player.session_id)
+def _joined_message(player, *, language: str | None = None) -> dict:
+    """What a (re)joining phone needs: who it is, its token, where the game stands now, and a note when its
+    score will not count for the live round (in the phone's language)."""
+    session = services.LiveSession.objects.select_related("quiz", "round__event").get(pk=player.session_id)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        note = services.player_note(session, player, timezone.now())
     message = {
         "type": "joined",
         "player": player.pk,
@@ -201,6 +204,7 @@ def _joined_message(player) -> dict:
         "state": session.state,
         "count": len(session.question_ids),
         "index": session.current_index,
+        "note": note,
     }
     message.update(services.player_standing(session, player))
     if session.state == services.LiveSession.State.REVEAL:
@@ -260,7 +264,8 @@ class HostConsumer(LiveConsumer):
 
     async def _tick(self) -> None:
         """Throttled live view: player list in the lobby, answer count during a question (at most every
-        0.3 s, whatever the arrival rate), and the automatic reveal at the buzzer or when all answered."""
+        0.3 s, whatever the arrival rate), and the automatic reveal once the buzzer's grace is over (answers
+        in the grace are scored) or when all answered."""
         seen_players, seen_count = None, None
         try:
             while True:
@@ -314,7 +319,7 @@ def _host_view(session_id: int) -> dict:
         answered = services.answer_count(session_id=session_id, index=session.current_index)
         view["answered"] = answered
         deadline = session.question_deadline
-        view["due"] = deadline is not None and (timezone.now() >= deadline or (total > 0 and answered >= total))
+        view["due"] = services.reveal_due(deadline=deadline, answered=answered, players=total, now=timezone.now())
     return view
 
 

@@ -147,7 +147,7 @@ class Hub:
             # A new question's state (for checking answers) is loaded after the phones have it, so that
             # the fan-out starts at once; an answer arriving in between loads it itself (PlayerConsumer).
             self.states.pop(session_id, None)
-        elif kind in ("paused", "resumed"):
+        elif kind in ("paused", "resumed", "time_up"):
             state = self.states.get(session_id)
             if state is not None:
                 await question_state_from_event(session_id, into=state)

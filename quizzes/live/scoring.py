@@ -25,6 +25,15 @@ def streak_bonus(streak: int) -> int:
     return min(STREAK_CAP, STREAK_STEP * max(0, streak - 1))
 
 
+def after_answer(*, streak: int, correct: bool, points: int, with_bonus: bool) -> tuple[int, int]:
+    """A player's streak after a question, and the points it gained them (answer points + streak bonus).
+    The one rule for the reveal and for ``verify_results``'s recomputation."""
+    if not correct:
+        return 0, 0
+    streak += 1
+    return streak, points + (streak_bonus(streak) if with_bonus else 0)
+
+
 def competition_ranks(scores: list[int]) -> list[int]:
     """Ranks for scores sorted best first: equal scores share a rank, the next one skips ("1, 2, 2, 4")."""
     ranks, previous = [], None

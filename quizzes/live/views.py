@@ -15,8 +15,10 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from contest_site import ratelimit
@@ -28,10 +30,12 @@ from contests.selectors import (
     organisations_organised_by,
 )
 from contests.views.organiser import organiser_required
-from contests.xlsx import spreadsheet_text
+from contests.xlsx import spreadsheet_safe
+from leaderboard.services import ResultsFinal
 
 from ..models import LiveSession, Quiz
 from . import services
+from .selectors import hosting_refusal
 
 
 class SessionForm(forms.ModelForm):
@@ -41,6 +45,7 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         hosting = organisations_hosting_live(user)
         organising = organisations_organised_by(user)
         self.fields["quiz"].queryset = Quiz.objects.filter(organisation__in=hosting)
@@ -56,6 +61,10 @@ class SessionForm(forms.ModelForm):
         quiz, rnd = cleaned.get("quiz"), cleaned.get("round")
         if quiz and rnd and quiz.organisation_id != rnd.event.organisation_id:
             self.add_error("round", _("The quiz and the round must belong to the same organisation."))
+        if quiz:
+            refusal = hosting_refusal(quiz=quiz, user=self.user, now=timezone.now())
+            if refusal:
+                self.add_error("quiz", refusal)
         return cleaned
 
 
@@ -119,9 +128,27 @@ def live_round_settings(request, round_id: int):
             "rnd": rnd,
             "event": rnd.event,
             "sessions": rnd.live_sessions.select_related("quiz"),
+            "choices": rnd.live_choices.select_related("session", "previous", "by").order_by("-at", "-pk")[:20],
             "create_url": f"{reverse('live_session_create')}?round={rnd.pk}",
         },
     )
+
+
+@organiser_required
+@require_POST
+def live_round_choose(request, round_id: int):
+    """The organiser makes one session of the live round the one that counts (logged; scores re-recorded)."""
+    rnd = access_round_for_organiser(user=request.user, round_id=round_id)
+    session = rnd.live_sessions.filter(pk=request.POST.get("session") or 0).first()
+    if session is None:
+        raise Http404
+    try:
+        services.live_round_choose(rnd=rnd, session=session, by=request.user)
+    except ResultsFinal:
+        messages.error(request, _("The round's results are published: its scores change only by a correction."))
+    else:
+        messages.success(request, _("Session %(pin)s now counts for the round.") % {"pin": session.pin})
+    return redirect("organiser_live_round", round_id=rnd.pk)
 
 
 def join_url(request, session: LiveSession) -> str:
@@ -180,8 +207,10 @@ def play_page(request, pin: str):
 def _results(request, session_id: int):
     session = access_session_for_host(user=request.user, session_id=session_id)
     headers = [_("Rank"), _("Nickname"), _("Email"), _("Score"), _("Right answers")]
+    # Every text cell escaped: nicknames are typed by players and e-mail addresses by account holders, and a
+    # value starting with "=" would run as a formula on the organiser's machine (CSV/formula injection).
     rows = [
-        [r["rank"], spreadsheet_text(r["nickname"]), r["email"], r["score"], r["right"]]
+        [spreadsheet_safe(value) for value in (r["rank"], r["nickname"], r["email"], r["score"], r["right"])]
         for r in services.results_rows(session)
     ]
     return session, headers, rows

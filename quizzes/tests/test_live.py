@@ -148,8 +148,8 @@ async def test_a_full_game_join_answer_reveal_leaderboard_end(live_session, orga
     await receive(bob, "question")
     assert question["index"] == 0 and "correct" not in json.dumps(question)
     key = await database_sync_to_async(lambda: services.question_state(LiveSession.objects.get(pk=live_session.pk)))()
-    right = _right_response(key.key)
-    wrong = _wrong_response(key.key)
+    right = _right_response(key)
+    wrong = _wrong_response(key)
     await send(alice, {"type": "answer", "question": 0, "response": right})
     ack = await receive(alice, "answer_received")
     assert ack["duplicate"] is False
@@ -178,7 +178,20 @@ async def test_a_full_game_join_answer_reveal_leaderboard_end(live_session, orga
         await communicator.disconnect()
 
 
-def _right_response(key):
+def _right_response(state):
+    """The right answer to the open question, as a phone sends it (choice tokens)."""
+    return _as_sent(state, _right_ids(state.key))
+
+
+def _wrong_response(state):
+    return _as_sent(state, _wrong_ids(state.key))
+
+
+def _as_sent(state, response):
+    return state.tokens.response_to_client(state.key.type, response)
+
+
+def _right_ids(key):
     if key.type in ("single", "true_false"):
         return next(iter(key.correct_ids))
     if key.type == "multiple":
@@ -188,7 +201,7 @@ def _right_response(key):
     return list(key.choice_ids)
 
 
-def _wrong_response(key):
+def _wrong_ids(key):
     if key.type in ("single", "true_false"):
         return next(i for i in key.choice_ids if i not in key.correct_ids)
     if key.type == "multiple":
@@ -325,7 +338,7 @@ async def test_question_reveals_itself_when_everyone_answered(live_session, orga
     await send(host, {"type": "start"})
     await receive(player, "question")
     key = await database_sync_to_async(lambda: services.question_state(LiveSession.objects.get(pk=live_session.pk)))()
-    await send(player, {"type": "answer", "question": 0, "response": _right_response(key.key)})
+    await send(player, {"type": "answer", "question": 0, "response": _right_response(key)})
     await receive(player, "answer_received")
     result = await receive(player, "result", timeout=3)
     assert result["right"] is True
@@ -388,8 +401,8 @@ async def test_answers_still_accepted_after_the_process_lost_its_question_state(
     await send(host, {"type": "start"})
     await receive(player, "question")
     await hub_state(live_session.pk)
-    key = get_hub().states.pop(live_session.pk).key
-    await send(player, {"type": "answer", "question": 0, "response": _right_response(key)})
+    state = get_hub().states.pop(live_session.pk)
+    await send(player, {"type": "answer", "question": 0, "response": _right_response(state)})
     assert (await receive(player, "answer_received"))["duplicate"] is False
     await host.disconnect()
     await player.disconnect()

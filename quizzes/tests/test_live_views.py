@@ -56,3 +56,28 @@ def test_wrong_pins_in_the_game_address_count_too(live_session, few_wrong_pins):
 def test_typing_the_right_pin_again_and_again_is_never_refused(client, live_session, few_wrong_pins):
     for _attempt in range(10):
         assert client.get(reverse("live_play_start"), {"pin": live_session.pin}).status_code == 302
+
+
+@pytest.mark.parametrize("export", ["live_results_csv", "live_results_xlsx"])
+def test_the_results_export_escapes_formulas_in_nicknames_and_email_addresses(
+    client, live_session, organiser, make_user, export
+):
+    """A nickname or an e-mail address typed as a formula must reach the organiser's spreadsheet as text."""
+    import io
+
+    from openpyxl import load_workbook
+
+    sneaky = make_user("sneaky@example.vn")
+    type(sneaky).objects.filter(pk=sneaky.pk).update(email="=HYPERLINK(2)")
+    sneaky.refresh_from_db()
+    services.player_join(session=live_session, nickname="=HYPERLINK(1)", user=sneaky)
+    client.force_login(organiser)
+    response = client.get(reverse(export, args=[live_session.pk]))
+    assert response.status_code == 200
+    if export.endswith("csv"):
+        cells = response.content.decode("utf-8-sig").splitlines()[1]
+        assert cells.startswith("1,'=HYPERLINK(1),'=HYPERLINK(2),")
+    else:
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        row = [cell.value for cell in sheet[2]]
+        assert row[1] == "'=HYPERLINK(1)" and row[2] == "'=HYPERLINK(2)"

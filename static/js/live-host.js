@@ -177,7 +177,7 @@
     $("r-explanation-box").hidden = true;
     $("r-answered").textContent = r ? fmt(S.answered, { n: r.answered, m: r.players }) : "";
     if (known) {
-      const correct = new Set(r.correct.map(Number));
+      const correct = new Set(r.correct); // choice tokens, as in the question
       if (r.kind === "short_text") {
         $("r-accepted").replaceChildren(...r.accepted.map((text) => el("li", "", text)));
         $("r-accepted-box").hidden = r.accepted.length === 0;
@@ -186,7 +186,7 @@
         $("r-order").replaceChildren(...r.correct.map((id) => el("li", "", byId.has(id) ? byId.get(id).text : id)));
         $("r-order-box").hidden = false;
       } else {
-        const counts = q.choices.map((c) => Number(r.distribution[String(c.id)] || 0));
+        const counts = q.choices.map((c) => Number(r.distribution[c.id] || 0));
         const most = Math.max(1, ...counts);
         q.choices.forEach((choice, i) => {
           const right = correct.has(choice.id);
@@ -332,6 +332,7 @@
         break;
       case "paused":
       case "resumed":
+      case "time_up": // the host ended the question early: the reveal follows after the grace
         if (m.index === game.index) setTimer(m.remaining_ms, null, m.type === "paused");
         break;
       case "reveal":

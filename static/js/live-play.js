@@ -96,7 +96,7 @@
     const byId = new Map(q.choices.map((c) => [c.id, c]));
     const ol = $("pq-order");
     const focusedId = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.move : null;
-    const focusedItem = focusedId ? Number(document.activeElement.dataset.item) : null;
+    const focusedItem = focusedId ? document.activeElement.dataset.item : null;
     ol.replaceChildren();
     game.order.forEach((id, i) => {
       const choice = byId.get(id);
@@ -175,7 +175,7 @@
   $("pq-choices").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-choice-id]");
     if (!button || button.disabled) return;
-    const id = Number(button.dataset.choiceId);
+    const id = button.dataset.choiceId; // an opaque token (docs/live-protocol.md), sent back as it came
     if (game.question.kind === "multiple") {
       if (game.selected.has(id)) game.selected.delete(id); else game.selected.add(id);
       button.setAttribute("aria-pressed", String(game.selected.has(id)));
@@ -188,7 +188,7 @@
   $("pq-order").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-move]");
     if (!button || button.disabled) return;
-    const id = Number(button.dataset.item);
+    const id = button.dataset.item;
     const i = game.order.indexOf(id);
     const j = button.dataset.move === "up" ? i - 1 : i + 1;
     if (j < 0 || j >= game.order.length) return;
@@ -303,6 +303,8 @@
         setToken(m.token);
         $("my-nickname").textContent = m.nickname;
         $("play-me").hidden = false;
+        $("play-note").textContent = m.note || ""; // the server's words: why this score does not count
+        $("play-note").hidden = !m.note;
         $("join-btn").disabled = false;
         setScore(m.score);
         showError("");
@@ -330,6 +332,7 @@
         break;
       case "paused":
       case "resumed":
+      case "time_up":
         if (game.question && m.index === game.question.index) setTimer(m.remaining_ms, m.type === "paused");
         break;
       case "result":

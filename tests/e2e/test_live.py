@@ -57,7 +57,8 @@ questions = [
 quizzes.questions_import(bank=bank, questions=questions)
 ids = list(bank.questions.order_by("pk").values_list("pk", flat=True))
 quiz = quizzes.quiz_create(organisation=organisation, bank=bank, title="Đố vui công dân số", question_ids=ids)
-correct = list(Choice.objects.filter(question__bank=bank, is_correct=True).values_list("pk", flat=True))
+# Phones see opaque tokens, not choice ids: the test knows the right answers by their text.
+correct = list(Choice.objects.filter(question__bank=bank, is_correct=True).values_list("text", flat=True))
 print("LIVE-DATA " + json.dumps({"quiz": quiz.pk, "correct": correct}))
 """
 
@@ -105,10 +106,12 @@ def shot():
     return take
 
 
-def choice_ids(page) -> list[int]:
-    return page.locator("#pq-choices button[data-choice-id]").evaluate_all(
-        "buttons => buttons.map(b => Number(b.dataset.choiceId))"
+def choices_shown(page) -> list[tuple[str, str]]:
+    """(token, text) of each answer button: the page names choices by opaque tokens."""
+    pairs = page.locator("#pq-choices button[data-choice-id]").evaluate_all(
+        "buttons => buttons.map(b => [b.dataset.choiceId, b.querySelector('.answer-text').textContent])"
     )
+    return [(token, text) for token, text in pairs]
 
 
 def my_score(page) -> int:
@@ -175,9 +178,10 @@ def test_live_game_from_lobby_to_podium(asgi_server, asgi_context, login, submit
                 assert my_score(page) == scores["An"]
             if index == 0 and nickname == "An":
                 shot(page, "phone-question")
-            ids = choice_ids(page)
-            right = [i for i in ids if i in correct]
-            wrong = [i for i in ids if i not in correct]
+            shown = choices_shown(page)
+            assert not any(token.isdigit() for token, _text in shown), "no choice id reaches the page"
+            right = [token for token, text in shown if text in correct]
+            wrong = [token for token, text in shown if text not in correct]
             assert len(right) == 1 and wrong
             pick = right[0] if plan[nickname][index] else wrong[0]
             page.click(f'#pq-choices button[data-choice-id="{pick}"]')

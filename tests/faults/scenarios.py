@@ -144,8 +144,16 @@ def live_game(*, questions: int, question_time_s: int) -> dict:
         "session": session.pk,
         "pin": session.pin,
         "cookie": signed_in_session(host),
-        "questions": [_right_and_wrong(qid) for qid in session.question_ids],
+        "questions": [
+            _as_tokens(live, session, index, _right_and_wrong(qid)) for index, qid in enumerate(session.question_ids)
+        ],
     }
+
+
+def _as_tokens(live, session, index: int, choices: dict) -> dict:
+    """The right/wrong/other choices as a phone names them in this game (tokens, not ids)."""
+    tokens = live.question_tokens(session, index, choices.values())
+    return {name: tokens.token(choice_id) for name, choice_id in choices.items()}
 
 
 def live_scores(*, session: int) -> dict:

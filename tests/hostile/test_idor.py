@@ -86,6 +86,7 @@ RULES: dict[str, Rule] = {
     "live_results_csv": organisers("session_id"),
     "live_results_xlsx": organisers("session_id"),
     "organiser_live_round": organisers("live_round_id"),
+    "organiser_live_round_choose": organisers("live_round_id", POST),
     "organiser_bank": organisers("bank_id"),
     "organiser_bank_import": organisers("bank_id"),
     "organiser_bank_export": organisers("bank_id"),

@@ -27,7 +27,7 @@ from leaderboard.models import Score
 from quizzes.live import services
 from quizzes.live.consumers import RateLimit
 from quizzes.live.protocol import ERRORS, HOST_MESSAGES, MAX_MESSAGE_BYTES, PLAYER_MESSAGES
-from quizzes.models import LiveAnswer, LivePlayer, LiveSession
+from quizzes.models import Choice, LiveAnswer, LivePlayer, LiveSession
 
 from .test_protocol import json_values, near_messages
 
@@ -173,6 +173,10 @@ async def test_hostile_answers_to_an_open_question_change_nothing_else(game, org
     question = await receive(mallory, "question")
     before = await game_state(game.pk, except_player=joined["player"])
     ids = [choice["id"] for choice in question["choices"]]
+    # The database's choice ids, which a phone never sees (it gets tokens): sent as answers, refused.
+    raw_ids = await database_sync_to_async(
+        lambda: list(Choice.objects.filter(question_id=game.question_ids[0]).values_list("pk", flat=True))
+    )()
     hostile = (
         [
             {"type": "answer", "question": 0, "response": value}
@@ -201,6 +205,11 @@ async def test_hostile_answers_to_an_open_question_change_nothing_else(game, org
             {"type": "end", "id": {"nested": ["x"] * 10}},
         ]
     )
+    if question["kind"] != "short_text":  # the database's ids, sorted or not, are refused before anything else
+        for value in (*raw_ids, raw_ids, sorted(raw_ids), [str(pk) for pk in raw_ids]):
+            await send(mallory, {"type": "answer", "question": 0, "response": value})
+            assert (await receive(mallory, "error"))["code"] == "bad_answer"
+        assert not await LiveAnswer.objects.filter(player_id=joined["player"]).aexists()
     for message in hostile:  # a text question may take "1" as Mallory's (wrong) answer: her own row, no more
         await attack(mallory, [("text", json.dumps(message))], allowed=("error", "pong", "answer_received"))
     await attack(mallory, [("bytes", b"\x00" * 10), ("text", json.dumps({"type": "ping", "pad": "x" * 10**6}))])

@@ -44,7 +44,9 @@ quiz = services.quiz_create(organisation=org, bank=bank, title="Đề", question
 session = live.session_create(quiz=quiz, host=host, question_time_s=30)
 right = {q.pk: q.choices.get(is_correct=True).pk for q in bank.questions.all()}
 print(json.dumps({"session": session.pk, "pin": session.pin, "cookie": signed_in_session(host),
-                  "right": [right[qid] for qid in session.question_ids]}))
+                  # what phones see and send: the right choice's token for its place in this game
+                  "right": [live.question_tokens(session, i, [right[qid]]).token(right[qid])
+                            for i, qid in enumerate(session.question_ids)]}))
 """
 
 
