@@ -3,6 +3,7 @@ from io import BytesIO
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
@@ -406,6 +407,7 @@ def test_wrong_invite_codes_are_limited_per_account_whatever_the_address(client,
         roaming.force_login(participant)
         assert roaming.post(url, {"code": "WRONG123"}).status_code == 302
     client.force_login(participant)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         response = client.post(url, {"code": event.invite_code}, REMOTE_ADDR="198.51.100.99")
     assert response.status_code == 429

@@ -4,6 +4,7 @@ about the round's scores or answers is public before closes_at + grace with ever
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -28,6 +29,7 @@ def _past_everything(attempt, *, seconds_late: int):
 def test_a_prediction_sent_one_second_after_deadline_and_grace_is_refused(client, player, make_quiz_round):
     quiz_round = make_quiz_round(prediction_prompt=PROMPT)
     client.force_login(player)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.post(reverse("attempt_start", args=[quiz_round.round_id]))
     attempt = Attempt.objects.get(user=player)
     _past_everything(attempt, seconds_late=1)

@@ -4,6 +4,7 @@ answer the server accepts, and nothing acknowledged that is not scored."""
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from quizzes.live import services
@@ -146,7 +147,8 @@ def test_a_teacher_cannot_host_the_quiz_of_an_open_contest_round_until_it_is_ove
     form = {"quiz": quiz.pk, "allow_guests": "on", "scoring": "speed", "streak_bonus": "on", "question_time_s": 20}
     client.force_login(teacher)
     with translation.override("en"):
-        response = client.post(reverse("live_session_create"), form, HTTP_ACCEPT_LANGUAGE="en")
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = client.post(reverse("live_session_create"), form)
     assert response.status_code == 200 and not LiveSession.objects.filter(host=teacher).exists()
     assert "only the organisers of that contest may host it" in response.content.decode()
     with pytest.raises(services.ContestMaterial):
@@ -165,10 +167,13 @@ def live_round(make_event):
     from contests import services as contest_services
 
     event = make_event(rounds=0)
-    return contest_services.round_create(
+    rnd = contest_services.round_create(
         event=event,
         fields={"title": "Trực tiếp", "kind": "live", "opens_at": event.opens_at, "closes_at": event.closes_at},
     )
+    contest_services.event_transition(event=event, to_state="open", by=event.created_by)
+    rnd.refresh_from_db()
+    return rnd
 
 
 def _ended_game(quiz, host, rnd, scores: dict, now=None) -> LiveSession:

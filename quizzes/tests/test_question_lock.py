@@ -8,6 +8,7 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
@@ -59,7 +60,8 @@ def test_grading_fields_of_an_unused_question_may_change(bank, field):
 def test_the_question_form_says_why_points_are_locked(client, organiser, quiz_round, player, now):
     question = _given_question(quiz_round, player, now)
     client.force_login(organiser)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
-        body = client.get(reverse("organiser_question", args=[question.pk]), HTTP_ACCEPT_LANGUAGE="en").content
+        body = client.get(reverse("organiser_question", args=[question.pk])).content
     text = body.decode()
     assert "points, partial credit and diacritics setting can no longer change" in text
