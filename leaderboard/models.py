@@ -12,7 +12,7 @@ from contests.models import Round
 from . import final
 
 # Fields of a published row that carry the result; the names may still be fixed (display only).
-RESULT_FIELDS = {"rank", "total", "prize", "round_points", "keys", "section", "result_set", "user"}
+RESULT_FIELDS = {"rank", "total", "prize", "prize_fixed", "round_points", "keys", "section", "result_set", "user"}
 
 
 class ScoreQuerySet(models.QuerySet):
@@ -203,6 +203,9 @@ class ResultRow(models.Model):
     keys = models.JSONField(default=list)  # the row's values of the set's chain, as published
     section = models.CharField(max_length=200, blank=True)  # its prize list (category, group…) when split
     prize = models.CharField(max_length=12, choices=Prize.choices, blank=True)
+    # Set by an organiser's explicit prize correction (a disqualification, a prize given by the jury): the
+    # row keeps that prize through later re-rankings, and the others' prizes are awarded around it.
+    prize_fixed = models.BooleanField(default=False)
 
     objects = PublishedQuerySet.as_manager()
 

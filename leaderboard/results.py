@@ -259,7 +259,8 @@ def result_correct(
     re-award the prizes (logged), revoke the certificates whose prize changed and issue their replacements.
 
     A new ``total`` of a round's results is also the round's score (the board follows the official result).
-    An explicit ``prize`` overrides the prize of this row only (e.g. a disqualification), after re-ranking.
+    An explicit ``prize`` is fixed on this row (e.g. a disqualification: ""), and the list's prizes are
+    re-awarded around it, so the next participant moves up and later re-rankings keep it.
     """
     if not reason.strip():
         raise ValidationError(_("Give the reason for the correction."))
@@ -281,9 +282,9 @@ def result_correct(
                 row.round_points = {str(result_set.round_id): str(total)}
                 Score.objects.filter(round_id=result_set.round_id, user_id=row.user_id).update(points=total)
             row.save(update_fields=["total", "keys", "round_points"])
-            _rerank(result_set, section=row.section)
-        if prize is not None and prize != ResultRow.objects.get(pk=row.pk).prize:
-            ResultRow.objects.filter(pk=row.pk).update(prize=prize)
+        if prize is not None and prize != row.prize:
+            ResultRow.objects.filter(pk=row.pk).update(prize=prize, prize_fixed=True)
+        _rerank(result_set, section=row.section)
         for changed in result_set.rows.filter(section=row.section):
             old_rank, old_prize = before[changed.pk]
             why = reason if changed.pk == row.pk else _("re-ranked after a correction: %(reason)s") % {"reason": reason}
@@ -307,7 +308,8 @@ def _rerank(result_set: ResultSet, *, section: str) -> None:
     rows = {r.user_id: r for r in result_set.rows.filter(section=section)}
     chain = result_set.chain
     entries = [Ranked(user_id=r.user_id, section=section, keys=standings.load(chain, r.keys)) for r in rows.values()]
-    for entry in standings.rank_and_award(entries, chain=chain, prizes=result_set.prizes):
+    fixed = {r.user_id: r.prize for r in rows.values() if r.prize_fixed}
+    for entry in standings.rank_and_award(entries, chain=chain, prizes=result_set.prizes, fixed=fixed):
         rows[entry.user_id].rank, rows[entry.user_id].prize = entry.rank, entry.prize
     ResultRow.objects.bulk_update(list(rows.values()), ["rank", "prize"], batch_size=1000)
 

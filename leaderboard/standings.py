@@ -107,14 +107,27 @@ class Ranked:
     prize: str = ""
 
 
-def rank_and_award(rows: list[Ranked], *, chain: Sequence[str], prizes: dict[str, int]) -> list[Ranked]:
-    """Rank each section (a separate prize list) by the chain and give its prizes; sorted by section, rank."""
+def rank_and_award(
+    rows: list[Ranked], *, chain: Sequence[str], prizes: dict[str, int], fixed: dict[int, str] | None = None
+) -> list[Ranked]:
+    """Rank each section (a separate prize list) by the chain and give its prizes; sorted by section, rank.
+
+    ``fixed`` maps a user id to the prize an organiser set by an audited correction (a disqualification is
+    ""): that row keeps it, and the list's prizes go to the others in rank order, so a disqualified winner's
+    prize passes to the next participant rather than being lost or coming back at the next re-ranking."""
+    fixed = fixed or {}
     ordered = sorted(rows, key=lambda r: (r.section, sort_key(chain, r.keys), r.user_id))
     for _section, group in groupby(ordered, key=lambda r: r.section):
         members = list(group)
         ranks = ranking.competition_ranks([m.keys for m in members])
-        for member, rank, prize in zip(members, ranks, assign_prizes(ranks, prizes), strict=True):
-            member.rank, member.prize = rank, prize
+        for member, rank in zip(members, ranks, strict=True):
+            member.rank = rank
+        competing = [m for m in members if m.user_id not in fixed]
+        for member, prize in zip(competing, assign_prizes([m.rank for m in competing], prizes), strict=True):
+            member.prize = prize
+        for member in members:
+            if member.user_id in fixed:
+                member.prize = fixed[member.user_id]
     return ordered
 
 
@@ -131,8 +144,11 @@ def event_keys(scores: list[dict], rules: dict[int, RoundRule]) -> tuple:
     """The event chain's values for one participant from their scores (``round_id``, ``points``,
     ``prediction``, ``time_used_ms``, ``registered_at``)."""
     total, errors, time_used = Decimal(0), 0, 0
-    for score in scores:
-        rule = rules[score["round_id"]]
+    by_round = {score["round_id"]: score for score in scores}
+    for round_id, rule in rules.items():
+        # A round not taken counts as the worst value on its tie-breaks, as a missing prediction or time
+        # already does: skipping a round must never rank anyone above a participant who took it.
+        score = by_round.get(round_id, {"points": Decimal(0), "prediction": None, "time_used_ms": None})
         total += score["points"] * rule.weight
         if ranking.PREDICTION in rule.chain and rule.full_marks is not None:
             prediction = score["prediction"]

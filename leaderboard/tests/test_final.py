@@ -229,3 +229,69 @@ def test_organiser_publishes_a_round_and_the_public_page_shows_it_with_the_tie_r
     public = client.get(reverse("event_results", args=[weekly.event.slug]))
     assert public.status_code == 200 and [s["set"] for s in public.context["result_sets"]] == [result_set]
     assert "only participants equal on every criterion" in public.content.decode()
+
+
+def _recompute_from_scores(monkeypatch, rnd):
+    from leaderboard import recompute
+
+    monkeypatch.setitem(  # the quiz app's recomputer needs attempts; here the scores are the raw data
+        recompute.RECOMPUTERS,
+        rnd.kind,
+        lambda r: dict(Score.objects.filter(round=r).values_list("user", "points")),
+    )
+
+
+def test_a_disqualification_passes_the_prize_on_and_survives_later_corrections(weekly, organiser, monkeypatch):
+    from django.core.management import call_command
+
+    _recompute_from_scores(monkeypatch, weekly)
+    result_set = results.round_results_publish(
+        rnd=weekly, by=organiser, prizes={"first": 1, "second": 1}, now=weekly.after
+    )
+    winner, runner_up, third = (result_set.rows.get(rank=r) for r in (1, 2, 3))
+    results.result_correct(row=winner, prize="", reason="Gian lận", by=organiser)
+    prizes = dict(result_set.rows.values_list("user_id", "prize"))
+    assert prizes[winner.user_id] == "" and prizes[runner_up.user_id] == "first" and prizes[third.user_id] == "second"
+    last = result_set.rows.order_by("-rank").first()
+    results.result_correct(row=last, total=Decimal("9.50"), reason="Câu 3 chấm lại", by=organiser)
+    prizes = dict(result_set.rows.values_list("user_id", "prize"))
+    assert prizes[winner.user_id] == "", "a later re-ranking keeps the disqualification"
+    assert prizes[runner_up.user_id] == "first"
+    call_command("verify_results", str(weekly.pk))  # the audited changes are not differences
+
+
+def test_verify_results_reports_an_audited_total_correction_as_a_note(weekly, organiser, monkeypatch, capsys):
+    from django.core.management import call_command
+
+    _recompute_from_scores(monkeypatch, weekly)
+    scores_before = dict(Score.objects.filter(round=weekly).values_list("user", "points"))
+    monkeypatch.setitem(
+        __import__("leaderboard.recompute", fromlist=["RECOMPUTERS"]).RECOMPUTERS,
+        weekly.kind,
+        lambda r: scores_before,  # the answers still give the old points
+    )
+    result_set = results.round_results_publish(rnd=weekly, by=organiser, prizes={"first": 1}, now=weekly.after)
+    row = result_set.rows.get(user=weekly.people[5])
+    results.result_correct(row=row, total=Decimal("9.75"), reason="Phúc khảo câu 2", by=organiser)
+    call_command("verify_results", str(weekly.pk))
+    out = capsys.readouterr().out
+    assert "audited correction" in out and "Phúc khảo câu 2" in out and "0 differences" in out
+
+
+def test_skipping_a_round_never_wins_the_event_tie_break(make_event, make_user, complete_profile, organiser, now):
+    event = make_event(state="open", rounds=2)
+    first, second = event.rounds.order_by("position")
+    for rnd in (first, second):
+        services.board_configure(rnd=rnd, chain=[ranking.POINTS, ranking.TIME_USED, ranking.REGISTERED_AT])
+    skipped = make_user("bo-vong@example.vn", profile=complete_profile("+84912000602"))  # registered first
+    took_both = make_user("ca-hai@example.vn", profile=complete_profile("+84912000601"))
+    for user, points, rounds in ((took_both, (5, 0), (first, second)), (skipped, (5,), (first,))):
+        for rnd, value in zip(rounds, points, strict=False):
+            services.score_record(
+                rnd=rnd, user=user, points=Decimal(value), max_points=Decimal(10), submitted_at=now, time_used_ms=60_000
+            )
+    contest_services.event_transition(event=event, to_state="closed", by=organiser)
+    event.refresh_from_db()
+    result_set = results.results_publish(event=event, by=organiser, prizes={"first": 1})
+    ranked = list(result_set.rows.order_by("rank").values_list("user_id", flat=True))
+    assert ranked == [took_both.pk, skipped.pk], "equal totals: the one who took the second round ranks first"
