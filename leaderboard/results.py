@@ -268,7 +268,7 @@ def result_correct(
         raise ValidationError(_("Unknown prize."))
     reason = reason.strip()
     now = now or timezone.now()
-    result_set = ResultSet.objects.select_for_update().select_related("round").get(pk=row.result_set_id)
+    result_set = ResultSet.objects.select_for_update(of=("self",)).select_related("round").get(pk=row.result_set_id)
     row = ResultRow.objects.get(pk=row.pk)
     if (total is None or total == row.total) and (prize is None or prize == row.prize):
         raise ValidationError(_("Nothing to correct."))

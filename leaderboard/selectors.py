@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, DecimalField, F, Q, Sum
 
-from contests.models import Round
+from contests.models import Event, EventTransition, Round
 
 from . import ranking
 from .models import BoardConfig, FrozenRow, Score
@@ -32,8 +32,19 @@ def board_released(*, config: BoardConfig, now: dt.datetime) -> bool:
 
     For a quiz round that is ``closes_at + grace`` with every attempt closed. Until then the number of
     full marks is unknown, so the prediction key cannot be applied, and a board hidden until close stays shut.
+    A release goes stale when the round can take entries again: the round's close moved past it while the
+    event is open (a window extended), or the event was reopened after it (an early close undone). The
+    round's app then releases it again when the round is over once more (``board_release`` renews it).
     """
-    return config.released_at is not None and now >= config.released_at
+    released = config.released_at
+    if released is None or now < released:
+        return False
+    rnd = config.round
+    if released < rnd.closes_at and rnd.event.state == Event.State.OPEN:
+        return False
+    return not EventTransition.objects.filter(
+        event_id=rnd.event_id, to_state=Event.State.OPEN, at__gt=released
+    ).exists()
 
 
 def scores_final(*, config: BoardConfig, now: dt.datetime) -> bool:

@@ -21,17 +21,17 @@ PING_EVERY_S = 1  # a board changes on screen at most once a second, whatever th
 
 
 def board_configure(
-    *, rnd: Round, chain: list[str], hidden_until_close: bool = False, awaits_release: bool = False
+    *, rnd: Round, chain: list[str], hidden_until_close: bool = False, awaits_release: bool | None = None
 ) -> BoardConfig:
-    """Set a round's ranking chain (keys of ``ranking``), whether its board waits for the close, and whether
-    the round's app will say when every score is in (``board_release``)."""
+    """Set a round's ranking chain (keys of ``ranking``), whether its board waits for the close, and (when
+    given) whether the round's app will say when every score is in (``board_release``)."""
     unknown = set(chain) - set(ranking.KEYS)
     if unknown or not chain or chain[0] != ranking.POINTS:
         raise ValueError(f"a chain starts with points and uses known keys, not {chain}")
-    config, _created = BoardConfig.objects.update_or_create(
-        round=rnd,
-        defaults={"chain": list(chain), "hidden_until_close": hidden_until_close, "awaits_release": awaits_release},
-    )
+    defaults = {"chain": list(chain), "hidden_until_close": hidden_until_close}
+    if awaits_release is not None:
+        defaults["awaits_release"] = awaits_release
+    config, _created = BoardConfig.objects.update_or_create(round=rnd, defaults=defaults)
     return config
 
 
@@ -106,14 +106,37 @@ def board_group(round_id: int) -> str:
     return f"board-{round_id}"
 
 
+def board_await_release(*, rnd: Round) -> BoardConfig:
+    """Say that scores of the round are coming (a live round's counting game is being played, a reading
+    round is being judged): its results cannot be published until the round's app calls ``board_release``."""
+    from .selectors import DEFAULT_CHAIN
+
+    config, _created = BoardConfig.objects.update_or_create(
+        round=rnd,
+        defaults={"awaits_release": True, "released_at": None},
+        create_defaults={"chain": list(DEFAULT_CHAIN), "awaits_release": True},
+    )
+    return config
+
+
+@transaction.atomic
 def board_release(*, rnd: Round, now: dt.datetime) -> bool:
-    """Say that every score of the round is in (the round's app decides when: for a quiz round, at
-    ``closes_at + grace`` once every attempt is closed). Opens a board hidden until close and lets the
-    prediction key apply. Idempotent: the first release is kept; True if this call released the board."""
-    released = BoardConfig.objects.filter(round=rnd, released_at__isnull=True).update(released_at=now)
-    if released:
-        transaction.on_commit(lambda: board_changed(round_id=rnd.pk))
-    return bool(released)
+    """Say that every score of the round is in (the round's app decides when: a quiz round at
+    ``closes_at + grace`` once every attempt is closed, a live round when its counting game ends, a reading
+    round when judging is finalised). Opens a board hidden until close and lets the prediction key apply.
+    A release that still holds is kept; one made stale by a reopening or an extension is renewed. True if
+    this call released the board."""
+    from .selectors import board_released
+
+    config = BoardConfig.objects.select_for_update().select_related("round__event").filter(round=rnd).first()
+    if config is None:
+        config = board_await_release(rnd=rnd)
+    if config.released_at is not None and board_released(config=config, now=max(now, config.released_at)):
+        return False
+    config.released_at = now
+    config.save(update_fields=["released_at"])
+    transaction.on_commit(lambda: board_changed(round_id=rnd.pk))
+    return True
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 The demo does what an organiser should: the contest draws from a private contest bank, and the public
 practice bank holds other questions. A contest round drawing from a public bank would withhold those
-questions from practice until the round is over (``selectors.reserved_questions``), and leave nothing of
+questions from practice until the round's results are public (``selectors.reserved_questions``), and leave nothing of
 the contest's key one click away.
 """
 

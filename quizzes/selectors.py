@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from contests.selectors import organisations_organised_by
@@ -145,32 +146,51 @@ def my_attempts(*, quiz_round: QuizRound, user) -> list[Attempt]:
 # --- Contest material ---------------------------------------------------------------------------
 
 
-def reserved_questions(*, now):
-    """Questions that an open or upcoming contest round may give, until that round is over.
+@dataclass(frozen=True)
+class Reservation:
+    """A contest round that keeps a quiz's questions private: the round, its quiz and its organisation."""
 
-    Why: a contest's key must not be one click away. A question reachable by a contest quiz round (a fixed
-    item, or any question of its bank that one of its sampling rules could draw) or by the quiz of a live
-    session attached to a contest's live round stays out of practice, public images and other people's live
-    games from the moment the round exists until ``closes_at + grace`` (when reviews may open under the
-    round's clock rule). Draft events count too: their questions are being prepared for a contest.
+    round_id: int
+    round_title: str
+    quiz_id: int
+    bank_id: int
+    organisation_id: int
+
+
+def reservations() -> list[Reservation]:
+    """The contest rounds whose questions stay private, and their quizzes.
+
+    Why: a contest's key must not be one click away. A contest's quiz round (whatever its state: draft events
+    are being prepared, closed ones may still be judged or corrected) and the quiz of any live session
+    attached to a contest's live round keep their questions out of practice, public images and other
+    people's live games until the round's results are public: the event's results published, or the
+    round's own. Reviews under a round's feedback policy show its own entrants their answers earlier; that
+    is the organiser's choice for those entrants, not publication to everyone.
     """
-    import datetime as dt
-
-    from django.db.models import Exists, OuterRef, Q
-
     from contests.models import Event, Round
+    from leaderboard.models import ResultSet
 
-    from .models import LiveSession, SamplingRule
+    from .models import LiveSession
 
-    contest = Q(round__event__kind=Event.Kind.CONTEST, round__event__state__in=[Event.State.DRAFT, Event.State.OPEN])
-    longest_grace = dt.timedelta(seconds=32767)  # grace_s is a PositiveSmallIntegerField
-    candidates = QuizRound.objects.filter(contest, round__closes_at__gt=now - longest_grace).select_related("round")
-    quiz_ids = {qr.quiz_id for qr in candidates if now < qr.round.closes_at + dt.timedelta(seconds=qr.grace_s)}
-    quiz_ids |= set(
-        LiveSession.objects.filter(contest, round__kind=Round.Kind.LIVE, round__closes_at__gt=now).values_list(
-            "quiz_id", flat=True
-        )
-    )
+    unpublished = Q(round__event__kind=Event.Kind.CONTEST) & ~Q(round__event__state=Event.State.RESULTS_PUBLISHED)
+    unpublished &= ~Q(round__in=ResultSet.objects.filter(round__isnull=False).values("round_id"))
+    found = [
+        Reservation(qr.round_id, qr.round.title, qr.quiz_id, qr.quiz.bank_id, qr.round.event.organisation_id)
+        for qr in QuizRound.objects.filter(unpublished).select_related("round__event", "quiz")
+    ]
+    live = LiveSession.objects.filter(unpublished, round__kind=Round.Kind.LIVE).select_related("round__event", "quiz")
+    found += [
+        Reservation(s.round_id, s.round.title, s.quiz_id, s.quiz.bank_id, s.round.event.organisation_id) for s in live
+    ]
+    return found
+
+
+def reserved_questions(*, within: list[Reservation] | None = None):
+    """The questions of ``within`` (default: every reservation): a quiz's fixed items, or any question of
+    its bank that one of its sampling rules could draw."""
+    from .models import SamplingRule
+
+    quiz_ids = {r.quiz_id for r in (reservations() if within is None else within)}
     fixed = Q(pk__in=Quiz.questions.through.objects.filter(quiz_id__in=quiz_ids).values("question_id"))
     drawable = SamplingRule.objects.filter(quiz_id__in=quiz_ids, quiz__bank_id=OuterRef("bank_id")).filter(
         Q(topic="") | Q(topic=OuterRef("topic")), Q(difficulty__isnull=True) | Q(difficulty=OuterRef("difficulty"))
@@ -178,42 +198,26 @@ def reserved_questions(*, now):
     return Question.objects.filter(fixed | Q(Exists(drawable)))
 
 
-def question_is_reserved(*, question: Question, now) -> bool:
-    return reserved_questions(now=now).filter(pk=question.pk).exists()
+def question_is_reserved(*, question: Question) -> bool:
+    return reserved_questions().filter(pk=question.pk).exists()
 
 
 @dataclass
 class Withheld:
     """What a public bank's practice is missing because contest rounds use the bank: ``count`` questions,
-    until ``until`` (the latest end, ``closes_at + grace``, of those rounds)."""
+    until the results of ``rounds`` are published."""
 
     count: int
-    until: object
+    rounds: list[str]
 
 
-def bank_withheld_from_practice(*, bank: QuestionBank, now) -> Withheld | None:
-    """For the organiser's warning: a bank marked open for practice that an open or upcoming contest round
-    uses has questions withheld from practice (``reserved_questions``); None when nothing is withheld."""
-    import datetime as dt
-
-    from contests.models import Event, Round
-
-    from .models import LiveSession
-
+def bank_withheld_from_practice(*, bank: QuestionBank) -> Withheld | None:
+    """For the organiser's warning: a bank marked open for practice that a contest round uses has questions
+    withheld from practice (``reserved_questions``); None when nothing is withheld."""
     if not bank.is_public:
         return None
-    count = reserved_questions(now=now).filter(bank=bank).count()
+    using = [r for r in reservations() if r.bank_id == bank.pk]
+    count = reserved_questions(within=using).filter(bank=bank).count() if using else 0
     if not count:
         return None
-    contest = {
-        "round__event__kind": Event.Kind.CONTEST,
-        "round__event__state__in": [Event.State.DRAFT, Event.State.OPEN],
-    }
-    ends = [
-        qr.round.closes_at + dt.timedelta(seconds=qr.grace_s)
-        for qr in QuizRound.objects.filter(quiz__bank=bank, **contest).select_related("round")
-    ]
-    ends += LiveSession.objects.filter(quiz__bank=bank, round__kind=Round.Kind.LIVE, **contest).values_list(
-        "round__closes_at", flat=True
-    )
-    return Withheld(count=count, until=max((end for end in ends if end > now), default=None))
+    return Withheld(count=count, rounds=sorted({r.round_title for r in using}))

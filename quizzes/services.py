@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from contest_site.db import serialised_writes
 from contests.images import normalise_image
-from contests.models import Event, Round
+from contests.models import Event, EventTransition, Round
 from contests.participation import round_participation_problems
 from contests.services import round_create
 from leaderboard import ranking
@@ -684,8 +684,17 @@ def attempts_sweep(*, now: dt.datetime | None = None) -> int:
         if not attempt_is_open(attempt=attempt, now=now):
             attempt_submit(attempt_id=attempt.pk, now=now, closed_by=Attempt.ClosedBy.DEADLINE)
             closed += 1
+    reopened_since = EventTransition.objects.filter(
+        event_id=OuterRef("round__event_id"),
+        to_state=Event.State.OPEN,
+        at__gt=OuterRef("round__board_config__released_at"),
+    )
     unreleased = (
-        QuizRound.objects.filter(round__board_config__released_at__isnull=True)
+        QuizRound.objects.filter(
+            Q(round__board_config__released_at__isnull=True)
+            | Q(round__board_config__released_at__lt=F("round__closes_at"))
+            | Q(Exists(reopened_since))
+        )
         .filter(Q(round__closes_at__lt=now) | ~Q(round__event__state=Event.State.OPEN))
         .exclude(round__event__state=Event.State.DRAFT)
         .select_related("round__event")
@@ -699,14 +708,25 @@ def review_allowed(*, attempt: Attempt, now: dt.datetime) -> bool:
     """May the participant see right answers and explanations for this attempt now? (the feedback policy)"""
     if attempt.status != Attempt.Status.SUBMITTED:
         return False
-    policy = attempt.quiz_round.feedback
-    if policy == QuizRound.Feedback.IMMEDIATE:
+    quiz_round = attempt.quiz_round
+    policy = quiz_round.feedback
+    if policy == QuizRound.Feedback.IMMEDIATE and not _key_helps_a_retake(attempt):
         return True
-    if policy == QuizRound.Feedback.AFTER_CLOSE:
+    if policy in (QuizRound.Feedback.IMMEDIATE, QuizRound.Feedback.AFTER_CLOSE):
         # Not at closes_at: answers are accepted until closes_at + grace, and a straggler still inside it
         # must not meet a classmate's review with the right answers.
         return quiz_round_results_ready(quiz_round=attempt.quiz_round, now=now)
     return False
+
+
+def _key_helps_a_retake(attempt: Attempt) -> bool:
+    """In a contest, a participant with attempts left who read the right answers could retake with them:
+    "immediate" feedback then waits, as "after close" does. Playgrounds keep it (learning is the point)."""
+    quiz_round = attempt.quiz_round
+    if quiz_round.round.event.kind != Event.Kind.CONTEST:
+        return False
+    _extra_time, extra_attempts = _accommodation(quiz_round, attempt.user)
+    return quiz_round.attempts_allowed + extra_attempts > 1
 
 
 # --- Practice -----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from contests.eligibility import eligibility_problems
 from contests.images import normalise_image
 from contests.models import Event, Membership, Round
 from contests.selectors import region_with_descendants
+from leaderboard.services import board_await_release
 
 from .media_probe import MediaInfo, MediaRejected, check_rules, probe
 from .media_transcode import Transcoded, transcode
@@ -97,10 +98,13 @@ def reading_round_configure(*, rnd: Round, settings: dict) -> ReadingRound:
         if changed:
             message = _("Judging is finalised: the public vote's part of the score can no longer change.")
             raise ValidationError(dict.fromkeys(changed, message))
+    created = reading_round.pk is None
     for name, value in settings.items():
         setattr(reading_round, name, value)
     reading_round.full_clean()
     reading_round.save()
+    if created:
+        board_await_release(rnd=rnd)  # its results wait for judging to be finalised
     return reading_round
 
 

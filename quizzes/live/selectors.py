@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.db.models import Q
 
-from ..models import LiveSession, Question, Quiz, QuizRound
-from ..selectors import reserved_questions
+from ..models import Question, Quiz
+from ..selectors import reservations, reserved_questions
 
 
 def quiz_question_ids(quiz: Quiz) -> set[int]:
@@ -28,24 +28,13 @@ def quiz_question_ids(quiz: Quiz) -> set[int]:
     return ids
 
 
-def reserving_organisations(*, question_ids: set[int], now: dt.datetime) -> set[int]:
-    """The organisations whose open or upcoming contest rounds reserve any of ``question_ids`` now: the
-    only ones whose organisers may show those questions in a live game before the round is over."""
-    reserved = set(reserved_questions(now=now).filter(pk__in=question_ids).values_list("pk", flat=True))
-    if not reserved:
-        return set()
-    from contests.models import Event, Round
-
-    contest = Q(round__event__kind=Event.Kind.CONTEST, round__event__state__in=[Event.State.DRAFT, Event.State.OPEN])
+def reserving_organisations(*, question_ids: set[int]) -> set[int]:
+    """The organisations whose contest rounds reserve any of ``question_ids`` (``reservations``): the only
+    ones whose organisers may show those questions in a live game before the round's results are public."""
     organisations = set()
-    for quiz_round in QuizRound.objects.filter(contest).select_related("round__event", "quiz"):
-        over = quiz_round.round.closes_at + dt.timedelta(seconds=quiz_round.grace_s)
-        if now < over and quiz_question_ids(quiz_round.quiz) & reserved:
-            organisations.add(quiz_round.round.event.organisation_id)
-    live = LiveSession.objects.filter(contest, round__kind=Round.Kind.LIVE, round__closes_at__gt=now)
-    for session in live.select_related("round__event", "quiz"):
-        if quiz_question_ids(session.quiz) & reserved:
-            organisations.add(session.round.event.organisation_id)
+    for reservation in reservations():
+        if reserved_questions(within=[reservation]).filter(pk__in=question_ids).exists():
+            organisations.add(reservation.organisation_id)
     return organisations
 
 
@@ -57,7 +46,7 @@ def hosting_refusal(*, quiz: Quiz, user, now: dt.datetime) -> str | None:
 
     from contests.selectors import organisations_organised_by
 
-    owners = reserving_organisations(question_ids=quiz_question_ids(quiz), now=now)
+    owners = reserving_organisations(question_ids=quiz_question_ids(quiz))
     if not owners:
         return None
     if owners <= set(organisations_organised_by(user).values_list("pk", flat=True)):

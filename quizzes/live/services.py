@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from contest_site import ratelimit
 from contests.participation import round_participation_problems
 from leaderboard.models import Score
-from leaderboard.services import ResultsFinal, score_record, score_remove
+from leaderboard.services import ResultsFinal, board_await_release, board_release, score_record, score_remove
 
 from ..choice_tokens import ChoiceTokens, live_scope
 from ..grading import AnswerKey, InvalidResponse, clean_response, grade
@@ -120,6 +120,7 @@ def session_create(
                 )
                 if counts:
                     LiveRoundChoice.objects.create(round=rnd, session=session, by=host, at=now or timezone.now())
+                    board_await_release(rnd=rnd)  # its results wait for this game to end
                 return session
         except IntegrityError:  # the same PIN drawn twice at once, or another first session of the round
             continue
@@ -538,6 +539,7 @@ def _end(session: LiveSession, now):
     ranks = scoring.competition_ranks([p.score for p in players])
     if session.round_id and session.counts:
         _record_round_scores(session, players, now)
+        board_release(rnd=session.round, now=max(now, session.round.closes_at))
     return {
         "type": "ended",
         "podium": [
@@ -609,6 +611,9 @@ def live_round_choose(*, rnd, session: LiveSession, by, now: dt.datetime | None 
     if chosen.state == LiveSession.State.ENDED:
         players = list(chosen.players.filter(kicked=False).select_related("user").order_by("-score", "joined_at"))
         recorded = _record_round_scores(chosen, players, chosen.ended_at or now)
+        board_release(rnd=rnd, now=max(now, rnd.closes_at))
+    else:
+        board_await_release(rnd=rnd)
     others = Score.objects.filter(round=rnd).exclude(user_id__in=recorded).values_list("user_id", flat=True)
     score_remove(rnd=rnd, users=list(others))
     return choice

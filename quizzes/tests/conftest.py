@@ -138,3 +138,16 @@ def token_of(item, choice_id):
     from quizzes.choice_tokens import attempt_scope, choice_token
 
     return choice_token(scope=attempt_scope(SimpleNamespace(pk=item.attempt_id)), choice_id=choice_id)
+
+
+def publish_round_results(quiz_round):
+    """Let the round end (close + grace, attempts closed) and publish its results: its contest material
+    becomes public."""
+    import datetime as dt
+
+    from leaderboard import results
+
+    rnd = quiz_round.round
+    over = rnd.closes_at + dt.timedelta(seconds=quiz_round.grace_s + 1)
+    services.attempts_sweep(now=over)
+    return results.round_results_publish(rnd=rnd, by=rnd.event.created_by, prizes={"first": 1}, now=over)

@@ -274,10 +274,22 @@ def test_weekly_series_outside_the_event_creates_nothing(make_event, quiz, now):
 )
 def test_feedback_policy(make_quiz_round, player, now, policy, at_close, allowed):
     """After close means after the round's clock has run out: closes_at + grace, every attempt closed."""
-    quiz_round = make_quiz_round(feedback=policy)
+    quiz_round = make_quiz_round(feedback=policy, attempts_allowed=1)
     attempt = services.attempt_start(quiz_round=quiz_round, user=player, now=now)
     services.attempt_submit(attempt_id=attempt.pk, now=now + dt.timedelta(seconds=5))
     attempt.refresh_from_db()
     over = quiz_round.round.closes_at + dt.timedelta(seconds=quiz_round.grace_s)
     moment = over if at_close else now + dt.timedelta(seconds=10)
     assert services.review_allowed(attempt=attempt, now=moment) is allowed
+
+
+def test_immediate_feedback_waits_in_a_contest_round_that_allows_a_retake(make_quiz_round, player, now):
+    """Reading the right answers, then retaking with them, is no contest: with attempts left, "immediate"
+    behaves as "after close" in a contest (a playground keeps it: learning is its point)."""
+    quiz_round = make_quiz_round(feedback="immediate", attempts_allowed=2)
+    attempt = services.attempt_start(quiz_round=quiz_round, user=player, now=now)
+    services.attempt_submit(attempt_id=attempt.pk, now=now + dt.timedelta(seconds=5))
+    attempt.refresh_from_db()
+    assert not services.review_allowed(attempt=attempt, now=now + dt.timedelta(seconds=10))
+    over = quiz_round.round.closes_at + dt.timedelta(seconds=quiz_round.grace_s)
+    assert services.review_allowed(attempt=attempt, now=over)

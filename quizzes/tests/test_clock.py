@@ -107,3 +107,72 @@ def test_closing_and_release_jobs_have_their_own_queue(
     queues = dict(DBTaskResult.objects.values_list("task_path", "queue_name"))
     assert queues["quizzes.tasks.close_expired_attempt"] == ATTEMPTS_QUEUE
     assert queues["quizzes.tasks.release_quiz_round"] == ATTEMPTS_QUEUE
+
+
+def _prediction_round_released_early(make_quiz_round, player, organiser, now):
+    """A prediction round whose event the organiser closed early: released once the last attempt was over."""
+    from contests import services as contest_services
+
+    quiz_round = make_quiz_round(prediction_prompt=PROMPT)
+    attempt = services.attempt_start(quiz_round=quiz_round, user=player, now=now)
+    services.attempt_submit(attempt_id=attempt.pk, user=player, now=now + dt.timedelta(minutes=1), prediction=2)
+    event = quiz_round.round.event
+    contest_services.event_transition(event=event, to_state="closed", by=organiser)
+    services.attempts_sweep()
+    config = BoardConfig.objects.get(round=quiz_round.round)
+    assert config.released_at is not None, "an early close releases the round once its attempts are over"
+    return quiz_round, event
+
+
+def test_reopening_an_event_shuts_a_released_prediction_board_again(make_quiz_round, player, organiser, now):
+    from contests import services as contest_services
+    from leaderboard import selectors as boards
+
+    quiz_round, event = _prediction_round_released_early(make_quiz_round, player, organiser, now)
+    config = BoardConfig.objects.select_related("round__event").get(round=quiz_round.round)
+    assert boards.board_is_public(config=config, now=timezone.now())
+    contest_services.event_transition(event=event, to_state="open", by=organiser)
+    config = BoardConfig.objects.select_related("round__event").get(round=quiz_round.round)
+    assert not boards.board_is_public(config=config, now=timezone.now()), "entries are possible again"
+    assert boards.applied_full_marks(config=config, now=timezone.now()) is None
+    services.attempts_sweep()
+    config.refresh_from_db()
+    assert not boards.board_is_public(config=config, now=timezone.now()), "the sweep does not release it early"
+    over = quiz_round.round.closes_at + dt.timedelta(seconds=quiz_round.grace_s + 1)
+    services.attempts_sweep(now=over)
+    config = BoardConfig.objects.select_related("round__event").get(round=quiz_round.round)
+    assert config.released_at == over and boards.board_is_public(config=config, now=over)
+
+
+def test_extending_a_released_round_shuts_its_board_until_the_new_close(make_quiz_round, player, now):
+    from leaderboard import selectors as boards
+
+    quiz_round = make_quiz_round(prediction_prompt=PROMPT)
+    rnd = quiz_round.round
+    over = rnd.closes_at + dt.timedelta(seconds=quiz_round.grace_s + 1)
+    services.attempts_sweep(now=over)
+    config = BoardConfig.objects.select_related("round__event").get(round=rnd)
+    assert boards.board_is_public(config=config, now=over)
+    type(rnd).objects.filter(pk=rnd.pk).update(closes_at=rnd.closes_at + dt.timedelta(days=1))
+    config = BoardConfig.objects.select_related("round__event").get(round=rnd)
+    assert not boards.board_is_public(config=config, now=over), "the window was extended after the release"
+
+
+def test_results_cannot_be_published_while_a_round_can_still_take_answers(make_quiz_round, player, organiser, now):
+    from django.core.exceptions import ValidationError
+
+    from contests import services as contest_services
+    from leaderboard import results
+
+    quiz_round = make_quiz_round()
+    services.attempt_start(quiz_round=quiz_round, user=player, now=timezone.now())
+    event = quiz_round.round.event
+    contest_services.event_transition(event=event, to_state="closed", by=organiser)
+    event.refresh_from_db()
+    with pytest.raises(ValidationError):
+        results.results_publish(event=event, by=organiser, prizes={"first": 1})
+    attempt = Attempt.objects.get(user=player)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=attempt.started_at + dt.timedelta(minutes=1))
+    later = attempt.started_at + dt.timedelta(minutes=1, seconds=quiz_round.grace_s + 1)
+    services.attempts_sweep(now=later)
+    assert results.results_publish(event=event, by=organiser, prizes={"first": 1}, now=later).rows.count() == 1

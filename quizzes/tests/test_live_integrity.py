@@ -11,6 +11,7 @@ from quizzes.live import services
 from quizzes.live.protocol import ProtocolError
 from quizzes.models import LiveAnswer, LivePlayer, LiveSession, Question
 from quizzes.services import answer_key
+from quizzes.tests.conftest import publish_round_results
 
 pytestmark = pytest.mark.django_db
 
@@ -153,10 +154,10 @@ def test_a_teacher_cannot_host_the_quiz_of_an_open_contest_round_until_it_is_ove
     assert "only the organisers of that contest may host it" in response.content.decode()
     with pytest.raises(services.ContestMaterial):
         services.session_create(quiz=quiz, host=teacher)
-    # The contest's organisers may (a rehearsal); once the round is over, anyone allowed to host may.
+    # The contest's organisers may (a rehearsal); once the round's results are public, anyone allowed to host may.
     assert services.session_create(quiz=quiz, host=organiser).host == organiser
-    over = quiz_round.round.closes_at + dt.timedelta(seconds=quiz_round.grace_s + 1)
-    assert services.session_create(quiz=quiz, host=teacher, now=over).host == teacher
+    publish_round_results(quiz_round)
+    assert services.session_create(quiz=quiz, host=teacher).host == teacher
 
 
 # --- Live rounds that count --------------------------------------------------------------------
@@ -410,3 +411,19 @@ def test_an_answer_racing_a_reveal_waits_for_it_and_is_refused_on_postgresql(liv
         LiveSession.objects.filter(pk=live_session.pk).update(state=LiveSession.State.REVEAL)
     racer.join(timeout=5)
     assert outcome == {"refused": "wrong_question"} and not LiveAnswer.objects.exists()
+
+
+def test_a_live_round_is_published_only_after_its_counting_game_ended(quiz, organiser, live_round, player):
+    """Publishing while the counting game still runs would freeze an empty board and refuse its scores."""
+    from django.core.exceptions import ValidationError
+
+    from leaderboard import results
+
+    session = services.session_create(quiz=quiz, host=organiser, rnd=live_round)
+    services.player_join(session=session, nickname="Dân", user=player)
+    after_close = live_round.closes_at + dt.timedelta(minutes=1)
+    with pytest.raises(ValidationError):
+        results.round_results_publish(rnd=live_round, by=organiser, prizes={"first": 1}, now=after_close)
+    services.host_command(session_id=session.pk, command="end")
+    published = results.round_results_publish(rnd=live_round, by=organiser, prizes={"first": 1}, now=after_close)
+    assert list(published.rows.values_list("user_id", flat=True)) == [player.pk]

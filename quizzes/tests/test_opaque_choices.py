@@ -216,7 +216,7 @@ def test_raw_choice_ids_are_refused_by_autosave_and_by_the_plain_form(client, pl
 
 
 def test_the_result_page_names_no_choice(client, player, make_quiz_round):
-    quiz_round = make_quiz_round(feedback="immediate")
+    quiz_round = make_quiz_round(feedback="immediate", attempts_allowed=1)
     client.force_login(player)
     client.post(reverse("attempt_start", args=[quiz_round.round_id]))
     attempt = Attempt.objects.get(user=player)

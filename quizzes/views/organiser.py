@@ -57,9 +57,8 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 def bank_list(request):
     organisations = organisations_organised_by(request.user)
     banks = list(QuestionBank.objects.filter(organisation__in=organisations).annotate(n=Count("questions")))
-    now = timezone.now()
     for bank in banks:  # a public bank used by a contest: the organiser is warned (few banks per organiser)
-        bank.withheld = selectors.bank_withheld_from_practice(bank=bank, now=now)
+        bank.withheld = selectors.bank_withheld_from_practice(bank=bank)
     quizzes = Quiz.objects.filter(organisation__in=organisations).select_related("bank")
     form = BankForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -92,7 +91,7 @@ def bank_detail(request, bank_id: int):
         "quizzes/organiser/bank.html",
         {
             "bank": bank,
-            "withheld": selectors.bank_withheld_from_practice(bank=bank, now=timezone.now()),
+            "withheld": selectors.bank_withheld_from_practice(bank=bank),
             "form": form,
             "questions": questions,
             "topics": topics,

@@ -231,7 +231,7 @@ def question_image(request, question_id: int):
     if question is None:
         raise Http404
     allowed = (
-        (question.bank.is_public and not selectors.question_is_reserved(question=question, now=timezone.now()))
+        (question.bank.is_public and not selectors.question_is_reserved(question=question))
         or _signed_for(request, question)
         or (
             request.user.is_authenticated

@@ -2,7 +2,7 @@
 progress over time for signed-in users. Unlimited and low-stakes: nothing here reaches a leaderboard.
 
 Two rules keep it from helping anyone game a contest. A question an open or upcoming contest round may give
-(``selectors.reserved_questions``) is never drawn, graded or counted here until that round is over, even in
+(``selectors.reserved_questions``) is never drawn, graded or counted here until that round's results are public, even in
 a bank marked public. And the page names choices by tokens in a scope of its own (a random nonce per
 rendered question, carried in the form), never by database id, whose order is the author's.
 """
@@ -16,7 +16,6 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -47,7 +46,7 @@ def _run(request, bank: QuestionBank) -> dict:
 
 def _practice_questions(bank: QuestionBank):
     """The bank's questions that practice may serve now: none that a contest round may still give."""
-    return bank.questions.exclude(pk__in=selectors.reserved_questions(now=timezone.now()).values("pk"))
+    return bank.questions.exclude(pk__in=selectors.reserved_questions().values("pk"))
 
 
 def _shown(question: Question, nonce: str) -> ShownQuestion:
@@ -61,7 +60,7 @@ def _shown(question: Question, nonce: str) -> ShownQuestion:
 
 
 def practice_home(request):
-    reserved = selectors.reserved_questions(now=timezone.now()).values("pk")
+    reserved = selectors.reserved_questions().values("pk")
     banks = (
         QuestionBank.objects.filter(is_public=True)
         .select_related("organisation")

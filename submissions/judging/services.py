@@ -26,7 +26,7 @@ from contests.models import Event, Membership
 from contests.services import membership_add
 from leaderboard import ranking
 from leaderboard.models import Score
-from leaderboard.services import ResultsFinal, board_configure, score_record
+from leaderboard.services import ResultsFinal, board_configure, board_release, score_record
 
 from .. import scoring
 from ..assignment import assign, conflicted, pick_one
@@ -627,6 +627,7 @@ def judging_finalise(*, reading_round: ReadingRound, by=None, now: dt.datetime |
             )
     except ResultsFinal as exc:
         raise JudgingError(_("The results are final: correct them on the results page.")) from exc
+    board_release(rnd=rnd, now=max(now, rnd.closes_at))
     reading_round.judging_finalised_at = now
     reading_round.save(update_fields=["judging_finalised_at"])
     return {user_id: points for user_id, (_entry, points) in results.points.items()}

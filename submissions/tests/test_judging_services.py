@@ -518,3 +518,18 @@ def test_after_finalisation_votes_and_the_vote_weight_are_fixed(
     with pytest.raises(ValidationError):
         services.reading_round_configure(rnd=rr.round, settings={"vote_weight": "0.5"})
     services.reading_round_configure(rnd=rr.round, settings={"vote_weight": "0.2", "max_duration_s": 6})  # unchanged
+
+
+def test_a_reading_round_is_published_only_once_judging_is_finalised(rr, one_assignment, marks_for, organiser):
+    """Publishing before finalisation would freeze an empty board and make finalising impossible."""
+    from django.core.exceptions import ValidationError
+
+    from leaderboard import results
+
+    judging.score_save(assignment=one_assignment, marks=marks_for(rr, 3, 4), submit=True)
+    after_close = rr.round.closes_at + dt.timedelta(days=30)
+    with pytest.raises(ValidationError):
+        results.round_results_publish(rnd=rr.round, by=organiser, prizes={"first": 1}, now=after_close)
+    judging.judging_finalise(reading_round=rr, by=organiser)
+    published = results.round_results_publish(rnd=rr.round, by=organiser, prizes={"first": 1}, now=after_close)
+    assert published.rows.count() == 1

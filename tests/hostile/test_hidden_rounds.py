@@ -21,7 +21,7 @@ import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from contests import services as contest_services
-from contests.models import Event, Organisation, Round
+from contests.models import Event, EventTransition, Organisation, Round
 from leaderboard import selectors
 from leaderboard.services import board_release, score_record
 from quizzes import services as quiz_services
@@ -96,6 +96,7 @@ def open_board(rnd: Round, now: dt.datetime) -> None:
     """Let time pass until the round's board opens: its close and any grace long past, every score in
     (``released_at``, which the round's app sets once every attempt is closed)."""
     Round.objects.filter(pk=rnd.pk).update(opens_at=now - dt.timedelta(days=3), closes_at=now - dt.timedelta(days=2))
+    EventTransition.objects.filter(event_id=rnd.event_id).update(at=now - dt.timedelta(days=4))  # opened back then
     board_release(rnd=rnd, now=now - dt.timedelta(days=1))
 
 
