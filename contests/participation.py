@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,11 +30,27 @@ def is_insider(*, event, user) -> bool:
 def round_participation_problems(*, rnd: Round, user, now: dt.datetime) -> list[str]:
     """Why ``user`` may not score in ``rnd`` (empty list = they may). Profile complete with consent, the
     event's categories, regions and ages (``eligibility_problems``), and no insider of the event."""
-    if user is None or not user.is_authenticated:
-        return [_("Only signed-in participants score in this round.")]
-    event = rnd.event
-    if is_insider(event=event, user=user):
-        return [_("Members of the organising committee and judges cannot take part in their own event.")]
-    profile = getattr(user, "profile", None)
-    regions = region_with_descendants(event.eligible_regions.values_list("pk", flat=True))
-    return eligibility_problems(event=event, profile=profile, today=timezone.localdate(now), region_ids=regions)
+    return RoundParticipation(rnd=rnd, now=now, user_ids=[getattr(user, "pk", None)]).problems(user)
+
+
+class RoundParticipation:
+    """The people rule of one round for many users at once (the end of a live game with thousands of
+    players): the event's insiders and eligible regions are read once, not per player; each user's profile
+    should come with the user (``select_related("user__profile")``)."""
+
+    def __init__(self, *, rnd: Round, now: dt.datetime, user_ids):
+        self.event = rnd.event
+        self.today = timezone.localdate(now)
+        ids = [pk for pk in user_ids if pk is not None]
+        members = Membership.objects.filter(organisation_id=self.event.organisation_id, user_id__in=ids)
+        judges = get_user_model().objects.filter(pk__in=ids, judging_panels__reading_round__round__event=self.event)
+        self.insiders = set(members.values_list("user_id", flat=True)) | set(judges.values_list("pk", flat=True))
+        self.regions = region_with_descendants(self.event.eligible_regions.values_list("pk", flat=True))
+
+    def problems(self, user) -> list[str]:
+        if user is None or not user.is_authenticated:
+            return [_("Only signed-in participants score in this round.")]
+        if user.pk in self.insiders:
+            return [_("Members of the organising committee and judges cannot take part in their own event.")]
+        profile = getattr(user, "profile", None)
+        return eligibility_problems(event=self.event, profile=profile, today=self.today, region_ids=self.regions)

@@ -168,6 +168,7 @@ def results_publish(
 ) -> ResultSet:
     """Snapshot the event's final standings and move the event to "results published". Publishing twice
     returns the existing snapshot unchanged: later changes are corrections."""
+    Event.objects.select_for_update().filter(pk=event.pk).first()  # two organisers at once: one publishes
     existing = ResultSet.objects.filter(event=event).first()
     if existing is not None:
         return existing

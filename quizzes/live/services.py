@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest_site import ratelimit
-from contests.participation import round_participation_problems
+from contests.participation import RoundParticipation, round_participation_problems
 from leaderboard.models import Score
 from leaderboard.services import ResultsFinal, board_await_release, board_release, score_record, score_remove
 
@@ -535,7 +535,7 @@ def _end(session: LiveSession, now):
     session.ended_at = now
     session.question_deadline = None
     session.save(update_fields=["state", "ended_at", "question_deadline"])
-    players = list(session.players.filter(kicked=False).select_related("user").order_by("-score", "joined_at"))
+    players = list(session.players.filter(kicked=False).select_related("user__profile").order_by("-score", "joined_at"))
     ranks = scoring.competition_ranks([p.score for p in players])
     if session.round_id and session.counts:
         _record_round_scores(session, players, now)
@@ -556,9 +556,10 @@ def _record_round_scores(session: LiveSession, players: list[LivePlayer], now: d
     played for fun. Returns the ids of the users whose score was recorded."""
     maximum = session_max_points(session)
     recorded = set()
+    people = RoundParticipation(rnd=session.round, now=now, user_ids=[p.user_id for p in players])
     try:
         for player in players:
-            if player.user_id and not round_participation_problems(rnd=session.round, user=player.user, now=now):
+            if player.user_id and not people.problems(player.user):
                 score_record(
                     rnd=session.round, user=player.user, points=player.score, max_points=maximum, submitted_at=now
                 )
@@ -609,7 +610,9 @@ def live_round_choose(*, rnd, session: LiveSession, by, now: dt.datetime | None 
     choice = LiveRoundChoice.objects.create(round=rnd, session=chosen, previous=previous, by=by, at=now)
     recorded = set()
     if chosen.state == LiveSession.State.ENDED:
-        players = list(chosen.players.filter(kicked=False).select_related("user").order_by("-score", "joined_at"))
+        players = list(
+            chosen.players.filter(kicked=False).select_related("user__profile").order_by("-score", "joined_at")
+        )
         recorded = _record_round_scores(chosen, players, chosen.ended_at or now)
         board_release(rnd=rnd, now=max(now, rnd.closes_at))
     else:
@@ -632,8 +635,10 @@ def recompute_live_round(rnd) -> dict[int, Decimal]:
     for answer in LiveAnswer.objects.filter(session=session):
         answers.setdefault(answer.player_id, {})[answer.question_index] = answer
     totals = {}
-    for player in session.players.filter(kicked=False, user__isnull=False).select_related("user"):
-        if round_participation_problems(rnd=rnd, user=player.user, now=session.ended_at):
+    players = list(session.players.filter(kicked=False, user__isnull=False).select_related("user__profile"))
+    people = RoundParticipation(rnd=rnd, now=session.ended_at, user_ids=[p.user_id for p in players])
+    for player in players:
+        if people.problems(player.user):
             continue
         streak = total = 0
         for index in played:
