@@ -132,7 +132,7 @@ def start_servers(servers: list, count: int, env: dict, folder: Path, app: str) 
         log_path = folder / f"daphne-{index}.log"
         handle = open(log_path, "wb")  # noqa: SIM115 - kept open for the life of the server
         process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port), app],
+            [sys.executable, "-m", "contest_site.serve", "-b", "127.0.0.1", "-p", str(port), app],  # our daphne
             cwd=ROOT,
             env=env,
             stdout=handle,

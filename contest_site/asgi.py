@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets through the origin check and the session/auth middleware."""
+"""ASGI entry point: HTTP goes through the body limits to Django (or the autosave door), WebSockets through the
+origin check and the session/auth middleware."""
 
 import gc
 import os
@@ -15,15 +16,19 @@ from django.urls import path, re_path  # noqa: E402
 
 from quizzes.autosave import AutosaveConsumer  # noqa: E402
 
+from .bodylimits import BodyLimitMiddleware  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
 
 # The autosave of quiz answers is answered before Django's handler (quizzes/autosave.py explains why);
 # it resolves the session's user itself, on its writer thread. Every other HTTP request goes to Django.
-http_routes = URLRouter(
-    [
-        path("attempts/<int:attempt_id>/answer/", AutosaveConsumer.as_asgi()),
-        re_path(r"", django_asgi_app),
-    ]
+# Every body is bounded by its route's limit before either of them reads it (contest_site/bodylimits.py).
+http_routes = BodyLimitMiddleware(
+    URLRouter(
+        [
+            path("attempts/<int:attempt_id>/answer/", AutosaveConsumer.as_asgi()),
+            re_path(r"", django_asgi_app),
+        ]
+    )
 )
 
 application = ProtocolTypeRouter(

@@ -212,15 +212,23 @@ class Process:
 
 
 class Daphne(Process):
-    """daphne serving the project, as `make run` starts it; ready when /healthz answers 200."""
+    """daphne serving the project through our entry point (contest_site/serve.py: bodies bounded), as `make run`
+    starts it; ready when /healthz answers 200."""
 
     name = "daphne"
 
-    def __init__(self, env: dict, folder: Path, *, port: int | None = None, ready_timeout_s: float = 60):
+    def __init__(
+        self,
+        env: dict,
+        folder: Path,
+        *,
+        port: int | None = None,
+        ready_timeout_s: float = 60,
+        app: str = "contest_site.asgi:application",
+    ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        daphne_bin = str(Path(sys.executable).with_name("daphne"))
-        argv = [daphne_bin, "-b", "127.0.0.1", "-p", str(self.port), "contest_site.asgi:application"]
+        argv = [sys.executable, "-m", "contest_site.serve", "-b", "127.0.0.1", "-p", str(self.port), app]
         super().__init__(argv, env=env, log_path=folder / f"daphne-{self.port}.log", ready_timeout_s=ready_timeout_s)
 
     def ready(self) -> bool:

@@ -241,6 +241,8 @@ MEDIA_X_ACCEL_PREFIX = env.MEDIA_X_ACCEL_PREFIX
 FILE_UPLOAD_TEMP_DIR = env.UPLOAD_TEMP_DIR or None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Platform maximum of a multipart upload body, refused above it before it is read (contest_site/bodylimits.py).
+UPLOAD_MAX_BYTES = env.UPLOAD_MAX_MB * 1024 * 1024
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -37,6 +37,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 MEDIA_X_ACCEL_PREFIX = os.environ.get("MEDIA_X_ACCEL_PREFIX", "")
 # Where uploads are spooled while they stream in: a real disk, never a RAM-backed /tmp.
 UPLOAD_TEMP_DIR = os.environ.get("UPLOAD_TEMP_DIR", "")
+# The largest request body of any upload route (a reading round's "maximum file size" plus form fields), in MB:
+# the same number as nginx's client_max_body_size on the upload locations.
+UPLOAD_MAX_MB = int(os.environ.get("UPLOAD_MAX_MB", "600"))
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
