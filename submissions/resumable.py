@@ -299,7 +299,10 @@ def resumable_attach(*, user, reading_round: ReadingRound, reference: str, now: 
         yield file
     except BaseException:
         file.close()
-        resumable_release(upload=upload, token=token)
+        if upload.path.exists():
+            resumable_release(upload=upload, token=token)
+        else:  # disk storage moved the file into the entry before a later step failed: nothing left to lend
+            _forget(upload)
         raise
     file.close()
     _forget(upload)
