@@ -15,6 +15,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path, re_path  # noqa: E402
 
 from quizzes.autosave import AutosaveConsumer  # noqa: E402
+from submissions.tus import TusEndpoint  # noqa: E402
 
 from .bodylimits import BodyLimitMiddleware  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
@@ -26,6 +27,8 @@ http_routes = BodyLimitMiddleware(
     URLRouter(
         [
             path("attempts/<int:attempt_id>/answer/", AutosaveConsumer.as_asgi()),
+            path("uploads/", TusEndpoint()),  # resumable uploads (tus 1.0), streamed to disk: submissions/tus.py
+            path("uploads/<str:key>", TusEndpoint()),
             re_path(r"", django_asgi_app),
         ]
     )

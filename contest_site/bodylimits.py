@@ -23,11 +23,12 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http.cookie import parse_cookie
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+
+from .doors import header_cookies
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -94,15 +95,8 @@ def _bytes(route: _Route) -> int:
     return settings.UPLOAD_MAX_BYTES if route.max_bytes is None else route.max_bytes
 
 
-def _cookies(headers) -> dict[str, str]:
-    for name, value in headers:
-        if name == b"cookie":
-            return parse_cookie(value.decode("latin-1"))  # as Django reads it for a page
-    return {}
-
-
 def _has_session_cookie(headers) -> bool:
-    return bool(_cookies(headers).get(settings.SESSION_COOKIE_NAME))
+    return bool(header_cookies(headers).get(settings.SESSION_COOKIE_NAME))
 
 
 def declared_length(headers) -> int | None:
@@ -116,7 +110,7 @@ def declared_length(headers) -> int | None:
 def refusal(*, limit: Limit, headers) -> tuple[list[tuple[bytes, bytes]], bytes]:
     """The 413 answer of a body over ``limit``, in the visitor's language (the site's switch, as for pages):
     (response headers, body). JSON for the routes scripts talk to (autosave, tus), a short page otherwise."""
-    language = _cookies(headers).get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
+    language = header_cookies(headers).get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
     with translation.override(language):

@@ -16,18 +16,15 @@ import functools
 import json
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from importlib import import_module
-from types import SimpleNamespace
 
 from channels.generic.http import AsyncHttpConsumer
 from django.conf import settings
-from django.contrib import auth
 from django.db import InterfaceError, OperationalError, connection
-from django.http.cookie import parse_cookie
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contest_site.consumers import LeanConsumer
+from contest_site.doors import same_origin, scope_cookies, session_from_cookies, session_user
 
 MAX_ANSWER_BODY = 8 * 1024
 _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave-writer")
@@ -56,13 +53,6 @@ def on_writer(function):
         return await loop.run_in_executor(_writer, functools.partial(guarded, *args, **kwargs))
 
     return on_the_writer
-
-
-def session_user(session):
-    """The signed-in user of a session, checked as Django checks it for a page (auth hash included). Done
-    here on the writer thread, with its kept connection, rather than by channels' AuthMiddleware, which
-    opens (on SQLite) a new database connection for every request."""
-    return auth.get_user(SimpleNamespace(session=session))
 
 
 def answer_reply(*, attempt_id: int, user, body: bytes) -> tuple[int, dict]:
@@ -97,40 +87,12 @@ def answer_reply(*, attempt_id: int, user, body: bytes) -> tuple[int, dict]:
     return 200, {"saved": True, "position": item.position, "saved_at": item.answered_at.isoformat()}
 
 
-def _cookies(scope) -> dict[str, str]:
-    for name, value in scope.get("headers", []):
-        if name == b"cookie":
-            return parse_cookie(value.decode("latin-1"))
-    return {}
-
-
-def _session(cookies: dict[str, str]):
-    """The visitor's session store, read lazily (on the writer thread). Read only: this door never
-    changes a session, so it needs neither channels' session middleware nor its save-on-send wrapper."""
-    return _session_store_class()(session_key=cookies.get(settings.SESSION_COOKIE_NAME))
-
-
-@functools.cache
-def _session_store_class():
-    return import_module(settings.SESSION_ENGINE).SessionStore
-
-
-def _same_origin(scope) -> bool:
-    """The Origin header, when a browser sends one, must be this site (as Django's CSRF check requires)."""
-    headers = dict(scope.get("headers", []))
-    origin = headers.get(b"origin")
-    if origin is None:
-        return True
-    host = headers.get(b"host", b"").decode("latin-1")
-    return origin.decode("latin-1").split("://", 1)[-1] == host
-
-
 class AutosaveConsumer(LeanConsumer, AsyncHttpConsumer):
     """POST /attempts/<id>/answer/ under daphne. CSRF: the page sends the CSRF cookie's value in the
     X-CSRFToken header (double submit), which another site can neither read nor set."""
 
     async def handle(self, body):
-        cookies = _cookies(self.scope)
+        cookies = scope_cookies(self.scope)
         language = cookies.get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
         if language not in dict(settings.LANGUAGES):
             language = settings.LANGUAGE_CODE
@@ -153,10 +115,10 @@ class AutosaveConsumer(LeanConsumer, AsyncHttpConsumer):
             cookie = cookies.get(settings.CSRF_COOKIE_NAME, "")
             # As bytes: compare_digest refuses str with non-ASCII characters (a 500 for a forged header).
             same = secrets.compare_digest(header.encode("latin-1"), cookie.encode("latin-1", "replace"))
-            if not cookie or not same or not _same_origin(self.scope):
+            if not cookie or not same or not same_origin(self.scope):
                 return 403, {"saved": False, "error": _("Reload the page: your session has expired.")}
             attempt_id = self.scope["url_route"]["kwargs"]["attempt_id"]
-            session = _session(cookies)
+            session = session_from_cookies(cookies)
 
             def write():
                 with translation.override(language):

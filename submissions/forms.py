@@ -86,6 +86,8 @@ class EntryForm(forms.Form):
         help_text=_("You can withdraw this consent at any time; the entry then leaves the gallery."),
     )
     recording = forms.FileField(label=_("Recording"), required=False)
+    # A finished resumable upload (its Location, /uploads/<key>, or the key), sent instead of a file part.
+    upload = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
     source = forms.ChoiceField(
         choices=EntryVersion.Source.choices, initial=EntryVersion.Source.UPLOADED, widget=forms.HiddenInput
     )
@@ -101,11 +103,18 @@ class EntryForm(forms.Form):
         else:
             del self.fields["group_name"], self.fields["group_members"]
 
-    def clean_recording(self):
-        upload = self.cleaned_data.get("recording")
-        if self.require_media and not upload:
-            raise forms.ValidationError(_("Record or choose a file to send."), code="required")
-        return upload
+    def clean(self):
+        data = super().clean()
+        recording, upload = data.get("recording"), (data.get("upload") or "").strip()
+        if self.require_media and not recording and not upload and "recording" not in self.errors:
+            self.add_error("recording", forms.ValidationError(_("Record or choose a file to send."), code="required"))
+        if recording and upload:
+            self.add_error("recording", _("Send the file once: either attached to the form or uploaded beforehand."))
+        return data
+
+    @property
+    def has_media(self) -> bool:
+        return bool(self.cleaned_data.get("recording") or self.cleaned_data.get("upload"))
 
     def entry_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.ENTRY_FIELDS if name in self.fields}

@@ -12,7 +12,7 @@ from contests.models import Event, Round
 from contests.selectors import access_round_for_organiser, organisations_organised_by, region_with_descendants
 
 from . import scoring
-from .models import Assignment, Entry, EntryVersion, ReadingRound, RoundJudge, Vote
+from .models import Assignment, Entry, EntryVersion, ReadingRound, ResumableUpload, RoundJudge, Vote
 
 MEDIA_PARTS = ("media", "poster", "original")
 
@@ -56,6 +56,18 @@ def access_entry_for_owner(*, user, entry_id: int) -> Entry:
     if entry is None:
         raise Http404
     return entry
+
+
+def access_resumable_for_owner(*, user, key: str, now) -> ResumableUpload:
+    """A resumable upload of ``user`` that has not expired; 404 for missing, someone else's or expired alike."""
+    upload = (
+        ResumableUpload.objects.select_related("reading_round").filter(key=key, user_id=user.pk).first()
+        if user.is_authenticated
+        else None
+    )
+    if upload is None or upload.is_expired(now):
+        raise Http404
+    return upload
 
 
 def access_entry_for_organiser(*, user, entry_id: int) -> Entry:

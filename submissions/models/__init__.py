@@ -21,6 +21,7 @@ from .judging import (
     Stages,
     new_invitation_token,
 )
+from .resumable import ResumableUpload, new_upload_key, resumable_folder
 
 __all__ = [
     "MB",
@@ -32,12 +33,15 @@ __all__ = [
     "JudgeInvitation",
     "JudgeScore",
     "ReadingRound",
+    "ResumableUpload",
     "RoundJudge",
     "Stages",
     "Vote",
     "media_path",
     "new_invitation_token",
     "new_token",
+    "new_upload_key",
     "original_path",
     "poster_path",
+    "resumable_folder",
 ]

@@ -7,6 +7,8 @@ page's script (upload progress) and plain pages to browsers without JavaScript.
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_POST
 from contest_site import ratelimit
 from contests.invites import require_round
 
-from .. import selectors, services
+from .. import resumable, selectors, services
 from ..forms import ConsentForm, EntryForm
 from ..media_probe import MediaRejected
 from ..models import Entry, ReadingRound
@@ -91,11 +93,21 @@ def entry_create(request, round_id: int):
     problems = services.entry_create_problems(reading_round=reading_round, user=request.user, now=timezone.now())
     if problems:  # refused before a byte of the body is read
         return _refused(request, " ".join(problems), status=403, fallback=back)
-    refused = _over_upload_limit(request, back)
-    if refused:
-        return refused
+    if request.content_type == "multipart/form-data":  # a resumable upload was counted when it was created
+        refused = _over_upload_limit(request, back)
+        if refused:
+            return refused
     handler = install_capped_handler(request, max_bytes=reading_round.max_bytes)
     return _entry_create(request, reading_round, handler)
+
+
+def _recording(request, form, reading_round: ReadingRound):
+    """The file the form sends: a part of this request, or a finished resumable upload (``upload``) lent by
+    ``resumable_attach`` for the time of the block (consumed if the block succeeds)."""
+    reference = form.cleaned_data.get("upload")
+    if reference:
+        return resumable.resumable_attach(user=request.user, reading_round=reading_round, reference=reference)
+    return contextlib.nullcontext(form.cleaned_data.get("recording"))
 
 
 @csrf_protect
@@ -108,14 +120,17 @@ def _entry_create(request, reading_round: ReadingRound, handler):
     form = EntryForm(request.POST, files, reading_round=reading_round, require_media=True)
     if form.is_valid():
         try:
-            entry = services.entry_create(
-                reading_round=reading_round,
-                user=request.user,
-                fields=form.entry_fields(),
-                upload=form.cleaned_data["recording"],
-                source=form.cleaned_data["source"],
-            )
+            with _recording(request, form, reading_round) as upload:
+                entry = services.entry_create(
+                    reading_round=reading_round,
+                    user=request.user,
+                    fields=form.entry_fields(),
+                    upload=upload,
+                    source=form.cleaned_data["source"],
+                )
         except MediaRejected as exc:
+            form.add_error("recording", exc.message)
+        except resumable.UploadRefused as exc:
             form.add_error("recording", exc.message)
         except services.EntryError as exc:
             form.add_error(None, str(exc))
@@ -199,17 +214,20 @@ def _entry_update(request, entry: Entry, handler):
         return _refused(request, message, status=413, fallback=back)
     form = _entry_form(entry, timezone.now(), request.POST, files)
     if form.is_valid():
-        upload = form.cleaned_data.get("recording")
+        sends = getattr(form, "has_media", False)
         try:
-            if upload:  # the file first: a refused recording leaves the entry exactly as it was
-                services.entry_replace(entry=entry, upload=upload, source=form.cleaned_data["source"])
+            if sends:  # the file first: a refused recording leaves the entry exactly as it was
+                with _recording(request, form, entry.reading_round) as upload:
+                    services.entry_replace(entry=entry, upload=upload, source=form.cleaned_data["source"])
             services.entry_update(entry=entry, fields=form.entry_fields())
         except MediaRejected as exc:
+            form.add_error("recording", exc.message)
+        except resumable.UploadRefused as exc:
             form.add_error("recording", exc.message)
         except services.EntryError as exc:
             form.add_error(None, str(exc))
         else:
-            if upload:
+            if sends:
                 return _sent(request, entry)
             messages.success(request, _("Your entry is saved."))
             return JsonResponse({"ok": True, "redirect": back}) if _wants_json(request) else redirect(back)

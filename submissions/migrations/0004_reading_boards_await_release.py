@@ -21,7 +21,7 @@ def await_release(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("submissions", "0002_judging"),
+        ("submissions", "0003_resumable_uploads"),
         ("leaderboard", "0007_result_row_prize_fixed"),
     ]
 

@@ -1,0 +1,308 @@
+"""Every write of resumable (tus) uploads: create, hold the lease, commit bytes, delete, expire, attach.
+
+The interface is ``tus.py`` (the ASGI door at ``/uploads/``); it parses headers and streams chunks to the
+file these functions open, and calls them for every decision. The rules, and why:
+
+- Creating an upload is checked like creating an entry (signed in, invite door, eligible, round open, quota,
+  hourly upload limit) *and* against the round's size limit, before one byte of the file arrives: a refused
+  participant costs no bandwidth and no disk.
+- One writer at a time per upload: a lease (``lease_token`` until ``lease_until``) taken with one
+  conditional UPDATE. A PATCH holds it while it streams (renewed while bytes keep coming); the entry form
+  holds it while it attaches. A second PATCH of the same upload meets the lease and is told 423.
+- ``offset`` counts only bytes that are on disk: the file is flushed and fsynced before the offset is
+  committed, and a PATCH starts by cutting the file back to the committed offset (bytes a crashed process
+  wrote but never committed are not trusted).
+- An upload is its creator's; it expires 24 h after creation if unfinished, 24 h after it finished if never
+  attached; ``resumables_sweep`` (run by ``manage.py sweep_entries``) deletes expired rows and their files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contest_site import ratelimit
+from contests.selectors import access_round_for_participant
+
+from . import selectors
+from .media_probe import MediaRejected
+from .models import ReadingRound, ResumableUpload, resumable_folder
+from .services import entry_create_problems, entry_problems
+
+EXPIRY = dt.timedelta(hours=24)
+MAX_CHUNK = 8 * 1024 * 1024  # the most one PATCH may carry: memory and lease time stay small
+PATCH_LEASE = dt.timedelta(seconds=60)  # renewed while bytes keep arriving
+ATTACH_LEASE = dt.timedelta(minutes=15)  # probing and storing a 300 MB file takes seconds; a dead process, this
+OPEN_UPLOADS_PER_USER = 5  # unfinished uploads at once: enough for a retry on another device, not a disk filler
+UPLOADS_PER_HOUR = 30  # shared with the multipart form (views.participant): same key, same budget
+
+
+class UploadRefused(Exception):
+    """A refusal with its HTTP status and a sentence in the participant's language."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class UploadLocked(Exception):
+    """Another request holds the upload's lease (a PATCH in flight, or the entry form attaching it)."""
+
+
+# --- Creation ---------------------------------------------------------------------------------------
+
+
+def resumable_create(
+    *,
+    user,
+    round_id: int,
+    invite_codes: set[str],
+    filename: str,
+    length: int | None,
+    entry_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> ResumableUpload:
+    """Open an upload of ``length`` bytes (None: deferred until the recording stops) for a reading round.
+
+    With ``entry_id`` the upload will replace that entry's recording: the owner may do so until the
+    deadline whatever their quota; without it, it is a new entry and the quota counts. Raise UploadRefused.
+    """
+    now = now or timezone.now()
+    reading_round = _round_for_participant(user=user, round_id=round_id, invite_codes=invite_codes)
+    entry = None
+    if entry_id is not None:
+        try:
+            entry = selectors.access_entry_for_owner(user=user, entry_id=entry_id)
+        except Http404:
+            raise UploadRefused(404, _("No such entry.")) from None
+        if entry.reading_round_id != reading_round.pk:
+            raise UploadRefused(404, _("No such entry."))
+        problems = entry_problems(reading_round=reading_round, user=user, now=now)
+    else:
+        problems = entry_create_problems(reading_round=reading_round, user=user, now=now)
+    if problems:
+        raise UploadRefused(403, " ".join(problems))
+    if length is not None and length > reading_round.max_bytes:
+        raise UploadRefused(413, MediaRejected("too_big", limit=reading_round.max_size_mb).message)
+    if _open_uploads(user=user, now=now) >= OPEN_UPLOADS_PER_USER:
+        raise UploadRefused(429, _("Too many unfinished uploads: finish or cancel one first."))
+    if not ratelimit.hit(f"upload:{user.pk}", limit=UPLOADS_PER_HOUR, period_s=3600, now=now):
+        raise UploadRefused(429, _("Too many files sent in the last hour."))
+    upload = ResumableUpload(
+        user=user,
+        reading_round=reading_round,
+        entry=entry,
+        filename=_safe_name(filename),
+        length=length,
+        created_at=now,
+        expires_at=now + EXPIRY,
+    )
+    folder = resumable_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    upload.path.touch(exist_ok=False)  # a random key: an existing file would be a bug, not a collision
+    try:
+        upload.save()
+    except Exception:
+        upload.path.unlink(missing_ok=True)
+        raise
+    return upload
+
+
+def _round_for_participant(*, user, round_id: int, invite_codes: set[str]) -> ReadingRound:
+    """The round's settings if this person may see it (invite door included), else 404 like a missing round."""
+    try:
+        access_round_for_participant(user=user, round_id=round_id, invite_codes=invite_codes)
+        return selectors.access_reading_round(round_id=round_id)
+    except Http404:
+        raise UploadRefused(404, _("No such round.")) from None
+
+
+def _open_uploads(*, user, now: dt.datetime) -> int:
+    return ResumableUpload.objects.filter(user_id=user.pk, finished_at__isnull=True, expires_at__gt=now).count()
+
+
+def _safe_name(name: str) -> str:
+    base = os.path.basename((name or "").replace("\\", "/")).strip().replace("\x00", "")
+    return base[:200] or "recording"
+
+
+# --- The lease: one writer per upload -------------------------------------------------------------
+
+
+def resumable_lease(*, upload: ResumableUpload, duration: dt.timedelta, now: dt.datetime | None = None) -> str:
+    """Take the upload's lease for ``duration``; return its token. Raise UploadLocked if someone holds it.
+
+    One conditional UPDATE: of two requests at the same moment, exactly one matches the free lease."""
+    now = now or timezone.now()
+    token = secrets.token_hex(16)
+    taken = (
+        ResumableUpload.objects.filter(pk=upload.pk)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+        .update(lease_token=token, lease_until=now + duration)
+    )
+    if not taken:
+        raise UploadLocked
+    return token
+
+
+def resumable_renew(*, upload: ResumableUpload, token: str, now: dt.datetime | None = None) -> bool:
+    """Extend a PATCH's lease while bytes keep arriving; False if the lease was lost (then stop writing)."""
+    now = now or timezone.now()
+    return bool(ResumableUpload.objects.filter(pk=upload.pk, lease_token=token).update(lease_until=now + PATCH_LEASE))
+
+
+def resumable_release(*, upload: ResumableUpload, token: str) -> None:
+    ResumableUpload.objects.filter(pk=upload.pk, lease_token=token).update(lease_token="", lease_until=None)
+
+
+def resumable_commit(
+    *, upload: ResumableUpload, token: str, offset: int, length: int | None = None, now: dt.datetime | None = None
+) -> ResumableUpload | None:
+    """Record ``offset`` bytes as safely on disk (the caller synced the file) and release the lease.
+
+    ``length`` is the length a deferred upload declares once its recording stopped. A finished upload
+    waits 24 h more for the entry form. None if the lease was lost: nothing is recorded, the client's
+    HEAD tells it where to resume."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = ResumableUpload.objects.select_for_update().filter(pk=upload.pk, lease_token=token).first()
+        if locked is None:
+            return None
+        if locked.length is None and length is not None:
+            locked.length = length
+        locked.offset = offset
+        if locked.is_finished and locked.finished_at is None:
+            locked.finished_at = now
+            locked.expires_at = now + EXPIRY
+        locked.lease_token, locked.lease_until = "", None
+        locked.save(update_fields=["length", "offset", "finished_at", "expires_at", "lease_token", "lease_until"])
+    return locked
+
+
+# --- Bytes on disk --------------------------------------------------------------------------------
+
+
+def resumable_open_for_append(*, upload: ResumableUpload):
+    """The upload's file opened at its committed offset, for the holder of the lease.
+
+    Bytes past the offset were written by a request that never committed them (its process died between
+    the write and the commit): cut them off, so that the file is exactly what ``offset`` says."""
+    handle = open(upload.path, "r+b")  # noqa: SIM115 (closed by resumable_sync_and_close)
+    handle.truncate(upload.offset)
+    handle.seek(upload.offset)
+    return handle
+
+
+def resumable_sync_and_close(handle) -> int:
+    """Flush and fsync the file (the offset will say these bytes exist); return its size."""
+    try:
+        handle.flush()
+        os.fsync(handle.fileno())
+        return handle.tell()
+    finally:
+        handle.close()
+
+
+# --- Termination and expiry -----------------------------------------------------------------------
+
+
+def resumable_delete(*, upload: ResumableUpload, now: dt.datetime | None = None) -> None:
+    """Cancel an upload (tus termination): its row and its bytes. Raise UploadLocked while a request holds
+    it: the file of a PATCH in flight or of an entry being attached must not vanish under it."""
+    resumable_lease(upload=upload, duration=ATTACH_LEASE, now=now)
+    _forget(upload)
+
+
+def _forget(upload: ResumableUpload) -> None:
+    ResumableUpload.objects.filter(pk=upload.pk).delete()
+    Path(upload.path).unlink(missing_ok=True)
+
+
+def resumables_sweep(*, now: dt.datetime | None = None) -> int:
+    """Delete expired uploads and their files; return how many. One that a request still holds is left for
+    the next sweep. Files with no row (a crash between file and row) go too once a day old."""
+    now = now or timezone.now()
+    removed = 0
+    expired = ResumableUpload.objects.filter(expires_at__lte=now).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    )
+    for upload in expired:
+        _forget(upload)
+        removed += 1
+    folder = resumable_folder()
+    if folder.is_dir():
+        known = set(ResumableUpload.objects.values_list("key", flat=True))
+        cutoff = (now - EXPIRY).timestamp()
+        for path in folder.iterdir():
+            if path.name not in known and path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+# --- Attaching a finished upload to an entry ------------------------------------------------------
+
+
+class ResumableFile(File):
+    """A finished upload as the entry services take a posted file: a name, a size and a path on disk."""
+
+    def __init__(self, upload: ResumableUpload):
+        super().__init__(open(upload.path, "rb"), name=upload.filename)  # noqa: SIM115 (closed by the caller)
+        self._path = str(upload.path)
+
+    def temporary_file_path(self) -> str:
+        return self._path
+
+
+def key_from_reference(reference: str) -> str:
+    """The upload's key from what the form sent: its Location (absolute or not) or the key itself."""
+    return (reference or "").strip().rstrip("/").rsplit("/", 1)[-1]
+
+
+@contextlib.contextmanager
+def resumable_attach(*, user, reading_round: ReadingRound, reference: str, now: dt.datetime | None = None):
+    """Lend the finished upload named by ``reference`` as a file to the entry service called in the block.
+
+    The upload must be the user's, for this round, complete and not held by another request. Its lease is
+    held during the block, so it cannot be attached twice at the same moment nor deleted while it is
+    probed. If the block raises (file refused, quota used…), the upload is left exactly as it was and can
+    be attached again; if it succeeds, the upload is consumed (row and file deleted)."""
+    now = now or timezone.now()
+    upload = (
+        ResumableUpload.objects.filter(
+            key=key_from_reference(reference), user_id=user.pk, reading_round=reading_round, expires_at__gt=now
+        ).first()
+        if reference
+        else None
+    )
+    if upload is None:
+        raise UploadRefused(404, _("The uploaded file was not found: it may have expired. Send it again."))
+    if not upload.is_finished:
+        raise UploadRefused(409, _("The file has not finished uploading yet."))
+    try:
+        token = resumable_lease(upload=upload, duration=ATTACH_LEASE, now=now)
+    except UploadLocked:
+        raise UploadRefused(409, _("This file is being sent or attached by another request.")) from None
+    file = ResumableFile(upload)
+    try:
+        yield file
+    except BaseException:
+        file.close()
+        if upload.path.exists():
+            resumable_release(upload=upload, token=token)
+        else:  # disk storage moved the file into the entry before a later step failed: nothing left to lend
+            _forget(upload)
+        raise
+    file.close()
+    _forget(upload)
