@@ -248,3 +248,27 @@ def test_a_job_whose_lease_was_taken_over_stops_its_child_and_writes_nothing(slo
     assert version.job_id != first_job, "queued again by the sweep"
     assert DBTaskResult.objects.get(id=version.job_id).status == "READY", "the new job will process it"
     assert _gone(version.original.path)
+
+
+# --- At upload: the platform's settings and the round's duration reach the probe --------------------------
+
+
+@pytest.mark.django_db
+def test_an_upload_over_the_platform_settings_is_refused_before_anything_is_stored(
+    make_reading_round, reader, upload_of, tmp_path, settings
+):
+    settings.MEDIA_MAX_FPS = 30
+    reading_round = make_reading_round(min_video_lines=100)
+    fast = Path(synth.video_file(tmp_path / "60.webm", fmt="webm", seconds=1.5, fps=60, size=(160, 120)))
+    with pytest.raises(MediaRejected) as refused:
+        services.entry_create(
+            reading_round=reading_round,
+            user=reader,
+            fields={"title": "Bài đọc", "note": "", "consent_publish": True},
+            upload=upload_of(fast),
+            source="uploaded",
+        )
+    assert (refused.value.code, refused.value.params) == ("too_many_fps", {"fps": 60, "limit": 30})
+    assert not EntryVersion.objects.exists()
+    limits = services.media_limits(reading_round=reading_round)
+    assert (limits.max_duration_s, limits.max_fps, limits.max_lines) == (reading_round.max_duration_s, 30, 2160)
