@@ -12,15 +12,31 @@ work; for read-aloud speech the difference is inaudible.
 Pure: files in, files out, no database. Raises ``MediaRejected("undecodable")`` when the decoder fails
 part-way (a damaged file that the probe's first frames did not reveal); any other exception is an
 infrastructure problem that the job retries.
+
+Sound with more than two channels (5.1, 7.1: up to the probe's ``max_channels``) is downmixed to stereo by
+the audio chain's ``aformat``; the web file never has more than two.
+
+``transcode_in_child`` runs ``transcode`` in a child Python process (``python -m
+submissions.media_transcode``) under a time budget: a file that makes FFmpeg loop or crawl cannot hold a
+worker longer than the budget, because the child is killed — a thread cannot be. The child also stops by
+itself when its parent disappears (its stdin closes), so that a killed worker leaves no orphan transcoding.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
-from dataclasses import dataclass, field
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from itertools import pairwise
+from pathlib import Path
 
 import av
 
@@ -38,6 +54,9 @@ POSTER_AT_S = 1.0  # the first second is often a hand leaving the record button
 POSTER_SIZE = (1280, 720)
 PEAKS = 160  # bars in the waveform: enough detail for a phone-wide player
 VIDEO_TIME_BASE = Fraction(1, 90_000)
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent  # where ``python -m submissions…`` finds the package
+CHILD_POLL_S = 1.0  # how often the parent asks ``keep_going`` while the child works
+CHILD_SELF_STOP_GRACE_S = 30  # the child's own deadline, past the parent's: a backstop, never the rule
 
 
 @dataclass
@@ -255,3 +274,124 @@ def _first_video(container):
         if not stream.disposition & av.stream.Disposition.attached_pic:
             return stream
     return None
+
+
+# --- The same, in a child process under a time budget -----------------------------------------------
+
+
+class TranscodeTimeout(Exception):
+    """The transcode ran past its time budget; the child was killed and nothing was produced."""
+
+    def __init__(self, budget_s: float):
+        super().__init__(f"processing took longer than its budget of {budget_s:g} s and was stopped")
+        self.budget_s = budget_s
+
+
+class TranscodeAbandoned(Exception):
+    """The caller asked to stop (``keep_going`` answered False): the child was killed, nothing was produced."""
+
+
+class TranscoderCrashed(Exception):
+    """The child exited without a result (a bug, no memory left, killed from outside): worth a retry."""
+
+
+def time_budget_s(duration_s: float, *, factor: float, base_s: float) -> float:
+    """Seconds a transcode of a ``duration_s`` recording may take: proportional to the duration, plus a
+    constant for starting up and writing the outputs (3 × duration + 60 s by default)."""
+    return max(0.0, factor * duration_s + base_s)
+
+
+def transcode_in_child(
+    source: str | os.PathLike,
+    target: str | os.PathLike,
+    *,
+    kind: str,
+    budget_s: float,
+    keep_going: Callable[[], bool] | None = None,
+    poll_s: float = CHILD_POLL_S,
+) -> Transcoded:
+    """``transcode`` in a child process, killed after ``budget_s`` seconds (TranscodeTimeout) or as soon as
+    ``keep_going()`` answers False (TranscodeAbandoned); MediaRejected as ``transcode`` raises it."""
+    source, target = os.path.abspath(source), os.path.abspath(target)
+    result_path = target + ".result.json"
+    command = [sys.executable, "-m", __name__, source, target, kind, result_path, str(budget_s)]
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(  # noqa: S603 -- our interpreter and module, paths we made; no shell
+            command, cwd=PACKAGE_PARENT, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        try:
+            _wait(child, budget_s=budget_s, keep_going=keep_going, poll_s=poll_s)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            child.stdin.close()
+        if child.returncode != 0:
+            errors.seek(0)
+            tail = errors.read()[-1500:].decode("utf-8", "replace")
+            raise TranscoderCrashed(f"the transcoder exited with status {child.returncode}: {tail}")
+    return _read_result(result_path)
+
+
+def _wait(child: subprocess.Popen, *, budget_s: float, keep_going, poll_s: float) -> None:
+    deadline = time.monotonic() + budget_s
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TranscodeTimeout(budget_s)
+        try:
+            child.wait(timeout=min(poll_s, remaining))
+            return
+        except subprocess.TimeoutExpired:
+            if keep_going is not None and not keep_going():
+                raise TranscodeAbandoned("the caller no longer holds the job") from None
+
+
+def _read_result(result_path: str) -> Transcoded:
+    with open(result_path, encoding="utf-8") as handle:
+        payload = json.load(handle)
+    if "rejected" in payload:
+        raise MediaRejected(payload["rejected"], **payload["params"])
+    poster = payload.pop("poster_path", None)
+    result = Transcoded(**payload)
+    if poster:
+        result.poster_png = Path(poster).read_bytes()
+    return result
+
+
+def _stop_with_parent(budget_s: float) -> None:
+    """Exit when the parent goes away (stdin reaches its end) or long past the budget, whichever first."""
+
+    def watch_stdin():
+        while os.read(0, 4096):  # the raw descriptor: a buffered stdin would block the interpreter's exit
+            pass
+        os._exit(75)
+
+    threading.Thread(target=watch_stdin, name="parent-watch", daemon=True).start()
+    timer = threading.Timer(budget_s + CHILD_SELF_STOP_GRACE_S, os._exit, args=(75,))
+    timer.daemon = True
+    timer.start()
+
+
+def _child_main(argv: list[str]) -> int:
+    source, target, kind, result_path, budget_s = argv
+    _stop_with_parent(float(budget_s))
+    try:
+        result = transcode(source, target, kind=kind)
+    except MediaRejected as exc:
+        payload = {"rejected": exc.code, "params": exc.params}
+    else:
+        payload = asdict(result)
+        poster = payload.pop("poster_png")
+        if poster:
+            payload["poster_path"] = target + ".poster.png"
+            Path(payload["poster_path"]).write_bytes(poster)
+    partial = result_path + ".part"
+    with open(partial, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle)
+    os.replace(partial, result_path)  # the parent never reads half a result
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1:]))

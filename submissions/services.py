@@ -7,7 +7,8 @@ marked failed with its reason. Jobs live in the database, so they survive a rest
 mid-job (killed, machine restarted) is another matter: django-tasks-db never looks at a job again once a
 worker claimed it, so the job stays "running" for ever. Hence a lease: the job renews it while it works, and
 ``versions_sweep`` (``manage.py sweep_entries``) takes over a version whose lease ran out — minutes, not
-hours, after its worker died.
+hours, after its worker died. The transcode itself runs in a child process under a time budget
+(``media_transcode.transcode_in_child``), so a job always ends and its lease never needs a cap of its own.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import logging
 import os
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -37,8 +38,9 @@ from contests.models import Event, Membership, Round
 from contests.selectors import region_with_descendants
 from leaderboard.services import board_await_release
 
-from .media_probe import MediaInfo, MediaRejected, check_rules, probe
-from .media_transcode import Transcoded, transcode
+from .media_probe import MediaInfo, MediaLimits, MediaRejected, check_rules, probe
+from .media_transcode import TranscodeAbandoned, Transcoded, TranscodeTimeout, time_budget_s
+from .media_transcode import transcode_in_child as transcode  # the job's transcode: a child, under a budget
 from .models import Entry, EntryVersion, ReadingRound, RoundJudge, Vote
 from .selectors import in_public_gallery
 
@@ -50,7 +52,6 @@ RETRY_AFTER = (dt.timedelta(seconds=30), dt.timedelta(minutes=2))  # after the 1
 # renewed every LEASE_RENEW_S while it transcodes. Without renewal for PROCESSING_LEASE the worker is gone.
 PROCESSING_LEASE = dt.timedelta(minutes=2)
 LEASE_RENEW_S = 20
-STALE_PROCESSING = dt.timedelta(hours=1)  # a transcode still running after this is hung: no more renewals
 POSTER_SIZE = (1280, 720)
 VOTES_PER_MINUTE = 30
 
@@ -170,9 +171,20 @@ def media_accept(*, reading_round: ReadingRound, upload) -> MediaInfo:
     if upload.size > reading_round.max_bytes:
         raise MediaRejected("too_big", limit=reading_round.max_size_mb)
     with _local_path(upload) as path:
-        info = probe(path)
+        info = probe(path, limits=media_limits(reading_round=reading_round))
     check_rules(info, reading_round.media_rules())
     return info
+
+
+def media_limits(*, reading_round: ReadingRound) -> MediaLimits:
+    """The platform's maxima (settings ``MEDIA_MAX_*``) with the round's longest duration, for the probe."""
+    return MediaLimits(
+        max_duration_s=reading_round.max_duration_s,
+        max_lines=settings.MEDIA_MAX_LINES,
+        max_fps=settings.MEDIA_MAX_FPS,
+        max_channels=settings.MEDIA_MAX_CHANNELS,
+        max_sample_rate=settings.MEDIA_MAX_SAMPLE_RATE,
+    )
 
 
 def _safe_name(name: str) -> str:
@@ -322,10 +334,21 @@ def _save_outputs(version: EntryVersion, target: Path, result: Transcoded) -> No
         version.poster.save("poster.jpg", poster, save=False)
 
 
-def _transcode_version(version: EntryVersion) -> Transcoded:
+def transcode_budget_s(*, version: EntryVersion) -> float:
+    """How long the transcode of this version may take (settings ``MEDIA_TRANSCODE_BUDGET_*``)."""
+    return time_budget_s(
+        version.duration_ms / 1000,
+        factor=settings.MEDIA_TRANSCODE_BUDGET_FACTOR,
+        base_s=settings.MEDIA_TRANSCODE_BUDGET_BASE_S,
+    )
+
+
+def _transcode_version(version: EntryVersion, lease: _Lease) -> Transcoded:
     with _stored_as_path(version.original) as source, tempfile.TemporaryDirectory() as work:
         target = Path(work) / "media.mp4"
-        result = transcode(source, target, kind=version.kind)
+        result = transcode(
+            source, target, kind=version.kind, budget_s=transcode_budget_s(version=version), keep_going=lease.held
+        )
         _save_outputs(version, target, result)
     return result
 
@@ -333,49 +356,93 @@ def _transcode_version(version: EntryVersion) -> Transcoded:
 def version_process(*, version_id: int) -> str:
     """The job: transcode a received version; return its final state (or "skipped").
 
-    A file that turns out undecodable is rejected (no retry: it will not improve); any other error is
-    ours (disk, database, a bug) and is retried after a delay, then the version is marked failed.
+    A file that turns out undecodable is rejected (no retry: it will not improve), and so is one whose
+    transcode outlasts its time budget (failed at once: it would hang again); any other error is ours
+    (disk, database, a bug) and is retried after a delay, then the version is marked failed. A job that
+    lost its lease (taken over by the sweep or requeued by an organiser) stops its transcode and writes
+    nothing: the version belongs to another job now.
     """
     version = _claim(version_id, timezone.now())
     if version is None:
         return "skipped"
+    lease = _Lease(version)
     try:
-        with _lease(version.pk):
-            result = _transcode_version(version)
+        with lease.renewing():
+            result = _transcode_version(version, lease)
+    except TranscodeAbandoned:
+        logger.warning("entry version %s was taken over while this job processed it; stopped", version_id)
+        return "abandoned"
+    except TranscodeTimeout as exc:
+        return _finish_failed(version, lease, code="processing_timeout", params={"limit": exc.budget_s}, exc=exc)
     except MediaRejected as exc:
-        return _finish_rejected(version, exc)
+        return _finish_rejected(version, exc, lease=lease)
     except Exception as exc:  # the job must record every failure, whatever raised it
         logger.exception("processing of entry version %s failed", version_id)
-        return _retry_or_fail(version, exc)
-    return _finish_ready(version, result)
+        return _retry_or_fail(version, exc, lease=lease)
+    return _finish_ready(version, result, lease=lease)
 
 
-@contextlib.contextmanager
-def _lease(version_id: int):
-    """Renew the version's processing lease while the block runs (a thread beside the transcode), so that the
-    sweep tells a long transcode from a dead worker."""
-    stop = threading.Event()
-    renewer = threading.Thread(target=_renew_lease, args=(version_id, stop), name=f"lease-{version_id}", daemon=True)
-    renewer.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        renewer.join()
+class _Lease:
+    """A job's hold on the version it processes: ``processing_started_at`` as this job last wrote it.
+
+    Renewal is a compare-and-set on that value, so a job learns at its next renewal that its version was
+    taken over (the sweep after renewals failed for PROCESSING_LEASE, an organiser's requeue) and stops;
+    the finishing writes check the same value under the row lock. Hence a version is never transcoded by
+    two jobs at once, nor finished by a job that no longer holds it.
+    """
+
+    def __init__(self, version: EntryVersion):
+        self.version_id = version.pk
+        self.value = version.processing_started_at
+        self.lost = threading.Event()
+
+    def held(self) -> bool:
+        return not self.lost.is_set()
+
+    def holds(self, locked: EntryVersion) -> bool:
+        """Is ``locked`` (read under its row lock) still processing under this lease?"""
+        return locked.state == EntryVersion.State.PROCESSING and locked.processing_started_at == self.value
+
+    def renew(self, *, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        renewed = EntryVersion.objects.filter(
+            pk=self.version_id, state=EntryVersion.State.PROCESSING, processing_started_at=self.value
+        ).update(processing_started_at=now)
+        if renewed:
+            self.value = now
+        else:
+            self.lost.set()
+        return bool(renewed)
+
+    @contextlib.contextmanager
+    def renewing(self):
+        """Renew every LEASE_RENEW_S while the block runs (a thread beside the job: download, transcode,
+        upload), so that the sweep tells a long job from a dead worker."""
+        stop = threading.Event()
+        renewer = threading.Thread(target=self._renew_until, args=(stop,), name=f"lease-{self.version_id}")
+        renewer.daemon = True
+        renewer.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            renewer.join()
+
+    def _renew_until(self, stop: threading.Event) -> None:
+        try:
+            while not stop.wait(LEASE_RENEW_S) and self.held():
+                try:
+                    self.renew()
+                except DatabaseError:  # one missed renewal is harmless: the lease outlasts several
+                    logger.warning("could not renew the lease of entry version %s", self.version_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
 
 
-def _renew_lease(version_id: int, stop: threading.Event) -> None:
-    started = time.monotonic()
-    try:
-        while not stop.wait(LEASE_RENEW_S) and time.monotonic() - started < STALE_PROCESSING.total_seconds():
-            try:
-                EntryVersion.objects.filter(pk=version_id, state=EntryVersion.State.PROCESSING).update(
-                    processing_started_at=timezone.now()
-                )
-            except DatabaseError:  # one missed renewal is harmless: the lease outlasts several
-                logger.warning("could not renew the processing lease of entry version %s", version_id, exc_info=True)
-    finally:
-        connection.close()  # this thread's own connection
+def _holds(locked: EntryVersion, lease: _Lease | None) -> bool:
+    if lease is None:  # the sweep, taking over a version whose lease ran out
+        return locked.state == EntryVersion.State.PROCESSING
+    return lease.holds(locked)
 
 
 def _delete_files(*files) -> None:
@@ -390,7 +457,7 @@ def _retire(version: EntryVersion) -> None:
     EntryVersion.objects.filter(pk=version.pk).update(original="", media="", poster="")
 
 
-def _finish_ready(version: EntryVersion, result: Transcoded) -> str:
+def _finish_ready(version: EntryVersion, result: Transcoded, *, lease: _Lease) -> str:
     """Make the version playable and current, unless a newer version of the entry is already current.
 
     The version it replaces is superseded and its files deleted after commit; new content needs a new
@@ -400,7 +467,7 @@ def _finish_ready(version: EntryVersion, result: Transcoded) -> str:
     with transaction.atomic():
         entry = Entry.objects.select_for_update().get(pk=version.entry_id)
         locked = EntryVersion.objects.select_for_update().get(pk=version.pk)
-        if locked.state != EntryVersion.State.PROCESSING:
+        if not _holds(locked, lease):
             transaction.on_commit(lambda: _delete_files(version.media, version.poster))
             return locked.state
         locked.media, locked.poster = version.media.name, version.poster.name
@@ -427,10 +494,10 @@ def _finish_ready(version: EntryVersion, result: Transcoded) -> str:
     return locked.state
 
 
-def _finish_rejected(version: EntryVersion, exc: MediaRejected) -> str:
+def _finish_rejected(version: EntryVersion, exc: MediaRejected, *, lease: _Lease) -> str:
     with transaction.atomic():
         locked = EntryVersion.objects.select_for_update().get(pk=version.pk)
-        if locked.state != EntryVersion.State.PROCESSING:
+        if not _holds(locked, lease):
             return locked.state
         locked.state = EntryVersion.State.REJECTED
         locked.reason_code, locked.reason_params = exc.code, exc.params
@@ -441,13 +508,33 @@ def _finish_rejected(version: EntryVersion, exc: MediaRejected) -> str:
     return EntryVersion.State.REJECTED
 
 
-def _retry_or_fail(version: EntryVersion, exc: Exception, *, now: dt.datetime | None = None, wait: bool = True) -> str:
+def _finish_failed(version: EntryVersion, lease: _Lease, *, code: str, params: dict, exc: Exception) -> str:
+    """Fail the version at once with a reason the participant reads (no retry: a transcode that outlasted
+    its budget would outlast it again)."""
+    with transaction.atomic():
+        locked = EntryVersion.objects.select_for_update().get(pk=version.pk)
+        if not _holds(locked, lease):
+            return locked.state
+        locked.state, locked.reason_code, locked.reason_params = EntryVersion.State.FAILED, code, params
+        locked.error, locked.finished_at = f"{type(exc).__name__}: {exc}"[:2000], timezone.now()
+        locked.save(update_fields=["state", "reason_code", "reason_params", "error", "finished_at"])
+    return EntryVersion.State.FAILED
+
+
+def _retry_or_fail(
+    version: EntryVersion,
+    exc: Exception,
+    *,
+    now: dt.datetime | None = None,
+    wait: bool = True,
+    lease: _Lease | None = None,
+) -> str:
     """Count a failed attempt: queue the job again (after a delay, unless ``wait`` is False) or, after the
     last attempt, mark the version failed."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = EntryVersion.objects.select_for_update().get(pk=version.pk)
-        if locked.state != EntryVersion.State.PROCESSING:
+        if not _holds(locked, lease):
             return locked.state
         locked.error = f"{type(exc).__name__}: {exc}"[:2000]
         if locked.attempts < MAX_ATTEMPTS:
@@ -470,12 +557,18 @@ REQUEUEABLE = (
 )
 
 
-def version_requeue(*, version: EntryVersion) -> EntryVersion:
-    """Process a version again from scratch (organisers: after fixing a cause, or a stuck job)."""
+def version_requeue(*, version: EntryVersion, now: dt.datetime | None = None) -> EntryVersion:
+    """Process a version again from scratch (organisers: after fixing a cause, or a stuck job).
+
+    Not while a job holds its lease: that job would go on transcoding beside the new one.
+    """
+    now = now or timezone.now()
     with transaction.atomic():
         locked = EntryVersion.objects.select_for_update().get(pk=version.pk)
         if locked.state not in REQUEUEABLE:
             raise EntryError(_("Only a failed, rejected or waiting recording can be processed again."))
+        if _lease_fresh(locked, now):
+            raise EntryError(_("This recording is being processed right now; try again if that fails."))
         locked.state, locked.attempts = EntryVersion.State.RECEIVED, 0
         locked.reason_code, locked.reason_params, locked.error = "", {}, ""
         locked.processing_started_at = locked.finished_at = None
@@ -506,6 +599,11 @@ def versions_sweep(*, now: dt.datetime | None = None) -> int:
     lost = _lease_expired(now).values_list("pk", flat=True)
     recovered += sum(_recover_lost(version_id, now) for version_id in lost)
     return recovered
+
+
+def _lease_fresh(version: EntryVersion, now: dt.datetime) -> bool:
+    started = version.processing_started_at
+    return version.state == EntryVersion.State.PROCESSING and started is not None and started >= now - PROCESSING_LEASE
 
 
 def _lease_expired(now: dt.datetime):

@@ -70,12 +70,14 @@ def audio_file(
     seconds: float = 3.0,
     amplitude: float = 0.3,
     speech: bool = False,
+    layout: str = "mono",
+    rate: int | None = None,
 ) -> str:
-    """Write a mono recording in one of AUDIO_FORMATS and return its path."""
+    """Write a recording in one of AUDIO_FORMATS (mono unless ``layout`` says e.g. "5.1") and return its path."""
     muxer, codec, options = AUDIO_FORMATS[fmt]
-    rate = 44_100 if fmt == "mp3" else RATE
+    rate = rate or (44_100 if fmt == "mp3" else RATE)
     with av.open(os.fspath(path), "w", format=muxer, options=options) as output:
-        stream = output.add_stream(codec, rate=rate, layout="mono")
+        stream = output.add_stream(codec, rate=rate, layout=layout)
         _write_audio(output, stream, seconds=seconds, rate=rate, amplitude=amplitude, speech=speech)
     return os.fspath(path)
 

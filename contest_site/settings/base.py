@@ -243,6 +243,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Platform maximum of a multipart upload body, refused above it before it is read (contest_site/bodylimits.py).
 UPLOAD_MAX_BYTES = env.UPLOAD_MAX_MB * 1024 * 1024
+# Recordings: the platform's maxima (a round may only be stricter on duration) and the transcode's time budget.
+MEDIA_MAX_LINES = env.MEDIA_MAX_LINES  # shorter side of the picture: 2160 = 4K
+MEDIA_MAX_FPS = env.MEDIA_MAX_FPS
+MEDIA_MAX_CHANNELS = env.MEDIA_MAX_CHANNELS  # more than 2 are downmixed to stereo; more than this are refused
+MEDIA_MAX_SAMPLE_RATE = env.MEDIA_MAX_SAMPLE_RATE
+MEDIA_TRANSCODE_BUDGET_FACTOR = env.MEDIA_TRANSCODE_BUDGET_FACTOR
+MEDIA_TRANSCODE_BUDGET_BASE_S = env.MEDIA_TRANSCODE_BUDGET_BASE_S
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -40,6 +40,14 @@ UPLOAD_TEMP_DIR = os.environ.get("UPLOAD_TEMP_DIR", "")
 # The largest request body of any upload route (a reading round's "maximum file size" plus form fields), in MB:
 # the same number as nginx's client_max_body_size on the upload locations.
 UPLOAD_MAX_MB = int(os.environ.get("UPLOAD_MAX_MB", "600"))
+# The most a recording may hold, whatever the round (docs/submissions.md, "Limits"), and the time a
+# transcode may take: MEDIA_TRANSCODE_BUDGET_FACTOR × duration + MEDIA_TRANSCODE_BUDGET_BASE_S seconds.
+MEDIA_MAX_LINES = int(os.environ.get("MEDIA_MAX_LINES", "2160"))
+MEDIA_MAX_FPS = int(os.environ.get("MEDIA_MAX_FPS", "60"))
+MEDIA_MAX_CHANNELS = int(os.environ.get("MEDIA_MAX_CHANNELS", "8"))
+MEDIA_MAX_SAMPLE_RATE = int(os.environ.get("MEDIA_MAX_SAMPLE_RATE", "96000"))
+MEDIA_TRANSCODE_BUDGET_FACTOR = float(os.environ.get("MEDIA_TRANSCODE_BUDGET_FACTOR", "3"))
+MEDIA_TRANSCODE_BUDGET_BASE_S = float(os.environ.get("MEDIA_TRANSCODE_BUDGET_BASE_S", "60"))
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))

@@ -206,7 +206,7 @@ def test_sweep_recovers_a_version_whose_worker_died(
 ):
     entry = make_entry(reading_round, reader, process=False)
     version = entry.versions.get()
-    long_ago = timezone.now() - services.STALE_PROCESSING - dt.timedelta(minutes=1)
+    long_ago = timezone.now() - services.PROCESSING_LEASE - dt.timedelta(minutes=1)
     EntryVersion.objects.filter(pk=version.pk).update(state="processing", processing_started_at=long_ago, attempts=1)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.versions_sweep() == 1

@@ -1,13 +1,12 @@
 """A worker that dies mid-job: django-tasks-db leaves its job "running" for ever and never runs it again, so
 the processing job keeps a lease on its version (renewed while it transcodes) and ``versions_sweep`` takes
-over a version whose lease ran out. The whole fault, with a real worker killed, is in tests/faults."""
+over a version whose lease ran out. The whole fault, with a real worker killed, is in tests/faults; the
+renewal while the transcoding child runs, and a job that lost its lease, are in test_processing_limits."""
 
 import datetime as dt
-import time
 
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -80,34 +79,3 @@ def test_sweep_requeues_a_version_whose_worker_died_between_claiming_the_job_and
     assert services.versions_sweep() == 1
     assert DBTaskResult.objects.get(id=job).status == "FAILED"
     assert _ready_job(version).id != job
-
-
-def _read_waiting_for_locks(version_id: int):
-    """The lease thread writes while the test reads: the in-memory SQLite test database answers "locked"
-    instead of waiting (see the votes' race test), so wait here."""
-    for _attempt in range(200):
-        try:
-            return EntryVersion.objects.get(pk=version_id).processing_started_at
-        except OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-            time.sleep(0.01)
-    raise AssertionError("the database stayed locked")
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_long_transcode_renews_its_lease(queued_version, monkeypatch):
-    monkeypatch.setattr(services, "LEASE_RENEW_S", 0.05)
-    version = queued_version
-    real_transcode, seen = services.transcode, []
-
-    def slow_transcode(source, target, *, kind):
-        seen.append(_read_waiting_for_locks(version.pk))
-        time.sleep(0.5)
-        seen.append(_read_waiting_for_locks(version.pk))
-        return real_transcode(source, target, kind=kind)
-
-    monkeypatch.setattr(services, "transcode", slow_transcode)
-    assert services.version_process(version_id=version.pk) == "ready"
-    claimed, renewed = seen
-    assert renewed > claimed, "renewed while the transcode ran"
