@@ -41,7 +41,7 @@ def _participant():
     return user
 
 
-def _bank(organisation):
+def _bank(organisation, title="Ngân hàng (prod)"):
     """A public bank of three single-choice questions, the first with a picture."""
     from django.core.files.base import ContentFile
     from PIL import Image
@@ -49,7 +49,7 @@ def _bank(organisation):
     from quizzes import services
     from quizzes.importing.base import ParsedChoice, ParsedQuestion
 
-    bank = services.bank_create(organisation=organisation, title="Ngân hàng (prod)", is_public=True)
+    bank = services.bank_create(organisation=organisation, title=title, is_public=True)
     questions = [
         ParsedQuestion(
             where=str(i),
@@ -106,15 +106,24 @@ def world() -> dict:
     contest_services.event_transition(event=event, to_state=Event.State.OPEN, by=host)
     session = live.session_create(quiz=quiz, host=host, question_time_s=30)
     right = {q.pk: q.choices.get(is_correct=True).pk for q in bank.questions.all()}
+    right_tokens = [  # what a phone sends: the question's tokens in this game, never choice ids
+        live.question_tokens(session, index, bank.questions.get(pk=qid).choices.values_list("pk", flat=True)).token(
+            right[qid]
+        )
+        for index, qid in enumerate(session.question_ids)
+    ]
+    # A practice bank no contest uses: its pictures are public (the contest's stay private until its results).
+    practice = _bank(organisation, title="Luyện tập (prod)")
+    pictured = practice.questions.order_by("pk").first()
     return {
         "quiz_round": quiz_rnd.pk,
         "reading_round": reading_rnd.pk,
         "session": session.pk,
         "pin": session.pin,
-        "right": [right[pk] for pk in session.question_ids],
+        "right": right_tokens,
         "right_by_question": right,
-        "image_question": ids[0],
-        "image_name": bank.questions.get(pk=ids[0]).image.name,
+        "image_question": pictured.pk,
+        "image_name": pictured.image.name,
         "player": player.pk,
     }
 
