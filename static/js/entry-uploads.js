@@ -46,6 +46,13 @@
     return type.startsWith("text/plain") && body.length < 500 ? body : "";
   }
 
+  function endpointMissing(error) {
+    // Creation answered "no such resource" (a server without the endpoint, e.g. a plain WSGI one): the
+    // form then posts the file itself.
+    const request = error && error.originalRequest;
+    return Boolean(request && request.getMethod() === "POST" && [404, 405, 501].includes(statusOf(error)));
+  }
+
   function metadata(filename) {
     const pairs = { filename: filename, round: form.dataset.round };
     if (form.dataset.entry) pairs.entry = form.dataset.entry; // replacing this entry's recording
@@ -53,8 +60,9 @@
   }
 
   // One upload. state: "uploading", "resuming", "offline", "done", "failed" or "aborted"; sent and total
-  // in bytes (total null while a recording goes on); resumes counts the times it continued after a failure.
-  // finished resolves to the upload's URL, or rejects with the message to show.
+  // in bytes (total null while a recording goes on); resumes counts the times it continued after a failure;
+  // unavailable: failed because the server has no endpoint. finished resolves to the upload's URL, or rejects
+  // with the message to show.
   class Transfer {
     constructor(input, { filename, fingerprint, fileReader, deferred }) {
       this.state = "uploading";
@@ -62,6 +70,7 @@
       this.total = deferred ? null : input.size;
       this.resumes = 0;
       this.error = "";
+      this.unavailable = false;
       this.url = null;
       this.fingerprint = fingerprint || null;
       this.listeners = [];
@@ -145,6 +154,7 @@
         if (navigator.onLine !== false) this._timer = setTimeout(this._online, WAIT_MS);
         return;
       }
+      this.unavailable = endpointMissing(error);
       this.error = serverMessage(error) || form.dataset.msgFailed;
       this._set("failed");
       this._reject(new Error(this.error));

@@ -130,8 +130,9 @@
       post(data, () => { if (transfer.fingerprint) uploads.forget(transfer.fingerprint); });
     }, (error) => {
       if (transfer.state !== "failed") return; // aborted: a new recording or file replaces it
-      showErrors([error.message || form.dataset.msgFailed]);
       if (sentFile && sentFile.transfer === transfer) sentFile = null;
+      if (transfer.unavailable) { postWithFile(data); return; }
+      showErrors([error.message || form.dataset.msgFailed]);
       busy(false);
     });
   }
@@ -143,20 +144,28 @@
     const data = new FormData(form);
     showErrors([]);
     busy(true);
-    if (uploads && recording && recording.transfer && recording.transfer.state !== "failed") {
+    const live = recording && recording.transfer;
+    if (uploads && live && !(live.state === "failed" && live.unavailable)) {
       data.delete("recording");
       sendResumable(recording.transfer, data);
       return;
     }
     if (uploads && file && !recording) {
-      if (!sentFile || sentFile.file !== file || sentFile.transfer.state === "failed") {
+      if (!sentFile || sentFile.file !== file) {
         if (sentFile && sentFile.transfer.state !== "done") sentFile.transfer.abort(false);
         sentFile = { file: file, transfer: uploads.sendFile(file) };
       }
       sendResumable(sentFile.transfer, data);
       return;
     }
+    postWithFile(data);
+  });
+
+  function postWithFile(data) {
+    // The plain way: the file is a part of the form (no resumable endpoint, or nothing to send first).
+    progress.hidden = true;
+    status.hidden = true;
     if (recording) data.set("recording", recording.blob, recording.filename);
     post(data);
-  });
+  }
 })();
