@@ -77,12 +77,20 @@ def setup_data() -> dict:
     return {"round": rnd.pk, "session": signed_in_session(person)}
 
 
-def delete_entries() -> int:
-    """Each test starts with no entry and no upload (quota, 'one file at a time' checks)."""
+def size_limit(*, round_id: int, max_size_mb: int) -> None:
+    from contests.models import Round
+    from submissions import services
+
+    services.reading_round_configure(rnd=Round.objects.get(pk=round_id), settings={"max_size_mb": max_size_mb})
+
+
+def start_afresh(*, round_id: int) -> None:
+    """Each test starts with no entry and no upload (quota, 'one file at a time' checks) and 20 MB allowed."""
     from submissions.models import Entry, ResumableUpload
 
     ResumableUpload.objects.all().delete()
-    return Entry.objects.all().delete()[0]
+    Entry.objects.all().delete()
+    size_limit(round_id=round_id, max_size_mb=20)
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +104,14 @@ def server(tmp_path_factory):
         yield {"url": web.url, "folder": folder, "env": env, **data}
 
 
+def _call(server, function: str, **kwargs):
+    """Call a function of this module inside the served project (its settings, its database)."""
+    return project_call(server["env"], f"tests.e2e.test_reading_upload:{function}", **kwargs)
+
+
 @pytest.fixture
 def fresh(server):
-    project_call(server["env"], "tests.e2e.test_reading_upload:delete_entries")
+    _call(server, "start_afresh", round_id=server["round"])
     return server
 
 
@@ -323,3 +336,53 @@ def test_the_recorder_uploads_while_recording(media_browser, fresh):
         assert not db_rows(fresh["env"], "SELECT id FROM submissions_resumableupload"), "both uploads are gone"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("how", ["picked", "recorded"])
+def test_without_the_endpoint_the_form_posts_the_file_itself(media_browser, fresh, tmp_path, how):
+    """A server without /uploads/ (pytest-django's WSGI live server, an old deployment): creation answers
+    404, and the page falls back to the plain multipart form, as without JavaScript."""
+    from submissions import synth
+
+    context = _context(media_browser, fresh)
+    try:
+        page = context.new_page()
+        page.route(re.compile(r"/uploads/"), lambda route: route.fulfill(status=404, body="Not Found"))
+        page.goto(f"/rounds/{fresh['round']}/reading/")
+        page.fill("input[name=title]", "Không có tus")
+        if how == "picked":
+            page.set_input_files("#id_recording", synth.audio_file(tmp_path / "doc.mp3", fmt="mp3", seconds=4))
+        else:
+            page.click("#record-audio")
+            page.wait_for_timeout(3000)
+            page.click("#stop-recording")
+            expect(page.locator("#rec-playback-audio")).to_be_visible()
+        with page.expect_request(re.compile(r"/reading/entries/new/$")) as form_post, page.expect_navigation():
+            page.click("#send-entry")
+        assert b'name="recording"; filename=' in (form_post.value.post_data_buffer or b""), "the file is a part"
+        expect(page).to_have_url(re.compile(r"/reading/entries/\d+/$"))
+        _original, source, _state = _stored_original(fresh)
+        assert source == how.replace("picked", "uploaded")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_a_refusal_of_the_endpoint_is_shown_in_the_readers_language(participant, fresh, video, language):
+    """The page was opened when 20 MB were allowed; meanwhile the organisers lowered it to 5: the endpoint
+    refuses the creation (413) with its sentence, in the language of the page, and the page shows it."""
+    participant.add_cookies([{"name": "django_language", "value": language, "url": fresh["url"]}])
+    page = participant.new_page()
+    page.goto(f"/rounds/{fresh['round']}/reading/")
+    _call(fresh, "size_limit", round_id=fresh["round"], max_size_mb=5)
+    page.fill("input[name=title]", "Quá lớn")
+    page.set_input_files("#id_recording", str(video))
+    with page.expect_response(lambda reply: reply.request.method == "POST" and "/uploads/" in reply.url) as created:
+        page.click("#send-entry")
+    assert created.value.status == 413
+    refusal = created.value.text()
+    assert refusal and created.value.headers["content-language"] == language
+    if language == "en":
+        assert refusal == "The file is larger than the 5 MB allowed."
+    expect(page.locator("#form-errors")).to_have_text(refusal)
+    expect(page.locator("#send-entry")).to_be_enabled()
