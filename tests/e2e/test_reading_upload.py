@@ -13,6 +13,7 @@ does not have: these tests run daphne and the job worker (tests/servers.py) on t
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import os
@@ -386,3 +387,35 @@ def test_a_refusal_of_the_endpoint_is_shown_in_the_readers_language(participant,
         assert refusal == "The file is larger than the 5 MB allowed."
     expect(page.locator("#form-errors")).to_have_text(refusal)
     expect(page.locator("#send-entry")).to_be_enabled()
+
+
+def test_a_replacement_on_the_entry_page_goes_through_an_upload_of_that_entry(participant, fresh, tmp_path):
+    from submissions import synth
+
+    page = participant.new_page()
+    metadata = []
+    page.on(
+        "request",
+        lambda request: (
+            request.method == "POST"
+            and "/uploads/" in request.url
+            and metadata.append(request.headers["upload-metadata"])
+        ),
+    )
+    page.goto(f"/rounds/{fresh['round']}/reading/")
+    page.fill("input[name=title]", "Bài đọc đầu")
+    page.set_input_files("#id_recording", synth.audio_file(tmp_path / "dau.mp3", fmt="mp3", seconds=3))
+    with page.expect_navigation():
+        page.click("#send-entry")
+    entry_url = page.url
+
+    page.set_input_files("#id_recording", synth.audio_file(tmp_path / "sau.m4a", fmt="m4a", seconds=4))
+    with page.expect_navigation():
+        page.click("#send-entry")
+    assert page.url == entry_url
+    entry_id = re.search(r"/entries/(\d+)/", entry_url).group(1)
+    assert len(metadata) == 2 and not any(pair.startswith("entry ") for pair in metadata[0].split(","))
+    assert f"entry {base64.b64encode(entry_id.encode()).decode()}" in metadata[1], "the upload names its entry"
+    versions = db_rows(fresh["env"], "SELECT number, container FROM submissions_entryversion ORDER BY number")
+    assert [number for number, _container in versions] == [1, 2]
+    assert "mp4" in versions[1][1], "the second version is the replacement"
