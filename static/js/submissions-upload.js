@@ -23,6 +23,7 @@
   const uploads = uploadField ? window.EntryUploads : undefined; // the consent-only form sends no file
   const STATE_TEXT = { uploading: "msgSending", resuming: "msgResuming", offline: "msgOffline", done: "msgSaving" };
   let recording = null;
+  const watched = new WeakSet(); // transfers whose progress this form already shows
   let sentFile = null; // { file, transfer }: the picked file's upload, reused if the form is sent again
 
   function megabytes(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
@@ -123,7 +124,7 @@
 
   function sendResumable(transfer, data) {
     // The upload first (its own progress and states), then the form with upload=<its URL>.
-    transfer.watch(showTransfer);
+    if (watched.has(transfer)) showTransfer(transfer); else { watched.add(transfer); transfer.watch(showTransfer); }
     transfer.finished.then((url) => {
       data.delete("recording");
       data.set("upload", url);
