@@ -1,7 +1,10 @@
 // Recording in the browser (MediaRecorder): audio, or video with the camera; a sound-level meter, a timer
 // that stops at the round's maximum duration, playback before sending, and re-recording. The finished
 // recording is handed to the entry form (submissions-upload.js) with a "recording:ready" event; the server
-// checks it like any uploaded file. Without MediaRecorder the recorder stays hidden and the file input remains.
+// checks it like any uploaded file. Where resumable uploads work (entry-uploads.js) the recording is sent
+// WHILE it is made: each second's data goes to a tus upload of deferred length, so that at the stop only the
+// last seconds remain to send; recording again deletes that upload. Without MediaRecorder the recorder stays
+// hidden and the file input remains.
 (function () {
   const box = document.getElementById("recorder");
   const form = document.getElementById("entry-form");
@@ -15,12 +18,14 @@
   const buttons = { audio: $("record-audio"), video: $("record-video"), stop: $("stop-recording"), again: $("rerecord") };
   const preview = $("rec-preview"), meters = $("rec-meters"), timer = $("rec-timer"), level = $("rec-level");
   const message = $("rec-message"), playAudio = $("rec-playback-audio"), playVideo = $("rec-playback-video");
+  const sent = $("rec-sent"), sentAmount = $("rec-sent-amount");
   const TYPES = {
     audio: ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4", "audio/webm"],
     video: ["video/webm;codecs=vp8,opus", "video/webm;codecs=vp9,opus", "video/mp4", "video/webm"],
   };
   let stream = null, recorder = null, chunks = [], startedAt = 0, elapsed = 0, ticker = null, audioContext = null;
   let kind = "audio", playbackUrl = null, stopReason = "";
+  let source = null, transfer = null; // the upload made while recording (entry-uploads.js), if any
 
   function say(key) { message.textContent = box.dataset[key] || ""; }
   function show(element, visible) { if (element) element.hidden = !visible; }
@@ -28,7 +33,17 @@
   function pickType(wanted) { return TYPES[wanted].find((type) => MediaRecorder.isTypeSupported(type)) || ""; }
   function extension(type) { return type.includes("mp4") ? "mp4" : type.includes("ogg") ? "ogg" : "webm"; }
 
+  function discardUpload() {
+    // A recording thrown away: stop sending it and delete what the server has (tus termination).
+    if (transfer) transfer.abort(true);
+    if (source) source.close();
+    transfer = null;
+    source = null;
+    show(sent, false);
+  }
+
   function clearPlayback() {
+    discardUpload();
     if (playbackUrl) URL.revokeObjectURL(playbackUrl);
     playbackUrl = null;
     [playAudio, playVideo].forEach((player) => { player.removeAttribute("src"); show(player, false); });
@@ -75,7 +90,19 @@
     recorder = new MediaRecorder(stream, mimeType ? { mimeType: mimeType } : undefined);
     chunks = [];
     stopReason = "";
-    recorder.addEventListener("dataavailable", (event) => { if (event.data.size) chunks.push(event.data); });
+    if (window.EntryUploads) {
+      source = new window.EntryUploads.RecordingSource();
+      transfer = window.EntryUploads.sendRecording(source, "recording." + extension(recorder.mimeType || mimeType));
+      transfer.watch((upload) => {
+        sentAmount.textContent = (upload.sent / 1048576).toFixed(1) + " MB";
+        show(sent, upload.sent > 0);
+      });
+    }
+    recorder.addEventListener("dataavailable", (event) => {
+      if (!event.data.size) return;
+      chunks.push(event.data);
+      if (source) source.push(event.data);
+    });
     recorder.addEventListener("stop", finish);
     recorder.start(1000); // a chunk each second: a long recording never waits in one buffer
     startedAt = performance.now();
@@ -107,10 +134,12 @@
     const player = kind === "video" ? playVideo : playAudio;
     player.src = playbackUrl;
     show(player, true);
-    if (elapsed < minSeconds) { say("msgTooShort"); return; }
-    say(stopReason === "limit" ? "msgLimit" : "msgReady");
+    if (source) source.end(); // the upload learns its length and sends the rest
+    if (elapsed < minSeconds) { discardUpload(); say("msgTooShort"); return; }
+    say(stopReason === "limit" ? "msgLimit" : transfer ? "msgReadySent" : "msgReady");
     const filename = "recording." + extension(blob.type);
-    form.dispatchEvent(new CustomEvent("recording:ready", { detail: { blob: blob, filename: filename, seconds: elapsed } }));
+    const detail = { blob: blob, filename: filename, seconds: elapsed, transfer: transfer };
+    form.dispatchEvent(new CustomEvent("recording:ready", { detail: detail }));
   }
 
   function reset() {
