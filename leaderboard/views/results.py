@@ -101,7 +101,7 @@ def _published_page(request, *, event, result_set, rnd=None):
 
 @organiser_required
 def organiser_round_results(request, round_id: int):
-    """A round's results (weekly prizes): preview by the round's chain, publish once its board is public."""
+    """A round's results (weekly prizes): preview by the round's chain, publish once its scores are final."""
     rnd = access_round_for_organiser(user=request.user, round_id=round_id)
     result_set = ResultSet.objects.filter(round=rnd).first()
     if result_set is not None:
