@@ -14,6 +14,7 @@ from contests.models import Round
 from . import ranking
 from .final import ResultsFinal, final_writes, round_is_final
 from .models import BoardConfig, FrozenRow, Score
+from .units import units_changed
 
 __all__ = ["ResultsFinal", "board_configure", "board_freeze", "board_unfreeze", "score_record"]
 
@@ -72,7 +73,7 @@ def score_record(
                 "registered_at": user.date_joined,
             },
         )
-    transaction.on_commit(lambda: board_changed(round_id=rnd.pk))
+    transaction.on_commit(lambda: scores_changed(rnd=rnd))
     return score
 
 
@@ -82,8 +83,15 @@ def score_remove(*, rnd: Round, users) -> int:
     Returns how many scores were removed."""
     removed, _by_model = Score.objects.filter(round=rnd, user__in=users).delete()
     if removed:
-        transaction.on_commit(lambda: board_changed(round_id=rnd.pk))
+        transaction.on_commit(lambda: scores_changed(rnd=rnd))
     return removed
+
+
+def scores_changed(*, rnd: Round) -> None:
+    """After commit of a score write: ping the round's board pages and mark the event's unit boards stale
+    (unit boards are cached, see ``units``; the ping is throttled, the staleness mark is not)."""
+    units_changed(event_id=rnd.event_id)
+    board_changed(round_id=rnd.pk)
 
 
 def board_changed(*, round_id: int) -> None:
