@@ -91,10 +91,12 @@ class UnitRow:
 
 
 def _decimal(value) -> Decimal:
-    """A sum from the database as the board shows it: SQLite returns floats for decimal arithmetic."""
+    """A sum from the database, exact: SQLite returns floats for decimal arithmetic, but points (2 places)
+    × weights (2 places) have at most 4, so rounding to 4 places gives the exact sum back. Nothing is
+    rounded to cents before the average is taken (the board rounds what it shows)."""
     if value is None:
         return Decimal(0)
-    return (value if isinstance(value, Decimal) else Decimal(str(round(value, 6)))).quantize(CENT)
+    return value if isinstance(value, Decimal) else Decimal(str(round(value, 4)))
 
 
 def unit_aggregates(*, event, by: str, exclude_rounds=()) -> dict[int, tuple[int, Decimal, Decimal]]:
@@ -159,15 +161,16 @@ def cached_unit_aggregates(
 ) -> dict[int, tuple[int, Decimal, Decimal]]:
     """``unit_aggregates`` through the cache: served as cached while no score of the event changed, or
     while the cached board is younger than ``REFRESH_S`` (a rush recomputes it once per period, not once
-    per reader). The version is read before computing, so a score committed meanwhile leaves the new
-    board marked stale."""
+    per reader), and never once older than ``TTL_S``. The version is read before computing, so a score
+    committed meanwhile leaves the new board marked stale."""
     now = now or timezone.now()
     key = _board_key(event, by, exclude_rounds)
     version = _version(event.pk)
     cached = cache.get(key)
     if cached is not None:
         cached_version, computed_at, aggregates = cached
-        if cached_version == version or (now - computed_at).total_seconds() < REFRESH_S:
+        age = (now - computed_at).total_seconds()
+        if 0 <= age < TTL_S and (cached_version == version or age < REFRESH_S):
             return aggregates
     aggregates = unit_aggregates(event=event, by=by, exclude_rounds=exclude_rounds)
     cache.set(key, (version, now, aggregates), TTL_S)
