@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from contests.models import Round
 
-from . import ranking
+from . import boardcache, ranking
 from .final import ResultsFinal, final_writes, round_is_final
 from .models import BoardConfig, FrozenRow, Score
+from .selectors import round_scope
 from .units import units_changed
 
 __all__ = ["ResultsFinal", "board_configure", "board_freeze", "board_unfreeze", "score_record"]
@@ -88,9 +89,11 @@ def score_remove(*, rnd: Round, users) -> int:
 
 
 def scores_changed(*, rnd: Round) -> None:
-    """After commit of a score write: ping the round's board pages and mark the event's unit boards stale
-    (unit boards are cached, see ``units``; the ping is throttled, the staleness mark is not)."""
+    """After commit of a score write: ping the round's board pages, mark the event's unit boards and the
+    round's points histogram ("my rank") stale (both cached, see ``boardcache``; the ping is throttled,
+    the staleness marks are not)."""
     units_changed(event_id=rnd.event_id)
+    boardcache.mark_changed(round_scope(rnd.pk))
     board_changed(round_id=rnd.pk)
 
 

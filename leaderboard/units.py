@@ -11,7 +11,7 @@ kind and set of hidden rounds; ``score_record`` and the other score writers mark
 after commit (``units_changed``). A stale board is recomputed on the next read, but at most once every
 ``REFRESH_S`` seconds: during a deadline rush (scores every few milliseconds) readers get the board as it
 was up to ``REFRESH_S`` seconds ago instead of each paying the grouped query. Changes that do not go
-through a score (a participant moving to another unit, a round's weight) show within ``TTL_S``.
+through a score (a participant moving to another unit, a round's weight) show within ``boardcache.TTL_S``.
 Names, groups and headcounts of units are read fresh on every request (one small query).
 """
 
@@ -19,26 +19,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import connections, router
 from django.db.models import DecimalField, F, Sum
 from django.utils import timezone
 
 from contests.models import Organisation, Region
 
+from . import boardcache
 from .models import Score
 
 # Default (headcount up to, minimum participation rate): bigger units need a lower rate to qualify. An
 # organiser sets the event's own rules (UnitRules); these apply until then.
 MIN_RATE_BY_SIZE = [(100, Decimal("0.80")), (500, Decimal("0.60")), (None, Decimal("0.40"))]
 
-REFRESH_S = 2  # a stale board is recomputed at most this often, whatever the rate of new scores
-TTL_S = 60  # the longest a cached board lives: bounds changes that mark nothing stale (a profile's unit)
+REFRESH_S = boardcache.REFRESH_S
 CENT = Decimal("0.01")
 
 
@@ -129,52 +127,29 @@ def unit_aggregates(*, event, by: str, exclude_rounds=()) -> dict[int, tuple[int
 # --- The cache ----------------------------------------------------------------------------------
 
 
-def _version_key(event_id: int) -> str:
-    return f"unit-board-version:{event_id}"
-
-
-def _board_key(event, by: str, exclude_rounds) -> str:
-    """The event's id and creation moment (an id can come back after a deletion, with SQLite), the board
-    kind and the set of hidden rounds."""
-    hidden = ",".join(str(pk) for pk in sorted(exclude_rounds))
-    digest = hashlib.blake2b(f"{event.created_at.isoformat()}|{hidden}".encode(), digest_size=8).hexdigest()
-    return f"unit-board:{event.pk}:{by}:{digest}"
+def event_scope(event_id: int) -> str:
+    return f"units:{event_id}"
 
 
 def units_changed(*, event_id: int) -> None:
-    """Mark the event's unit boards stale. Call after commit (``transaction.on_commit``), so that a reader
-    never caches the old scores under the new version. The version is a fresh token, not a counter: a
-    counter evicted from the cache would start again at a value an old cached board still carries."""
-    cache.set(_version_key(event_id), time.time_ns(), None)
-
-
-def _version(event_id: int):
-    version = cache.get(_version_key(event_id))
-    if version is None:
-        cache.add(_version_key(event_id), time.time_ns(), None)
-        version = cache.get(_version_key(event_id))
-    return version
+    """Mark the event's unit boards stale (after commit of a score write)."""
+    boardcache.mark_changed(event_scope(event_id))
 
 
 def cached_unit_aggregates(
     *, event, by: str, exclude_rounds=(), now: dt.datetime | None = None
 ) -> dict[int, tuple[int, Decimal, Decimal]]:
-    """``unit_aggregates`` through the cache: served as cached while no score of the event changed, or
-    while the cached board is younger than ``REFRESH_S`` (a rush recomputes it once per period, not once
-    per reader), and never once older than ``TTL_S``. The version is read before computing, so a score
-    committed meanwhile leaves the new board marked stale."""
-    now = now or timezone.now()
-    key = _board_key(event, by, exclude_rounds)
-    version = _version(event.pk)
-    cached = cache.get(key)
-    if cached is not None:
-        cached_version, computed_at, aggregates = cached
-        age = (now - computed_at).total_seconds()
-        if 0 <= age < TTL_S and (cached_version == version or age < REFRESH_S):
-            return aggregates
-    aggregates = unit_aggregates(event=event, by=by, exclude_rounds=exclude_rounds)
-    cache.set(key, (version, now, aggregates), TTL_S)
-    return aggregates
+    """``unit_aggregates`` through the board cache (``boardcache``: fresh at most ``REFRESH_S`` after a
+    score). The key holds the event's creation moment (an id can come back after a deletion, with SQLite)
+    and the set of hidden rounds: a board cached while a round was hidden is never served once it opens."""
+    hidden = ",".join(str(pk) for pk in sorted(exclude_rounds))
+    digest = hashlib.blake2b(f"{event.created_at.isoformat()}|{hidden}".encode(), digest_size=8).hexdigest()
+    return boardcache.cached(
+        key=f"unit-board:{event.pk}:{by}:{digest}",
+        scope=event_scope(event.pk),
+        now=now or timezone.now(),
+        compute=lambda: unit_aggregates(event=event, by=by, exclude_rounds=exclude_rounds),
+    )
 
 
 def unit_rows(

@@ -156,3 +156,52 @@ def test_unit_board_page_query_count_does_not_grow_with_participants(
         assert client.get(url).status_code == 200
     with django_assert_max_num_queries(5):
         assert client.get(url, {"by": "region"}).status_code == 200  # cold: + the grouped query, - names
+
+
+# --- "My rank" from the round's cached points histogram -------------------------------------------
+
+
+def test_my_rank_counts_only_ties_in_the_database_and_agrees_with_the_exact_count(
+    world, make_user, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.db.models import Q
+    from django.test.utils import CaptureQueriesContext
+
+    from leaderboard import selectors
+
+    _event, rounds, people = world
+    people += [make_user(f"extra{i}@example.vn") for i in range(12)]
+    clock = dt.datetime(2031, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=next(DAYS))
+    config = selectors.board_config(rnd=rounds[0])
+
+    def check(now):
+        for score in Score.objects.filter(round=rounds[0]):
+            exact = selectors.rank_of(config=config, score=score, now=now, where=Q())  # counts every row ahead
+            assert selectors.rank_of(config=config, score=score, now=now) == exact
+
+    for index, user in enumerate(people):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.score_record(
+                rnd=rounds[0],
+                user=user,
+                points=Decimal(index % 4),  # many ties on points, broken by the time used
+                max_points=Decimal(10),
+                submitted_at=clock,
+                time_used_ms=1000 * (index % 3),
+            )
+    clock += dt.timedelta(seconds=units.REFRESH_S)
+    check(clock)
+    with django_capture_on_commit_callbacks(execute=True):  # the best score lowered, another removed
+        services.score_record(
+            rnd=rounds[0], user=people[3], points=Decimal(0), max_points=Decimal(10), submitted_at=clock
+        )
+        services.score_remove(rnd=rounds[0], users=[people[7]])
+    clock += dt.timedelta(seconds=units.REFRESH_S)
+    check(clock)
+    score = Score.objects.get(round=rounds[0], user=people[0])
+    selectors.rank_of(config=config, score=score, now=clock)
+    with CaptureQueriesContext(connection) as queries:
+        selectors.rank_of(config=config, score=score, now=clock)
+    (count,) = [q["sql"] for q in queries.captured_queries if "COUNT" in q["sql"]]
+    assert '"points" = ' in count, "only the participant's own points value is counted in the database"
