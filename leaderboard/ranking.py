@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import BigIntegerField, F, OrderBy, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Abs, Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -71,7 +72,7 @@ def _terms(chain: Sequence[str], full_marks_count: int | None) -> list[Term]:
             error = Abs(Cast(F("prediction"), BIG) - Value(full_marks_count, output_field=BIG), output_field=BIG)
             terms.append(Term(Coalesce(error, Value(NO_VALUE, output_field=BIG), output_field=BIG), False))
         elif key == TIME_USED:
-            terms.append(Term(Coalesce(F("time_used_ms"), Value(NO_VALUE, output_field=BIG), output_field=BIG), False))
+            terms.append(Term(time_used_key(), False))
         elif key == SUBMITTED_AT:
             terms.append(Term(F("submitted_at"), False))
         elif key == ATTEMPTS:
@@ -79,6 +80,16 @@ def _terms(chain: Sequence[str], full_marks_count: int | None) -> list[Term]:
         elif key == REGISTERED_AT:
             terms.append(Term(F("registered_at"), False))
     return terms
+
+
+def no_value():
+    """NO_VALUE written into the SQL, not passed as a parameter: an index on an expression can serve an
+    ORDER BY only when the query's expression is the same text (``score_board_chain_idx``)."""
+    return RawSQL(str(NO_VALUE), (), output_field=BIG)  # noqa: S611 - a constant integer
+
+
+def time_used_key():
+    return Coalesce(F("time_used_ms"), no_value(), output_field=BIG)
 
 
 def order_by(chain: Sequence[str], *, full_marks_count: int | None) -> list[OrderBy]:

@@ -24,6 +24,7 @@ from contests.services import event_transition
 from . import ranking, selectors, standings
 from .final import final_writes
 from .models import BoardConfig, Certificate, Correction, ResultRow, ResultSet, Score
+from .services import scores_changed
 from .standings import Ranked, RoundRule
 
 PRIZE_ORDER = [ResultRow.Prize.FIRST, ResultRow.Prize.SECOND, ResultRow.Prize.THIRD, ResultRow.Prize.CONSOLATION]
@@ -282,6 +283,7 @@ def result_correct(
             if result_set.round_id:
                 row.round_points = {str(result_set.round_id): str(total)}
                 Score.objects.filter(round_id=result_set.round_id, user_id=row.user_id).update(points=total)
+                transaction.on_commit(lambda: scores_changed(rnd=result_set.round))
             row.save(update_fields=["total", "keys", "round_points"])
         if prize is not None and prize != row.prize:
             ResultRow.objects.filter(pk=row.pk).update(prize=prize, prize_fixed=True)

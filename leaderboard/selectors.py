@@ -10,7 +10,7 @@ from django.db.models import Count, DecimalField, F, Q, Sum
 
 from contests.models import Event, EventTransition, Round
 
-from . import ranking
+from . import boardcache, ranking
 from .models import BoardConfig, FrozenRow, Score
 
 DEFAULT_CHAIN = [ranking.POINTS, ranking.TIME_USED, ranking.SUBMITTED_AT, ranking.REGISTERED_AT]
@@ -102,7 +102,33 @@ def rank_of(
     if full_marks is None:
         full_marks = applied_full_marks(config=config, now=now)
     annotations, better = ranking.better_than(score, config.chain, full_marks_count=full_marks)
-    return 1 + scores(config=config, where=where).annotate(**annotations).filter(better).count()
+    if where is not None:
+        return 1 + scores(config=config, where=where).annotate(**annotations).filter(better).count()
+    # Every chain starts with points: the scores ahead are those with more points (from the round's
+    # cached points histogram, not a count over most of a million rows for the bottom of the board) and
+    # those with as many points that win on the next keys (an index range of one points value).
+    tied_ahead = scores(config=config).filter(points=score.points).annotate(**annotations).filter(better).count()
+    return 1 + points_above(rnd=config.round, points=score.points, now=now) + tied_ahead
+
+
+def points_above(*, rnd: Round, points, now: dt.datetime) -> int:
+    """How many of the round's scores have more than ``points``: from a histogram of the round's points
+    (one row per distinct value) cached like the unit boards (``boardcache``: at most ``REFRESH_S`` behind
+    the latest score)."""
+    histogram = boardcache.cached(
+        key=f"board-points:{rnd.pk}",
+        scope=round_scope(rnd.pk),
+        now=now,
+        compute=lambda: sorted(
+            Score.objects.filter(round=rnd).order_by().values_list("points").annotate(n=Count("pk")),
+            reverse=True,
+        ),
+    )
+    return sum(n for value, n in histogram if value > points)
+
+
+def round_scope(round_id: int) -> str:
+    return f"round:{round_id}"
 
 
 def standing_of(*, config: BoardConfig, user, now: dt.datetime, where: Q | None = None) -> Standing | None:

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from contests.models import Round
 
-from . import ranking
+from . import boardcache, ranking
 from .final import ResultsFinal, final_writes, round_is_final
 from .models import BoardConfig, FrozenRow, Score
+from .selectors import round_scope
+from .units import units_changed
 
 __all__ = ["ResultsFinal", "board_configure", "board_freeze", "board_unfreeze", "score_record"]
 
@@ -72,7 +74,7 @@ def score_record(
                 "registered_at": user.date_joined,
             },
         )
-    transaction.on_commit(lambda: board_changed(round_id=rnd.pk))
+    transaction.on_commit(lambda: scores_changed(rnd=rnd))
     return score
 
 
@@ -82,8 +84,17 @@ def score_remove(*, rnd: Round, users) -> int:
     Returns how many scores were removed."""
     removed, _by_model = Score.objects.filter(round=rnd, user__in=users).delete()
     if removed:
-        transaction.on_commit(lambda: board_changed(round_id=rnd.pk))
+        transaction.on_commit(lambda: scores_changed(rnd=rnd))
     return removed
+
+
+def scores_changed(*, rnd: Round) -> None:
+    """After commit of a score write: ping the round's board pages, mark the event's unit boards and the
+    round's points histogram ("my rank") stale (both cached, see ``boardcache``; the ping is throttled,
+    the staleness marks are not)."""
+    units_changed(event_id=rnd.event_id)
+    boardcache.mark_changed(round_scope(rnd.pk))
+    board_changed(round_id=rnd.pk)
 
 
 def board_changed(*, round_id: int) -> None:

@@ -38,7 +38,7 @@ def test_home_lists_open_and_upcoming_public_events_by_kind(client, make_event, 
     body = response.content.decode()
     assert running.title in body and upcoming.title in body
     assert draft.title not in body and unlisted.title not in body
-    sections = {kind: [e.title for e in events] for kind, _label, events in response.context["sections"]}
+    sections = {kind: [e.title for e in events] for kind, _label, events, _total in response.context["sections"]}
     assert sections == {"contest": ["Running contest"], "playground": [], "forum": ["Upcoming forum"]}
 
 
@@ -47,6 +47,35 @@ def test_home_page_query_count_does_not_grow_with_events(client, make_event, dja
         make_event(title=f"Event {index}", state="open", rounds=2)
     with django_assert_max_num_queries(6):
         client.get(reverse("home"))
+
+
+def test_home_shows_a_page_of_each_kind_and_lists_the_rest_paged(client, make_event):
+    from contests.views.public import HOME_PER_KIND, KIND_PAGE_SIZE
+
+    for index in range(HOME_PER_KIND + 2):
+        make_event(title=f"Contest {index:02d}", state="open")
+    make_event(title="Lone forum", kind="forum", state="open")
+    with translation.override("en"):
+        body = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert body.count('class="event-card"') == HOME_PER_KIND + 1
+    assert 'href="/?kind=contest"' in body and 'href="/?kind=forum"' not in body
+    listing = client.get(reverse("home"), {"kind": "contest"})
+    assert len(listing.context["page"].object_list) == min(HOME_PER_KIND + 2, KIND_PAGE_SIZE)
+    assert listing.content.decode().count('class="event-card"') == HOME_PER_KIND + 2
+
+
+def test_home_cards_are_cached_and_an_event_changed_through_the_services_shows_at_once(
+    client, make_event, organiser, django_assert_max_num_queries
+):
+    events = [make_event(title=f"Event {index}", state="open", rounds=2) for index in range(5)]
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(2):  # the listing's signature and the past events; no cards rebuilt
+        assert "Event 3" in client.get(reverse("home")).content.decode()
+    services.event_update(event=events[3], fields={"title": "Renamed event"})
+    assert "Renamed event" in client.get(reverse("home")).content.decode()
+    services.event_transition(event=events[4], to_state="closed", by=organiser)
+    sections = client.get(reverse("home")).content.decode().split('id="section-past"')[0]
+    assert "Event 4" not in sections
 
 
 def test_event_page_shows_description_rules_and_rounds_with_windows(client, make_event):
