@@ -3,12 +3,12 @@
     python bench/quiz_submit.py [--participants 200] [--questions 20] [--concurrency N]
                                 [--database-url postgres://…] [--processes K] [--url http://host:port]
 
-Each participant starts an attempt (POST …/quiz/start/, then GET the attempt page), autosaves an answer to
-every question (POST /attempts/<id>/answer/, JSON) and submits the form (POST …/submit/, then GET the result),
-as attempt.js and the browser do. By default the three steps run as phases (every participant starts, then
-every participant answers, then every participant submits), so the answer-save figures are measured at
-exactly ``--concurrency`` participants saving at once; ``--mixed`` runs each participant's whole flow
-back to back instead. No think time: each virtual participant sends its next request as soon as the
+Each participant starts an attempt (GET the round's rules page, POST …/quiz/start/), opens the attempt page,
+autosaves an answer to every question (POST /attempts/<id>/answer/, JSON) and submits the form (POST …/submit/,
+then GET the result), as attempt.js and the browser do. By default the four steps run as phases (every
+participant starts, then every participant opens the page, then answers, then submits), so each step's figures
+are measured at exactly ``--concurrency`` participants doing it at once; ``--mixed`` runs each participant's
+whole flow back to back instead. No think time: each virtual participant sends its next request as soon as the
 previous one is answered (a closed loop), on its own keep-alive connection.
 
 Without ``--url`` the script makes everything itself and removes it at the end: a fresh SQLite file in a
@@ -27,7 +27,15 @@ client with ``{"saved": true}`` whose stored response differs or is missing afte
 ``p99_ms`` are latencies of the answer saves (every one, errors included); ``answer_saves_per_s`` is the
 number of saves over the time from the first save sent to the last one answered; ``errors`` counts every
 unexpected status; ``database_locked`` counts responses and server log events mentioning "database is
-locked". When a run had errors the temporary folder (server logs) is kept and its path printed.
+locked".
+
+Efficiency beside the latencies (the machine is shared): ``cpu_ms_per_start`` / ``_page`` / ``_save`` /
+``_submit`` are the server processes' own CPU time (utime + stime from /proc/<pid>/stat) spent in each phase,
+divided by the participants (by the saves for ``_save``); ``cpu_ms_per_attempt`` is the whole flow. After the
+run, the bare reference: a minimal ASGI app under plain daphne doing one SQLite INSERT per POST, loaded in the
+shape of the answer phase (``bare_saves_per_s``; ``save_ratio_to_bare`` = our saves/s ÷ its). ``--profile DIR``
+runs the server with every thread under cProfile and writes each phase's profile to DIR (``<phase>.txt``: top
+functions by cumulative and own time; ``<phase>.prof`` for pstats). When a run had errors the temporary folder (server logs) is kept and its path printed.
 Docs: docs/benchmarks.md.
 """
 
@@ -85,10 +93,21 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the participants' answers")
     parser.add_argument(
+        "--no-bare", action="store_true", help="skip the bare reference (a minimal ASGI app, one INSERT per POST)"
+    )
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="folder: run the server under cProfile (every thread) and write each phase's profile there "
+        "(slows the server down: take timings and CPU figures from runs without it)",
+    )
+    parser.add_argument(
         "--app", default="contest_site.asgi:application", help="ASGI app for daphne (e.g. a profiling wrapper)"
     )
     args = parser.parse_args()
     args.concurrency = args.concurrency or args.participants
+    if args.profile:
+        args.app = "bench.quiz_submit:profiled_application"
     return args
 
 
@@ -395,6 +414,8 @@ class Participant:
         response, data, *_ = self.request("start", "POST", f"/rounds/{self.round_id}/quiz/start/", body, headers)
         self.expect("start", response, data, 302, r"/attempts/\d+/")
         self.attempt_id = int(re.search(r"/attempts/(\d+)/", response.headers["Location"]).group(1))
+
+    def page(self) -> None:
         response, data, *_ = self.request("attempt_page", "GET", f"/attempts/{self.attempt_id}/")
         self.expect("attempt_page", response, data, 200)
         html = data.decode()
@@ -473,26 +494,245 @@ class Participant:
             self.conn.close()
 
 
-async def load(participants: list[Participant], concurrency: int, mixed: bool) -> dict[str, float]:
+STEPS = ["start", "page", "answer", "submit"]  # start = rules page + POST start; submit = POST submit + result
+
+
+async def load(participants: list[Participant], concurrency: int, mixed: bool, meter: ServerMeter) -> dict[str, float]:
     loop = asyncio.get_running_loop()
     phases: dict[str, float] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
 
         async def phase(name: str, steps: list[str]) -> None:
+            meter.begin()
             started = time.perf_counter()
             await asyncio.gather(
                 *(loop.run_in_executor(pool, lambda p=p: [p.step(s) for s in steps]) for p in participants)
             )
             phases[name] = time.perf_counter() - started
-            log(f"  {name}: {phases[name]:.2f} s")
+            meter.end(name)
+            log(f"  {name}: {phases[name]:.2f} s, server CPU {meter.cpu_s.get(name, 0):.2f} s")
 
         if mixed:
-            await phase("all", ["start", "answer", "submit"])
+            await phase("all", STEPS)
         else:
-            await phase("start", ["start"])
-            await phase("answer", ["answer"])
-            await phase("submit", ["submit"])
+            for name in STEPS:
+                await phase(name, [name])
     return phases
+
+
+class ServerMeter:
+    """The servers' own CPU time (user + system, from /proc/<pid>/stat) spent in each phase: unlike latencies
+    it hardly moves when other work shares the machine. With --profile, also each phase's cProfile."""
+
+    def __init__(self, servers, profile: str = ""):
+        self.pids = [process.pid for process, _port, _log in servers]
+        self.ports = [port for _process, port, _log in servers]
+        self.profile = profile
+        self.cpu_s: dict[str, float] = {}
+        self._started = 0.0
+
+    def _cpu(self) -> float:
+        total = 0
+        for pid in self.pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def begin(self) -> None:
+        if self.pids:
+            self._started = self._cpu()
+
+    def end(self, name: str) -> None:
+        if not self.pids:
+            return
+        self.cpu_s[name] = self._cpu() - self._started
+        if self.profile:
+            for port in self.ports:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                conn.request("GET", f"{PROFILE_PATH}?phase={name}")
+                conn.getresponse().read()
+                conn.close()
+
+    def per(self, name: str, count: int) -> float | None:
+        if name not in self.cpu_s or not count:
+            return None
+        return round(self.cpu_s[name] * 1000 / count, 2)
+
+
+# --- Server-side helpers (daphne imports them from here: bench.quiz_submit:<name>) -------------------
+
+PROFILE_PATH = "/__bench_profile__"
+_profiles: list = []
+
+
+def __getattr__(name: str):
+    """``profiled_application`` and ``bare_application`` are made when daphne asks for them, so that the
+    load generator never imports Django's ASGI stack or opens the bare database."""
+    if name == "profiled_application":
+        return _profiled_application()
+    if name == "bare_application":
+        return BareApplication(os.environ["BENCH_BARE_DB"])
+    raise AttributeError(name)
+
+
+def _profiled_application():
+    """Our application with every thread under cProfile (the event loop, Django's per-request threads, the
+    autosave writer). ``GET /__bench_profile__?phase=NAME`` writes what was spent since the previous call to
+    $BENCH_PROFILE_DIR/NAME.prof and NAME.txt (top functions by cumulative time, then by own time)."""
+    import cProfile
+    import threading
+
+    def profile_this_thread(*_args):  # threading.setprofile: first event of a new thread
+        # CPU time of the thread, not wall time: under load the wall clock mostly measures waits for the
+        # GIL (BENCH_PROFILE_CLOCK=wall for those).
+        wall = os.environ.get("BENCH_PROFILE_CLOCK") == "wall"
+        profiler = cProfile.Profile() if wall else cProfile.Profile(time.thread_time)
+        _profiles.append(profiler)
+        profiler.enable()
+
+    threading.setprofile(profile_this_thread)
+    profile_this_thread()
+    from contest_site.asgi import application
+
+    folder = Path(os.environ["BENCH_PROFILE_DIR"])
+    previous: dict = {}
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != PROFILE_PATH:
+            return await application(scope, receive, send)
+        phase = urllib.parse.parse_qs(scope["query_string"].decode()).get("phase", ["phase"])[0]
+        current = _merged_stats()
+        _write_profile(folder, phase, _stats_since(current, previous))
+        previous.clear()
+        previous.update(current)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    return app
+
+
+def _merged_stats() -> dict:
+    merged: dict = {}
+    for profiler in list(_profiles):
+        profiler.snapshot_stats()  # reads the counters without stopping the profiler (create_stats would)
+        for func, (cc, nc, tt, ct, callers) in profiler.stats.items():
+            old = merged.get(func, (0, 0, 0.0, 0.0, {}))
+            joined = dict(old[4])
+            for caller, counts in callers.items():
+                joined[caller] = tuple(
+                    a + b for a, b in zip(joined.get(caller, (0,) * len(counts)), counts, strict=True)
+                )
+            merged[func] = (old[0] + cc, old[1] + nc, old[2] + tt, old[3] + ct, joined)
+    return merged
+
+
+def _stats_since(current: dict, previous: dict) -> dict:
+    diff = {}
+    for func, (cc, nc, tt, ct, callers) in current.items():
+        old = previous.get(func, (0, 0, 0.0, 0.0, {}))
+        if nc - old[1] <= 0:
+            continue
+        old_callers = old[4]
+        diff[func] = (
+            cc - old[0],
+            nc - old[1],
+            tt - old[2],
+            ct - old[3],
+            {
+                caller: tuple(a - b for a, b in zip(counts, old_callers.get(caller, (0,) * len(counts)), strict=True))
+                for caller, counts in callers.items()
+                if counts != old_callers.get(caller)
+            },
+        )
+    return diff
+
+
+def _write_profile(folder: Path, phase: str, stats: dict) -> None:
+    import io
+    import marshal
+    import pstats
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{phase}.prof").write_bytes(marshal.dumps(stats))
+    out = io.StringIO()
+    loaded = pstats.Stats(str(folder / f"{phase}.prof"), stream=out)
+    loaded.sort_stats("cumulative").print_stats(60)
+    loaded.sort_stats("tottime").print_stats(40)
+    (folder / f"{phase}.txt").write_text(out.getvalue())
+
+
+class BareApplication:
+    """The bare reference: the least an ASGI app under daphne can do for an autosave, one SQLite INSERT per
+    POST (WAL, synchronous=NORMAL, as ours) and a small JSON reply, on the event loop's thread."""
+
+    def __init__(self, path: str):
+        import sqlite3
+
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS save (id INTEGER PRIMARY KEY, body BLOB, at REAL)")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if scope["method"] == "POST":
+            self.db.execute("INSERT INTO save (body, at) VALUES (?, ?)", (body, time.time()))
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b'{"saved": true}'})
+
+
+def bare_reference(participants: int, questions: int, folder: Path, env: dict) -> float:
+    """Saves per second of the bare app under plain daphne, in the same shape as our answer phase: every
+    participant on its own keep-alive connection, ``questions`` POSTs each, all at once."""
+    port = free_port()
+    bare_env = {**env, "BENCH_BARE_DB": str(folder / "bare.sqlite3")}
+    with open(folder / "daphne-bare.log", "wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.quiz_submit:bare_application"],
+            cwd=ROOT,
+            env=bare_env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    servers = [(process, port, folder / "daphne-bare.log")]
+    try:
+        wait_healthy("127.0.0.1", port, process, folder / "daphne-bare.log")
+        body = json.dumps({"position": 1, "response": "abcdefghijklmnop"}).encode()
+        headers = {"Content-Type": "application/json", "Cookie": "sessionid=x; csrftoken=y", "X-CSRFToken": "y"}
+        times: list[tuple[float, float]] = []
+
+        def one(_index: int) -> None:
+            conn = None
+            for _ in range(questions):
+                for _try in range(3):  # a connection reset under load: reconnect, as our participants do
+                    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                    started = time.perf_counter()
+                    try:
+                        conn.request("POST", "/attempts/1/answer/", body=body, headers=headers)
+                        conn.getresponse().read()
+                    except (http.client.HTTPException, OSError):
+                        conn.close()
+                        conn = None
+                        continue
+                    times.append((started, time.perf_counter()))
+                    break
+            if conn is not None:
+                conn.close()
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=participants) as pool:
+            list(pool.map(one, range(participants)))
+        window = max(end for _s, end in times) - min(start for start, _e in times)
+        return round(len(times) / window, 1)
+    finally:
+        stop_servers(servers)
 
 
 # --- After the run --------------------------------------------------------------------------------
@@ -536,6 +776,8 @@ def main() -> None:
     tag = f"{os.getpid()}-{int(time.time())}"
     folder = Path(tempfile.mkdtemp(prefix="bench-quiz-"))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONUNBUFFERED": "1"}
+    if args.profile:
+        env["BENCH_PROFILE_DIR"] = str(Path(args.profile).resolve())
     created_db = ""
     database_url = args.database_url
     if not args.url:
@@ -589,8 +831,9 @@ def main() -> None:
             Participant(i, person, *targets[i % len(targets)], round_id, stats, args) for i, person in enumerate(people)
         ]
         log(f"load: {len(participants)} participants, {args.concurrency} at once")
+        meter = ServerMeter(servers, args.profile)
         wall_started = time.perf_counter()
-        phases = asyncio.run(load(participants, args.concurrency, args.mixed))
+        phases = asyncio.run(load(participants, args.concurrency, args.mixed, meter))
         wall = time.perf_counter() - wall_started
         for p in participants:
             p.close()
@@ -606,9 +849,18 @@ def main() -> None:
             log(f"server log ×{count}: {line}")
         checked = check_answers(participants)
         connections.close_all()
+        bare = None
+        if not args.no_bare and not args.url and not args.mixed:
+            try:
+                bare = bare_reference(args.concurrency, args.questions, folder, env)
+            except Exception as exc:  # the reference is a comparison: never lose the run's own figures to it
+                log(f"bare reference failed: {exc!r}")
+            log(f"bare reference: {bare} saves/s")
 
         saves = stats.samples.get("answer", [])
         save_window = (stats.last_save - stats.first_save) if saves else 0.0
+        saves_per_s = round(len(saves) / save_window, 1) if save_window else None
+        people = len(participants)
         requests = sum(len(v) for v in stats.samples.values())
         errors = sum(stats.errors.values())
         keep_logs = bool(errors or exceptions) and not args.url
@@ -626,7 +878,7 @@ def main() -> None:
             "wall_s": round(wall, 2),
             "requests_per_s": round(requests / wall, 1) if wall else None,
             "answer_saves": len(saves),
-            "answer_saves_per_s": round(len(saves) / save_window, 1) if save_window else None,
+            "answer_saves_per_s": saves_per_s,
             "p50_ms": percentile(saves, 0.50),
             "p95_ms": percentile(saves, 0.95),
             "p99_ms": percentile(saves, 0.99),
@@ -641,6 +893,14 @@ def main() -> None:
             "submit_p95_ms": percentile(stats.samples.get("submit", []), 0.95),
             "result_p95_ms": percentile(stats.samples.get("result", []), 0.95),
             "phases_s": {name: round(seconds, 2) for name, seconds in phases.items()},
+            # The server processes' own CPU time per step (robust to other work on the machine).
+            "cpu_ms_per_start": meter.per("start", people),  # rules page + POST start
+            "cpu_ms_per_page": meter.per("page", people),
+            "cpu_ms_per_save": meter.per("answer", len(saves)),
+            "cpu_ms_per_submit": meter.per("submit", people),  # POST submit + result page
+            "cpu_ms_per_attempt": round(sum(meter.cpu_s.values()) * 1000 / people, 1) if meter.cpu_s else None,
+            "bare_saves_per_s": bare,
+            "save_ratio_to_bare": round(saves_per_s / bare, 2) if bare and saves_per_s else None,
         }
     except BaseException:
         keep_logs = not args.url

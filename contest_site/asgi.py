@@ -14,6 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
+from quizzes.attempt_door import attempt_routes  # noqa: E402
 from quizzes.autosave import AutosaveConsumer  # noqa: E402
 from submissions.tus import TusEndpoint  # noqa: E402
 
@@ -29,6 +30,7 @@ http_routes = BodyLimitMiddleware(
             path("attempts/<int:attempt_id>/answer/", AutosaveConsumer.as_asgi()),
             path("uploads/", TusEndpoint()),  # resumable uploads (tus 1.0), streamed to disk: submissions/tus.py
             path("uploads/<str:key>", TusEndpoint()),
+            *attempt_routes(django_asgi_app),  # the timed attempt's pages, a few at a time (quizzes/attempt_door.py)
             re_path(r"", django_asgi_app),
         ]
     )
@@ -54,4 +56,18 @@ def _tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def _warm_up() -> None:
+    """Build the URL resolver's reverse table for each language now. Django builds it on the first reverse()
+    in a language, in every request thread that gets there before it is done: after a restart in a rush, 100
+    requests built it at once, 110 ms of CPU each (bench/quiz_submit.py --profile)."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            reverse("home")
+
+
+_warm_up()
 _tune_garbage_collector()

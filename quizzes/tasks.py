@@ -9,7 +9,7 @@ ATTEMPTS_QUEUE = "attempts"
 
 @task(queue_name=ATTEMPTS_QUEUE)
 def close_expired_attempt(attempt_id: int) -> bool:
-    """Scheduled at start for the deadline (plus grace): close the attempt if the browser never came back."""
+    """(Jobs queued by earlier versions, one per attempt.) Close the attempt if the browser never came back."""
     from django.utils import timezone
 
     from .models import Attempt
@@ -19,6 +19,18 @@ def close_expired_attempt(attempt_id: int) -> bool:
     if attempt is None:
         return False
     return attempt_close_if_expired(attempt=attempt, now=timezone.now())
+
+
+@task(queue_name=ATTEMPTS_QUEUE)
+def close_expired_attempts(quiz_round_id: int) -> int:
+    """Scheduled at start, once per round and half-minute (``services._schedule_close``): close every attempt
+    of the round whose deadline + grace has passed. ``close_expired_attempt`` above stays for jobs queued
+    before this one existed."""
+    from .models import QuizRound
+    from .services import attempts_close_expired
+
+    quiz_round = QuizRound.objects.filter(pk=quiz_round_id).first()
+    return 0 if quiz_round is None else attempts_close_expired(quiz_round=quiz_round)
 
 
 @task(queue_name=ATTEMPTS_QUEUE)

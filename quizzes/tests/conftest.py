@@ -151,3 +151,14 @@ def publish_round_results(quiz_round):
     over = rnd.closes_at + dt.timedelta(seconds=quiz_round.grace_s + 1)
     services.attempts_sweep(now=over)
     return results.round_results_publish(rnd=rnd, by=rnd.event.created_by, prizes={"first": 1}, now=over)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_close_slots():
+    """services._schedule_close remembers per process which (round, slot) jobs it enqueued; a test's round
+    may reuse an earlier test's id in the same slot (rolled back), so each test starts with none."""
+    from quizzes import services
+
+    services._closes_scheduled.clear()
+    yield
+    services._closes_scheduled.clear()

@@ -111,8 +111,20 @@ def test_start_schedules_a_close_job_for_the_deadline(quiz_round, player, now, d
     with django_capture_on_commit_callbacks(execute=True):
         attempt = services.attempt_start(quiz_round=quiz_round, user=player, now=now)
     job = DBTaskResult.objects.get()
-    assert job.args_kwargs["args"] == [attempt.pk]
-    assert job.run_after == attempt.deadline + dt.timedelta(seconds=quiz_round.grace_s)
+    assert job.task_path == "quizzes.tasks.close_expired_attempts"
+    assert job.args_kwargs["args"] == [quiz_round.pk]
+    due = attempt.deadline + dt.timedelta(seconds=quiz_round.grace_s)
+    assert due <= job.run_after < due + dt.timedelta(seconds=services.CLOSE_JOB_EVERY_S), "never early, soon after"
+
+
+def test_a_rush_of_starts_shares_one_close_job(quiz_round, player, player2, now, django_capture_on_commit_callbacks):
+    """At a rush every start wrote its own job row, a second write per start (docs/benchmarks.md): starts due
+    within the same half-minute share one job per round."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.attempt_start(quiz_round=quiz_round, user=player, now=now)
+        second = services.attempt_start(quiz_round=quiz_round, user=player2, now=now)
+    assert DBTaskResult.objects.count() == 1
+    assert first.deadline == second.deadline
 
 
 def test_close_job_grades_an_abandoned_attempt(quiz_round, player, now):
@@ -121,6 +133,20 @@ def test_close_job_grades_an_abandoned_attempt(quiz_round, player, now):
     attempt = services.attempt_start(quiz_round=quiz_round, user=player, now=now - dt.timedelta(hours=1))
     assert close_expired_attempt.call(attempt.pk) is True
     assert Attempt.objects.get(pk=attempt.pk).status == "submitted"
+
+
+def test_round_close_job_grades_only_attempts_past_deadline_and_grace(quiz_round, player, player2):
+    from django.utils import timezone
+
+    from quizzes.tasks import close_expired_attempts
+
+    current = timezone.now()
+    abandoned = services.attempt_start(quiz_round=quiz_round, user=player, now=current - dt.timedelta(hours=1))
+    running = services.attempt_start(quiz_round=quiz_round, user=player2, now=current)
+    assert close_expired_attempts.call(quiz_round.pk) == 1
+    assert Attempt.objects.get(pk=abandoned.pk).status == "submitted"
+    assert Attempt.objects.get(pk=abandoned.pk).closed_by == "deadline"
+    assert Attempt.objects.get(pk=running.pk).status == "active"
 
 
 def test_attempt_quota_and_extra_attempt_accommodation(quiz_round, player, organiser, now):

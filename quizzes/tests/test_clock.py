@@ -105,7 +105,7 @@ def test_closing_and_release_jobs_have_their_own_queue(
     quiz_round = make_quiz_round()
     services.attempt_start(quiz_round=quiz_round, user=player, now=now)
     queues = dict(DBTaskResult.objects.values_list("task_path", "queue_name"))
-    assert queues["quizzes.tasks.close_expired_attempt"] == ATTEMPTS_QUEUE
+    assert queues["quizzes.tasks.close_expired_attempts"] == ATTEMPTS_QUEUE
     assert queues["quizzes.tasks.release_quiz_round"] == ATTEMPTS_QUEUE
 
 

@@ -225,3 +225,24 @@ def test_submit_does_not_save_again_what_autosave_already_stored(client, playing
     assert saves == []
     playing.refresh_from_db()
     assert playing.score == playing.max_score
+
+
+def test_attempt_steps_query_counts_at_a_rush(
+    client, player, player2, quiz_round, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    """Pinned (docs/benchmarks.md, the timed attempt at a rush): the rules page reads the board settings once; at
+    a rush a start writes no job row of its own (the round's close job for that half-minute is already queued);
+    the page and the submit stay flat."""
+    client.force_login(player2)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("attempt_start", args=[quiz_round.round_id]))  # the first start queues the close job
+    client.force_login(player)
+    with django_assert_max_num_queries(15):  # the rules page read the round's board settings twice (16)
+        client.get(reverse("quiz_round", args=[quiz_round.round_id]))
+    with django_assert_max_num_queries(19), django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("attempt_start", args=[quiz_round.round_id]))
+    attempt = Attempt.objects.get(user=player)
+    with django_assert_max_num_queries(7):
+        client.get(reverse("attempt_take", args=[attempt.pk]))
+    with django_assert_max_num_queries(21):
+        client.post(reverse("attempt_submit", args=[attempt.pk]))

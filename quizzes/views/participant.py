@@ -19,16 +19,7 @@ from .. import selectors, services
 from ..autosave import answer_reply
 from ..grading import InvalidResponse
 from ..importing.base import MULTIPLE, ORDERING, SHORT_TEXT
-from ..models import Attempt, AttemptItem, QuizRound
-
-
-def round_chain(quiz_round: QuizRound) -> list[str]:
-    return boards.board_config(rnd=quiz_round.round).chain
-
-
-def board_is_public(quiz_round: QuizRound, now) -> bool:
-    """A prediction round's board opens at close: until then the number of full marks must stay secret."""
-    return boards.board_is_public(config=boards.board_config(rnd=quiz_round.round), now=now)
+from ..models import Attempt, AttemptItem
 
 
 def quiz_round_page(request, round_id: int):
@@ -44,6 +35,7 @@ def quiz_round_page(request, round_id: int):
         if request.user.is_authenticated
         else []
     )
+    config = boards.board_config(rnd=quiz_round.round)  # read once: every participant opens this page at a rush
     return render(
         request,
         "quizzes/round.html",
@@ -55,8 +47,9 @@ def quiz_round_page(request, round_id: int):
             "attempts": attempts,
             "active": next((a for a in attempts if a.status == Attempt.Status.ACTIVE), None),
             "problems": problems,
-            "chain": ranking.describe(round_chain(quiz_round)),
-            "board_public": board_is_public(quiz_round, now),
+            "chain": ranking.describe(config.chain),
+            # A prediction round's board opens at close: until then the number of full marks must stay secret.
+            "board_public": boards.board_is_public(config=config, now=now),
         },
     )
 

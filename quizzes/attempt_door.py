@@ -1,0 +1,107 @@
+"""The door of the timed attempt's pages under daphne: the rules page, start, the attempt page, submit and the
+result are served by Django's own views and middleware, but at most ``ATTEMPT_REQUESTS_AT_ONCE`` at a time per
+process, each in one hop to a thread kept for the life of the process.
+
+Why (bench/quiz_submit.py --profile, docs/benchmarks.md "the timed attempt at a rush"):
+
+- Django's ASGI handler gives every request a thread of its own. At a deadline rush (200 participants
+  submitting at once) that made 200 runnable threads on one core, and every database call, which releases
+  the GIL, waited for it again behind all of them: 160 ms per query (cProfile, wall clock), and a submit
+  holding the SQLite writer lock (``contest_site.db.serialised_writes``) progressed at 1/200 of the core while
+  every other submit queued on the lock (submit p95 12 s). Waiting on the event loop instead costs nothing,
+  and the few requests inside run at full speed, which is all one core can do anyway.
+- Django's ASGI handler crosses between the event loop and its thread about eight times per request (the
+  request_started and request_finished signals, the middleware chain, each response chunk, the close), and
+  asgiref copies every context variable at each crossing: 2.2 ms of CPU for a static file, against 0.2 ms
+  for our raw autosave door. Here the whole request runs in one crossing, exactly as a WSGI server runs
+  Django (``BaseHandler.get_response``, sync middleware, ``response.close()``), then the reply is sent.
+
+These pages are short and never stream (no file, no long poll), so holding a lane for the whole request and
+sending the body in one message is safe. The autosave has its own door (``quizzes.autosave``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import get_script_prefix
+from django.core.handlers.base import BaseHandler
+from django.urls import path, set_script_prefix
+
+ATTEMPT_REQUESTS_AT_ONCE = 2  # one on the core, one waiting on the database or the socket
+
+
+class AttemptGate:
+    """An ASGI app serving Django's views for ``django_app`` (an ``ASGIHandler``): at most ``limit`` requests
+    at once, each on one of ``limit`` kept threads (lanes); the others wait their turn, in order, on the
+    event loop."""
+
+    def __init__(self, django_app, limit: int = ATTEMPT_REQUESTS_AT_ONCE):
+        self.django_app = django_app
+        self.limit = limit
+        self._lanes: dict[asyncio.AbstractEventLoop, asyncio.Queue] = {}
+        self._handler: BaseHandler | None = None
+
+    def _lanes_of(self, loop) -> asyncio.Queue:
+        # One set of lanes per event loop (a server has one; tests may run several in turn).
+        lanes = self._lanes.get(loop)
+        if lanes is None:
+            lanes = self._lanes[loop] = asyncio.Queue()
+            for number in range(self.limit):
+                lanes.put_nowait(ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"attempt-lane-{number}"))
+        return lanes
+
+    async def __call__(self, scope, receive, send):
+        try:
+            body_file = await self.django_app.read_body(receive)  # bounded by contest_site/bodylimits.py
+        except RequestAborted:
+            return
+        loop = asyncio.get_running_loop()
+        lanes = self._lanes_of(loop)
+        lane = await lanes.get()  # waiters are served first come, first served
+        try:
+            status, headers, body = await loop.run_in_executor(lane, self._respond, scope, body_file)
+        finally:
+            lanes.put_nowait(lane)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _respond(self, scope, body_file) -> tuple[int, list, bytes]:
+        """On a lane: the request through Django's sync handler, as a WSGI server runs it."""
+        if self._handler is None:
+            handler = BaseHandler()
+            handler.load_middleware(is_async=False)
+            self._handler = handler
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.django_app.__class__, scope=scope)
+        request, response = self.django_app.create_request(scope, body_file)
+        try:
+            if request is not None:
+                response = self._handler.get_response(request)
+            response._handler_class = self.django_app.__class__
+            body = b"".join(response) if response.streaming else response.content
+            headers = [
+                (name.encode("ascii") if isinstance(name, str) else bytes(name), value.encode("latin1"))
+                for name, value in response.items()
+            ]
+            headers += [(b"Set-Cookie", c.output(header="").encode("ascii").strip()) for c in response.cookies.values()]
+            return response.status_code, headers, body
+        finally:
+            response.close()  # request_finished: the database connection is handed back as after any request
+            body_file.close()
+
+
+def attempt_routes(django_app) -> list:
+    """The routes of the timed attempt's pages, through one gate per process, for contest_site/asgi.py. They
+    mirror quizzes/urls.py (Django still resolves and serves them)."""
+    gate = AttemptGate(django_app)
+    return [
+        path("rounds/<int:round_id>/quiz/", gate),
+        path("rounds/<int:round_id>/quiz/start/", gate),
+        path("attempts/<int:attempt_id>/", gate),
+        path("attempts/<int:attempt_id>/submit/", gate),
+        path("attempts/<int:attempt_id>/result/", gate),
+    ]

@@ -1,0 +1,143 @@
+"""The door of the timed attempt's pages (quizzes/attempt_door.py) and its place in the ASGI routes."""
+
+import asyncio
+import io
+import threading
+import time
+
+import pytest
+from django.urls import reverse
+
+from quizzes.attempt_door import AttemptGate, attempt_routes
+from quizzes.models import Attempt
+
+
+class _Body:
+    async def read_body(self, receive):
+        return io.BytesIO(b"")
+
+
+class _CountingGate(AttemptGate):
+    """The gate with Django replaced by a sleep that counts who is inside."""
+
+    def __init__(self, limit):
+        super().__init__(_Body(), limit=limit)
+        self.inside = self.most = 0
+        self.served, self.threads = [], set()
+        self.lock = threading.Lock()
+
+    def _respond(self, scope, body_file):
+        with self.lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+            self.threads.add(threading.get_ident())
+        time.sleep(0.01)
+        with self.lock:
+            self.inside -= 1
+            self.served.append(scope["n"])
+        return 200, [], b""
+
+
+async def _call(gate, scope):
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    await gate(scope, None, send)
+    return sent
+
+
+def test_gate_lets_only_its_limit_in_at_once_on_kept_threads_in_order():
+    gate = _CountingGate(limit=2)
+
+    async def rush():
+        await asyncio.gather(*(_call(gate, {"type": "http", "n": n}) for n in range(20)))
+
+    asyncio.run(rush())
+    assert gate.most == 2, "at most two requests inside Django at once; the others wait on the event loop"
+    assert len(gate.threads) == 2, "two kept threads, not one per request"
+    assert sorted(gate.served) == list(range(20)) and set(gate.served[:2]) == {0, 1}
+
+
+def test_gate_works_in_each_event_loop_it_meets():
+    gate = _CountingGate(limit=1)
+
+    async def three_at_once():
+        await asyncio.wait_for(asyncio.gather(*(_call(gate, {"n": n}) for n in range(3))), 5)
+
+    for _loop in range(2):  # lanes bound to the first, closed loop would fail in the second
+        asyncio.run(three_at_once())
+    assert len(gate.served) == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gate_serves_the_attempt_pages_as_django_does(client, player, quiz_round):
+    """Start (a redirect), the attempt page (with its CSRF cookie) and a 404, through the gate in front of
+    Django's real handler."""
+    from contest_site.asgi import django_asgi_app
+
+    gate = AttemptGate(django_asgi_app)
+    client.force_login(player)
+    cookie = f"sessionid={client.cookies['sessionid'].value}; csrftoken=abcdefghijklmnopqrstuvwxyz012345"
+
+    def request(method, url, body=b""):
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": url,
+            "query_string": b"",
+            "root_path": "",
+            "headers": [
+                (b"host", b"testserver"),
+                (b"cookie", cookie.encode()),
+                (b"x-csrftoken", b"abcdefghijklmnopqrstuvwxyz012345"),
+                (b"content-type", b"application/x-www-form-urlencoded"),
+            ],
+            "client": ("127.0.0.1", 1),
+            "server": ("testserver", 80),
+        }
+
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def run():
+            sent = []
+
+            async def send(message):
+                sent.append(message)
+
+            await gate(scope, receive, send)
+            return sent
+
+        start, body_message = asyncio.run(run())
+        return start["status"], dict(start["headers"]), body_message["body"]
+
+    status, headers, _body = request("POST", reverse("attempt_start", args=[quiz_round.round_id]))
+    attempt = Attempt.objects.get(user=player)
+    assert status == 302 and headers[b"Location"].decode() == reverse("attempt_take", args=[attempt.pk])
+    status, headers, body = request("GET", reverse("attempt_take", args=[attempt.pk]))
+    assert status == 200 and b'class="question-card"' in body
+    assert headers[b"Content-Type"].startswith(b"text/html")
+    assert request("GET", reverse("attempt_take", args=[attempt.pk + 1000]))[0] == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/rounds/7/quiz/", "/rounds/7/quiz/start/", "/attempts/7/", "/attempts/7/submit/", "/attempts/7/result/"],
+)
+def test_asgi_sends_the_attempt_pages_through_one_gate(path):
+    from django.urls import resolve
+
+    from contest_site.asgi import http_routes
+
+    gated = [route for route in http_routes.app.routes if isinstance(route.callback, AttemptGate)]
+    assert len({id(route.callback) for route in gated}) == 1, "one gate (one queue) for all the attempt pages"
+    assert any(route.pattern.match(path.lstrip("/")) for route in gated)
+    assert resolve(path).url_name in {"quiz_round", "attempt_start", "attempt_take", "attempt_submit", "attempt_result"}
+
+
+def test_the_autosave_and_other_pages_are_not_gated():
+    routes = attempt_routes(object())
+    for path in ["attempts/7/answer/", "rounds/7/live/", "", "practice/"]:
+        assert not any(route.pattern.match(path) for route in routes)
