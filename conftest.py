@@ -26,6 +26,17 @@ def _fresh_rate_limits(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_board_cache(monkeypatch):
+    """Cached boards (unit boards, points histograms) keyed by round and event ids: each test reads its own,
+    as a test's ids are reused by the next test's database."""
+    import uuid
+
+    from leaderboard import boardcache
+
+    monkeypatch.setattr(boardcache, "NAMESPACE", f"boards-test-{uuid.uuid4().hex}")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     """Each test gets channel layers of its own. pytest-asyncio gives every test a new event loop, but the
     layer is a process-wide object: channels_redis keeps an asyncio lock and a receive loop from the test

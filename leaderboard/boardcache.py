@@ -22,10 +22,11 @@ from django.core.cache import cache
 REFRESH_S = 2
 REFRESH_FACTOR = 10  # and never more often than every 10× its own cost: at most ~10 % of a core per value
 TTL_S = 60
+NAMESPACE = "boards"  # tests give each test a namespace of its own: the cache outlives a test's database ids
 
 
 def _version_key(scope: str) -> str:
-    return f"board-version:{scope}"
+    return f"{NAMESPACE}:version:{scope}"
 
 
 def mark_changed(scope: str) -> None:
@@ -47,6 +48,7 @@ def cached(*, key: str, scope: str, now: dt.datetime, compute: Callable[[], obje
     """The value under ``key``, recomputed by ``compute()`` when stale (see the module's rule). The version
     is read before computing, so a score committed meanwhile leaves the new value marked stale."""
     version = _version(scope)
+    key = f"{NAMESPACE}:{key}"
     entry = cache.get(key)
     if entry is not None:
         cached_version, computed_at, value, cost_s = entry
