@@ -60,6 +60,10 @@ class UploadLocked(Exception):
     """Another request holds the upload's lease (a PATCH in flight, or the entry form attaching it)."""
 
 
+class OffsetMoved(Exception):
+    """The upload's offset changed since the request read it (another PATCH committed meanwhile)."""
+
+
 # --- Creation ---------------------------------------------------------------------------------------
 
 
@@ -95,8 +99,7 @@ def resumable_create(
         raise UploadRefused(403, " ".join(problems))
     if length is not None and length > reading_round.max_bytes:
         raise UploadRefused(413, MediaRejected("too_big", limit=reading_round.max_size_mb).message)
-    if _open_uploads(user=user, now=now) >= OPEN_UPLOADS_PER_USER:
-        raise UploadRefused(429, _("Too many unfinished uploads: finish or cancel one first."))
+    _make_room(user=user, reading_round=reading_round, now=now)
     if not ratelimit.hit(f"upload:{user.pk}", limit=UPLOADS_PER_HOUR, period_s=3600, now=now):
         raise UploadRefused(429, _("Too many files sent in the last hour."))
     upload = ResumableUpload(
@@ -128,8 +131,18 @@ def _round_for_participant(*, user, round_id: int, invite_codes: set[str]) -> Re
         raise UploadRefused(404, _("No such round.")) from None
 
 
-def _open_uploads(*, user, now: dt.datetime) -> int:
-    return ResumableUpload.objects.filter(user_id=user.pk, finished_at__isnull=True, expires_at__gt=now).count()
+def _make_room(*, user, reading_round: ReadingRound, now: dt.datetime) -> None:
+    """Keep a person's waiting uploads (unfinished, or finished and not attached yet) under the cap, so that
+    one account cannot fill the disk: at the cap, the oldest one of this round that no request holds goes
+    (a file picked again, a take recorded again, a tab closed mid-upload); if none can go, 429."""
+    waiting = ResumableUpload.objects.filter(user_id=user.pk, expires_at__gt=now)
+    if waiting.count() < OPEN_UPLOADS_PER_USER:
+        return
+    free = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    oldest = waiting.filter(free, reading_round=reading_round).order_by("created_at", "pk").first()
+    if oldest is None:
+        raise UploadRefused(429, _("Too many unfinished uploads: finish or cancel one first."))
+    _forget(oldest)
 
 
 def _safe_name(name: str) -> str:
@@ -143,17 +156,23 @@ def _safe_name(name: str) -> str:
 def resumable_lease(*, upload: ResumableUpload, duration: dt.timedelta, now: dt.datetime | None = None) -> str:
     """Take the upload's lease for ``duration``; return its token. Raise UploadLocked if someone holds it.
 
-    One conditional UPDATE: of two requests at the same moment, exactly one matches the free lease."""
+    One conditional UPDATE: of two requests at the same moment, exactly one matches the free lease. It also
+    matches only the offset (and length) the caller read: a PATCH that read its offset before another one
+    committed must not cut the file back to it (OffsetMoved: the client asks HEAD again, as tus says)."""
     now = now or timezone.now()
     token = secrets.token_hex(16)
+    free = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    unchanged = Q(offset=upload.offset) & (Q(length=upload.length) if upload.length is not None else Q(length=None))
     taken = (
         ResumableUpload.objects.filter(pk=upload.pk)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+        .filter(free, unchanged)
         .update(lease_token=token, lease_until=now + duration)
     )
-    if not taken:
-        raise UploadLocked
-    return token
+    if taken:
+        return token
+    if ResumableUpload.objects.filter(pk=upload.pk).filter(free).exists():
+        raise OffsetMoved
+    raise UploadLocked
 
 
 def resumable_renew(*, upload: ResumableUpload, token: str, now: dt.datetime | None = None) -> bool:
@@ -238,8 +257,15 @@ def resumables_sweep(*, now: dt.datetime | None = None) -> int:
         Q(lease_until__isnull=True) | Q(lease_until__lte=now)
     )
     for upload in expired:
-        _forget(upload)
-        removed += 1
+        # Deleted only if still expired and free at this moment: a request may have taken it meanwhile.
+        gone, _detail = (
+            ResumableUpload.objects.filter(pk=upload.pk, expires_at__lte=now)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+            .delete()
+        )
+        if gone:
+            upload.path.unlink(missing_ok=True)
+            removed += 1
     folder = resumable_folder()
     if folder.is_dir():
         known = set(ResumableUpload.objects.values_list("key", flat=True))

@@ -3,7 +3,10 @@
 Why a raw ASGI application and not a Django view: Django's ASGI handler reads a request's whole body before
 any view runs, and channels' ``AsyncHttpConsumer`` collects it into one bytes object. A PATCH here is written
 to the upload's file one ASGI message at a time, so a process receiving five 8 MiB chunks holds five
-messages in memory, not 40 MiB; and a connection that drops mid-chunk leaves its bytes on disk, counted.
+messages in memory, not 40 MiB. Under a server that streams request bodies to the application as they arrive,
+a connection that drops mid-chunk leaves the bytes received on disk, counted; under our daphne entry point
+(contest_site/serve.py) Twisted receives a body whole before the application runs, so a chunk cut mid-way
+is lost whole and sent again from the last committed offset (at most 5 MiB from the browser).
 
 Protocol: https://tus.io/protocols/resumable-upload (core, creation, creation-defer-length, termination,
 expiration). Every decision is a service of ``submissions.resumable``; this module parses headers, checks
@@ -131,7 +134,7 @@ class TusEndpoint:
         base = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", "Content-Language": request.language}
         if body:
             base["Content-Type"] = "text/plain; charset=utf-8"
-        if request.method != "HEAD":
+        if request.method != "HEAD" and status != 204:  # a 204 carries no Content-Length (RFC 9110)
             base["Content-Length"] = str(len(body))
         merged = {**base, **headers}
         await send(
@@ -253,6 +256,11 @@ class TusEndpoint:
             )
         except resumable.UploadLocked:
             raise _Reply(423, _("This file is being sent or attached by another request.")) from None
+        except resumable.OffsetMoved:
+            fresh = await database_sync_to_async(ResumableUpload.objects.get)(pk=upload.pk)
+            raise _Reply(
+                409, _("The offset does not match: ask for it again (HEAD)."), _upload_headers(fresh)
+            ) from None
         return await self._stream(request, upload, token, receive, limit, new_length)
 
     @staticmethod
@@ -320,9 +328,13 @@ class TusEndpoint:
         size = await loop.run_in_executor(None, resumable.resumable_sync_and_close, handle)
         if outcome == "lost":  # someone else holds the upload now: record nothing
             raise _Reply(423, _("This file is being sent or attached by another request."))
-        committed = await database_sync_to_async(resumable.resumable_commit)(
-            upload=upload, token=token, offset=size, length=new_length
-        )
+        try:
+            committed = await database_sync_to_async(resumable.resumable_commit)(
+                upload=upload, token=token, offset=size, length=new_length
+            )
+        except BaseException:  # never leave the lease held by a request that failed to record its bytes
+            await database_sync_to_async(resumable.resumable_release)(upload=upload, token=token)
+            raise
         if committed is None:
             raise _Reply(423, _("This file is being sent or attached by another request."))
         if outcome == "gone":

@@ -82,7 +82,8 @@
         chunkSize: CHUNK_BYTES,
         retryDelays: RETRY_DELAYS,
         metadata: metadata(filename),
-        headers: { "X-CSRFToken": csrfToken() },
+        // The CSRF token is read for every request, not once: it rotates when the person signs in again.
+        onBeforeRequest: (req) => { req.setHeader("X-CSRFToken", csrfToken()); },
         uploadLengthDeferred: Boolean(deferred),
         storeFingerprintForResuming: Boolean(fingerprint),
         removeFingerprintOnSuccess: false, // kept until the entry form is accepted: see forget()

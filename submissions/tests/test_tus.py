@@ -420,3 +420,43 @@ async def test_method_override_tunnels_patch_through_post(session, round_id):
     }
     reply = await tus("POST", location, session, body=b"abc", extra=extra)
     assert reply.status == 204 and reply["Upload-Offset"] == "3"
+
+
+# --- Review fixes: stale offsets, the cap on waiting uploads ------------------------------------------
+
+
+async def test_a_patch_that_read_its_offset_before_another_committed_gets_409_and_cuts_nothing(session, round_id):
+    """PATCH B read offset 0; A then sent the whole file. B must not take the lease and cut the file back."""
+    from channels.db import database_sync_to_async
+
+    from submissions import resumable
+
+    location = (await create(session, round_id, length=20))["location"]
+    key = location.rsplit("/", 1)[-1]
+    stale = await ResumableUpload.objects.aget(key=key)  # what B read
+    assert (await patch(session, location, 0, b"a" * 20)).status == 204  # A
+    with pytest.raises(resumable.OffsetMoved):
+        await database_sync_to_async(resumable.resumable_lease)(upload=stale, duration=resumable.PATCH_LEASE)
+    upload = await ResumableUpload.objects.aget(key=key)
+    assert upload.offset == 20 and upload.finished_at is not None and not upload.lease_token
+    assert await file_bytes(location) == b"a" * 20
+
+
+async def test_finished_uploads_count_against_the_cap_and_the_oldest_of_the_round_makes_room(session, round_id):
+    from submissions import resumable
+
+    locations = []
+    for _index in range(resumable.OPEN_UPLOADS_PER_USER):
+        location = (await create(session, round_id, length=4))["location"]
+        assert (await patch(session, location, 0, b"abcd")).status == 204  # finished, never attached
+        locations.append(location)
+    newest = await create(session, round_id, length=4)
+    assert newest.status == 201, "the oldest waiting upload of this round made room"
+    keys = {loc.rsplit("/", 1)[-1] async for loc in _aiter(locations[1:])} | {newest["location"].rsplit("/", 1)[-1]}
+    assert {u.key async for u in ResumableUpload.objects.all()} == keys
+    assert await ResumableUpload.objects.acount() == resumable.OPEN_UPLOADS_PER_USER
+
+
+async def _aiter(items):
+    for item in items:
+        yield item

@@ -83,6 +83,17 @@ def _over_upload_limit(request, back: str):
     return ratelimit.too_many(request, message, back_url=back)
 
 
+FORM_FIELDS_MAX_BYTES = 8 * 1024  # title, note, consent, CSRF token and an upload reference: far less
+
+
+def _carries_a_file(request) -> bool:
+    """A multipart post with a recording in it, told from its size before the body is parsed: the browser
+    posts the form as multipart even when it only names a finished resumable upload (``upload``), which
+    was counted against the hourly limit when it was created and must not be counted twice."""
+    size = int(request.META.get("CONTENT_LENGTH") or 0)
+    return request.content_type == "multipart/form-data" and size > FORM_FIELDS_MAX_BYTES
+
+
 @csrf_exempt
 @require_POST
 @login_required
@@ -93,7 +104,7 @@ def entry_create(request, round_id: int):
     problems = services.entry_create_problems(reading_round=reading_round, user=request.user, now=timezone.now())
     if problems:  # refused before a byte of the body is read
         return _refused(request, " ".join(problems), status=403, fallback=back)
-    if request.content_type == "multipart/form-data":  # a resumable upload was counted when it was created
+    if _carries_a_file(request):  # a resumable upload was counted when it was created
         refused = _over_upload_limit(request, back)
         if refused:
             return refused
@@ -197,7 +208,7 @@ def entry_status(request, entry_id: int):
 @login_required
 def entry_update(request, entry_id: int):
     entry = selectors.access_entry_for_owner(user=request.user, entry_id=entry_id)
-    if request.content_type == "multipart/form-data":
+    if _carries_a_file(request):
         refused = _over_upload_limit(request, reverse("reading_entry", kwargs={"entry_id": entry.pk}))
         if refused:
             return refused
