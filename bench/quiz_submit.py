@@ -236,14 +236,13 @@ def prepare(participants: int, questions: int, tag: str) -> tuple[int, list[dict
     import datetime as dt
 
     from allauth.account.models import EmailAddress
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import transaction
     from django.utils import timezone
 
     from contests import services as contests
-    from contests.models import Category, Organisation, Profile, Region
+    from contests.models import Organisation, Profile, Region
     from quizzes import services as quizzes
 
     User = get_user_model()
@@ -287,28 +286,50 @@ def prepare(participants: int, questions: int, tag: str) -> tuple[int, list[dict
     people = []
     with transaction.atomic():
         for index in range(participants):
-            email = f"p{index:05d}-{tag}@example.vn"
-            user = User.objects.create_user(f"p{index:05d}-{tag}", email, None)  # unusable password: no hashing
-            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-            contests.profile_update(
-                profile=contests.profile_get_or_create(user=user),
-                data={
-                    "full_name": f"Nguyễn Văn Thí Sinh {index}",
-                    "date_of_birth": dt.date(1990, 1, 1),
-                    "phone": f"+8491{block + 20:02d}{index:05d}",
-                    "region": region,
-                    "category": Category.CITIZEN,
-                },
-                data_consent=True,
-                guardian_consent=False,
+            user, session_key = signed_in_participant(
+                username=f"p{index:05d}-{tag}",
+                full_name=f"Nguyễn Văn Thí Sinh {index}",
+                phone=f"+8491{block + 20:02d}{index:05d}",
+                region=region,
             )
-            session = SessionStore()
-            session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            session.create()
-            people.append({"user_id": user.pk, "session_key": session.session_key})
+            people.append({"user_id": user.pk, "session_key": session_key})
     return rnd.pk, people
+
+
+def signed_in_participant(*, username: str, full_name: str, phone: str, region):
+    """An adult citizen with a complete, consenting profile and a verified address, signed in by a session
+    written directly (no password hashing, no login request): (user, session key). Used by every bench that
+    acts as participants."""
+    import datetime as dt
+
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from contests import services as contests
+    from contests.models import Category
+
+    email = f"{username}@example.vn"
+    user = get_user_model().objects.create_user(username, email, None)  # unusable password: no hashing
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    contests.profile_update(
+        profile=contests.profile_get_or_create(user=user),
+        data={
+            "full_name": full_name,
+            "date_of_birth": dt.date(1990, 1, 1),
+            "phone": phone,
+            "region": region,
+            "category": Category.CITIZEN,
+        },
+        data_consent=True,
+        guardian_consent=False,
+    )
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return user, session.session_key
 
 
 # --- The HTTP client ----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import threading
 import time
 from pathlib import Path
 
-from quiz_submit import ROOT, log, start_servers, stop_servers
+from quiz_submit import ROOT, log, signed_in_participant, start_servers, stop_servers
 
 SETTINGS = "contest_site.settings.base"
 MB = 1024 * 1024
@@ -67,14 +67,12 @@ def prepare(count: int, mb: int, tag: str) -> tuple[int, list[str]]:
     """An open event with a reading round accepting ``mb`` MB files; ``count`` signed-in participants."""
     import datetime as dt
 
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.utils import timezone
 
     from contests import services as contests
-    from contests.models import Category, Organisation, Region
+    from contests.models import Organisation, Region
     from submissions import services
 
     User = get_user_model()
@@ -93,27 +91,10 @@ def prepare(count: int, mb: int, tag: str) -> tuple[int, list[str]]:
     contests.event_transition(event=event, to_state="open", by=organiser)
     sessions = []
     for index in range(count):
-        email = f"u{index:04d}-{tag}@example.vn"
-        user = User.objects.create_user(f"u{index:04d}-{tag}", email, None)
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        contests.profile_update(
-            profile=contests.profile_get_or_create(user=user),
-            data={
-                "full_name": f"Người Đọc {index}",
-                "date_of_birth": dt.date(1990, 1, 1),
-                "phone": f"+849150{index:05d}",
-                "region": region,
-                "category": Category.CITIZEN,
-            },
-            data_consent=True,
-            guardian_consent=False,
+        _user, session_key = signed_in_participant(
+            username=f"u{index:04d}-{tag}", full_name=f"Người Đọc {index}", phone=f"+849150{index:05d}", region=region
         )
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        sessions.append(session.session_key)
+        sessions.append(session_key)
     return rnd.pk, sessions
 
 
