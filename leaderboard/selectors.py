@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
 
 from contests.models import Event, EventTransition, Round
 
@@ -42,9 +42,21 @@ def board_released(*, config: BoardConfig, now: dt.datetime) -> bool:
     rnd = config.round
     if released < rnd.closes_at and rnd.event.state == Event.State.OPEN:
         return False
-    return not EventTransition.objects.filter(
-        event_id=rnd.event_id, to_state=Event.State.OPEN, at__gt=released
-    ).exists()
+    last_opened = getattr(rnd, "event_last_opened_at", _NOT_READ)  # annotated by readers of many rounds
+    if last_opened is _NOT_READ:
+        reopened = EventTransition.objects.filter(event_id=rnd.event_id, to_state=Event.State.OPEN, at__gt=released)
+        return not reopened.exists()
+    return last_opened is None or last_opened <= released
+
+
+_NOT_READ = object()
+
+
+def with_last_opening(rounds):
+    """``rounds`` annotated with their event's latest opening (``event_last_opened_at``), which
+    ``board_released`` then reads instead of asking the database once per round."""
+    latest = EventTransition.objects.filter(event_id=OuterRef("event_id"), to_state=Event.State.OPEN).order_by("-at")
+    return rounds.annotate(event_last_opened_at=Subquery(latest.values("at")[:1]))
 
 
 def scores_final(*, config: BoardConfig, now: dt.datetime) -> bool:
@@ -222,7 +234,7 @@ def closed_board_rounds(*, now: dt.datetime, event=None) -> list[int]:
     average, a histogram bar, a participant count) reaches the public before the board itself does.
     ``board_is_public`` stays the one rule; this only asks it about every round, in one query.
     """
-    rounds = Round.objects.select_related("board_config").order_by("pk")
+    rounds = with_last_opening(Round.objects.select_related("board_config", "event").order_by("pk"))
     if event is not None:
         rounds = rounds.filter(event=event)
     closed = []

@@ -262,3 +262,16 @@ def test_the_top_of_a_board_reads_the_chain_index_without_sorting(open_event):
         plan = " | ".join(row[-1] for row in cursor.fetchall())
     # Only the final tie-break (user id) among fully equal keys is left to sort, not a points value's ties.
     assert "USING INDEX score_board_chain_idx" in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+def test_closed_board_rounds_reads_released_rounds_without_a_query_each(make_event, django_assert_num_queries):
+    """A released round's staleness (event reopened since?) comes from one annotation, not a query per round."""
+    event = make_event(state="open", rounds=3)
+    rounds = list(event.rounds.order_by("position"))
+    for rnd in rounds:
+        hide_until_close(rnd)
+    after = rounds[0].closes_at + dt.timedelta(days=1)
+    for rnd in rounds[:2]:
+        services.board_release(rnd=rnd, now=after)
+    with django_assert_num_queries(1):
+        assert selectors.closed_board_rounds(now=after, event=event) == [rounds[2].pk]
