@@ -1,7 +1,8 @@
 """Live thread updates: a reader's page listens on ``/ws/forum/topics/<topic_id>/``.
 
 Push-only and thin: on connect, check (once, in one sync call) that the reader may read the topic and
-join its group; then forward the two typed pings services send after commit. The page fetches what
+join its group (a refused reader's socket is accepted, then closed with 4404, so that the browser sees the
+code); then forward the two typed pings services send after commit. The page fetches what
 changed through the permission-checked fragment views, so a ping carries no content. A client may only
 say ``{"type": "ping"}``; anything else, or more than a few messages a second, is refused.
 """
@@ -38,6 +39,9 @@ class TopicConsumer(AsyncJsonWebsocketConsumer):
         self.limiter = RateLimit(rate=1, burst=5)
         topic_id = self.scope["url_route"]["kwargs"]["topic_id"]
         if not await database_sync_to_async(_may_read)(self.scope, topic_id):
+            # Accept first: a close before the handshake reaches the browser as an HTTP 403 with no code,
+            # and forum-thread.js (which stops only on 4404) would reconnect forever.
+            await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.group = topic_group(topic_id)

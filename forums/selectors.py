@@ -160,13 +160,18 @@ def image_visible(*, post: Post, moderator: bool) -> bool:
 
 
 def topics_listed(*, event: Event, moderator: bool) -> QuerySet[Topic]:
-    """The forum's topics, pinned first then by latest activity, with their visible reply count."""
+    """The forum's topics, pinned first then by latest activity, with their visible reply count and whether
+    they are ``answered``: a best answer that a moderator has since hidden no longer answers the topic for
+    anyone (readers cannot see it, and the contribution board no longer counts it)."""
     topics = Topic.objects.filter(event=event)
     if not moderator:
         topics = topics.filter(hidden=False)
     return (
         topics.select_related("author__profile")
-        .annotate(replies=Count("posts", filter=Q(posts__is_opening=False, posts__hidden=False)))
+        .annotate(
+            replies=Count("posts", filter=Q(posts__is_opening=False, posts__hidden=False)),
+            answered=Q(best_answer__isnull=False, best_answer__hidden=False),
+        )
         .order_by("-pinned", "-last_posted_at", "-pk")
     )
 

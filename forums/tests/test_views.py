@@ -6,6 +6,7 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -298,3 +299,16 @@ def test_the_contribution_board_stays_empty_while_a_live_round_with_scores_is_hi
     board_configure(rnd=live_round, chain=ranking.default_chain(with_prediction=False))  # its board opens
     standings = client.get(url).context["standings"]
     assert [(row["score"].user, row["score"].points) for row in standings] == [(member, 17), (member2, 1)]
+
+
+def test_the_topic_list_stops_saying_answered_once_the_best_answer_is_hidden(client, topic, reply, organiser):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("forum_topics", args=[topic.event.slug])
+    services.post_mark_best(post=reply, by=organiser, best=True)
+    assert "✓ Answered" in client.get(url).content.decode()
+    services.post_hide(post=reply, by=organiser, hidden=True)
+    assert "✓ Answered" not in client.get(url).content.decode(), "readers cannot see that answer any more"
+    client.force_login(organiser)
+    assert "✓ Answered" not in client.get(url).content.decode(), "nor does it answer the topic for moderators"
+    services.post_hide(post=reply, by=organiser, hidden=False)
+    assert "✓ Answered" in client.get(url).content.decode()
