@@ -251,7 +251,7 @@ class Correction(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
-    FIELD_LABELS = {"total": _("Total"), "prize": _("Prize"), "rank": _("Rank")}
+    FIELD_LABELS = {"total": _("Total"), "prize": _("Prize"), "rank": _("Rank"), "name": _("Name")}
 
     @property
     def field_label(self) -> str:

@@ -371,3 +371,30 @@ def unit_rules_set(*, event: Event, min_rates: list, prizes_per_group: int):
         event=event, defaults={"min_rates": min_rates, "prizes_per_group": prizes_per_group}
     )
     return rules
+
+
+# --- Erasure on request -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def result_rows_anonymise(*, user, label: str, reason: str, by=None, now: dt.datetime | None = None) -> int:
+    """Replace ``user``'s name on every published row by ``label`` (e.g. "Thí sinh #1234") and log it.
+
+    Why here: a participant who deletes their account (Decree 13/2023) keeps their published rows, so that
+    ranks, prizes and ``verify_results`` stay recomputable, but not their name. Rank, total, keys and prize
+    are untouched; each renamed row gets a ``name`` entry in the set's public correction log, whose old
+    value is not the erased name (the log is public). Returns the number of rows renamed.
+    """
+    now = now or timezone.now()
+    rows = list(
+        ResultRow.objects.select_for_update(of=("self",))
+        .select_related("result_set")
+        .filter(user=user)
+        .exclude(name=label, full_name=label)
+    )
+    with final_writes():
+        for row in rows:
+            _log(row.result_set, row, "name", "—", label, reason, by, now)
+            row.name = row.full_name = label
+        ResultRow.objects.bulk_update(rows, ["name", "full_name"])
+    return len(rows)

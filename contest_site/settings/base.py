@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "quizzes",
     "submissions",
     "forums",
+    "privacy",  # added by wp-mydata16: "My data" (Decree 13/2023)
 ]
 
 MIDDLEWARE = [

@@ -179,6 +179,8 @@ RULES: dict[str, Rule] = {
     "forum_unsubscribe": Rule("forged_token", denied=frozenset(ROLES)),  # the e-mailed token is the key
     "forum_round": public("forum_round_id"),
     "organiser_forum_round": Rule("forum_round_id", denied=OUTSIDERS | {"victim", "judge"}),  # → moderation
+    # My data: the parameter is a consent kind, never a person; it acts on the requester's own profile
+    "mydata_consent_withdraw": Rule("consent_kind", denied=frozenset({"anonymous"}), method=POST),
     # allauth: keys e-mailed to the address's owner
     "account_confirm_email": public("allauth_key"),
     "account_reset_password_from_key": public("allauth_reset"),
@@ -218,6 +220,7 @@ def kwargs_for(world) -> dict[str, dict]:
         "post_id": {"post_id": o["post"].pk},
         "resource_id": {"resource_id": o["resource"].pk},
         "forum_round_id": {"round_id": o["forum_round"].pk},
+        "consent_kind": {"kind": "data"},
         "allauth_key": {"key": "forged-key"},
         "allauth_reset": {"uidb36": "1", "key": "forged-key"},
     }
