@@ -1,5 +1,10 @@
 // Quiz attempt: countdown to the server's deadline, autosave of each answer as it is given, and
 // submission at zero. Without JavaScript the form still works: the submit button posts every answer.
+//
+// Weak networks: an answer the server has not acknowledged yet is kept in localStorage (keyed by attempt)
+// and resent with back-off, when the network comes back (`online`) and after a reload, which also puts it
+// back on the page. Each question says "saved" / "saving…" / "offline, will resend" (texts from the
+// template's data attributes).
 (function () {
   const form = document.getElementById("attempt-form");
   if (!form) return;
@@ -12,6 +17,52 @@
   const pending = new Map(); // position -> response not yet acknowledged
   let closed = false;
   let retryDelay = 1000;
+  let retryTimer = null;
+  let flushing = false;
+  let flushAgain = false;
+  let storeWorks = true;
+
+  // --- Answers kept on the device until the server has them ------------------------------------
+  const STORE_PREFIX = "attempt-pending:";
+  const storeKey = STORE_PREFIX + form.dataset.attempt;
+  const STORE_MAX_AGE_MS = 2 * 24 * 3600 * 1000;
+
+  function storeRead(key) {
+    try { return JSON.parse(window.localStorage.getItem(key) || "null"); } catch (error) { return null; }
+  }
+  function storeWrite() {
+    try {
+      if (pending.size === 0) { window.localStorage.removeItem(storeKey); return; }
+      window.localStorage.setItem(storeKey, JSON.stringify({ at: Date.now(), answers: Object.fromEntries(pending) }));
+    } catch (error) { storeWorks = false; /* private mode or full: resent only while the page stays open */ }
+  }
+  function storeForgetOld() {
+    try {
+      for (let i = window.localStorage.length - 1; i >= 0; i--) {
+        const key = window.localStorage.key(i);
+        if (!key || !key.startsWith(STORE_PREFIX) || key === storeKey) continue;
+        const kept = storeRead(key);
+        if (!kept || Date.now() - (kept.at || 0) > STORE_MAX_AGE_MS) window.localStorage.removeItem(key);
+      }
+    } catch (error) { /* nothing to tidy */ }
+  }
+
+  // --- Per-question state ----------------------------------------------------------------------
+  function cardAt(position) { return form.querySelector('.question-card[data-position="' + position + '"]'); }
+  function markCard(position, state) {
+    const card = cardAt(position);
+    if (!card) return;
+    let label = card.querySelector(".answer-state");
+    if (!label) {
+      label = document.createElement("small");
+      label.className = "answer-state";
+      const legend = card.querySelector("legend");
+      (legend || card).appendChild(label);
+    }
+    label.dataset.state = state;
+    label.textContent = state ? form.dataset["answer" + state.charAt(0).toUpperCase() + state.slice(1)] || "" : "";
+  }
+  function markPending(state) { for (const position of pending.keys()) markCard(position, state); }
 
   function say(kind) { status.textContent = status.dataset[kind]; status.dataset.state = kind; }
 
@@ -39,36 +90,97 @@
     return null;
   }
 
+  function isEmpty(response) { return response === null || (Array.isArray(response) && response.length === 0); }
+
+  function retryLater() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 15000);
+  }
+
   async function flush() {
     if (closed || pending.size === 0) return;
+    if (flushing) { flushAgain = true; return; }
+    clearTimeout(retryTimer);
+    if (navigator.onLine === false) { say("offline"); markPending("offline"); retryLater(); return; }
+    flushing = true;
     say("saving");
-    for (const [position, response] of Array.from(pending.entries())) {
-      try {
-        const reply = await fetch(answerUrl, {
-          method: "POST",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-          body: JSON.stringify({ position: position, response: response }),
-          credentials: "same-origin",
-        });
+    markPending("saving");
+    try {
+      for (const [position, response] of Array.from(pending.entries())) {
+        let reply;
+        try {
+          reply = await fetch(answerUrl, {
+            method: "POST",
+            headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+            body: JSON.stringify({ position: position, response: response }),
+            credentials: "same-origin",
+          });
+        } catch (error) { // no network: keep everything, say so, try again later
+          say(navigator.onLine === false ? "offline" : "failed");
+          markPending("offline");
+          retryLater();
+          return;
+        }
         const data = await reply.json().catch(() => ({}));
         if (reply.ok && data.saved) {
-          if (pending.get(position) === response) pending.delete(position);
+          if (pending.get(position) === response) { pending.delete(position); markCard(position, "saved"); }
+          storeWrite();
           const nav = document.getElementById("nav-" + position);
-          if (nav) nav.classList.toggle("answered", response !== null && !(Array.isArray(response) && response.length === 0));
+          if (nav) nav.classList.toggle("answered", !isEmpty(response));
         } else if (reply.status === 409) {
-          closed = true; say("closed"); form.submit(); return;
+          closed = true; pending.clear(); storeWrite(); say("closed"); form.submit(); return;
         } else if (reply.status === 400) {
-          pending.delete(position); status.textContent = data.error || status.dataset.failed;
-        } else { throw new Error("HTTP " + reply.status); }
-      } catch (error) {
-        say("failed");
-        setTimeout(flush, retryDelay);
-        retryDelay = Math.min(retryDelay * 2, 15000);
-        return;
+          pending.delete(position); storeWrite(); markCard(position, "");
+          status.textContent = data.error || status.dataset.failed;
+        } else { // the server could not take it now (5xx, 403 of an expired session…): keep and retry
+          say("failed");
+          markPending("offline");
+          retryLater();
+          return;
+        }
       }
+      retryDelay = 1000;
+      if (pending.size === 0) say("saved");
+    } finally {
+      flushing = false;
+      if (flushAgain) { flushAgain = false; flush(); }
     }
-    retryDelay = 1000;
-    if (pending.size === 0) say("saved");
+  }
+
+  // Put an answer kept on the device back on the page (the server's copy predates it).
+  function restore(card, response) {
+    const type = card.dataset.type;
+    if (type === "single" || type === "true_false") {
+      card.querySelectorAll("input[type=radio]").forEach((el) => { el.checked = el.value === response; });
+    } else if (type === "multiple") {
+      const chosen = new Set(response || []);
+      card.querySelectorAll("input[type=checkbox]").forEach((el) => { el.checked = chosen.has(el.value); });
+    } else if (type === "short_text") {
+      card.querySelector("input[type=text]").value = response || "";
+    } else if (type === "ordering" && Array.isArray(response)) {
+      response.forEach((token, index) => {
+        const select = card.querySelector('select[data-choice="' + token + '"]');
+        if (select) select.value = String(index + 1);
+      });
+    }
+  }
+
+  function resumeKept() {
+    storeForgetOld();
+    const kept = storeRead(storeKey);
+    for (const card of form.querySelectorAll(".question-card")) {
+      const nav = document.getElementById("nav-" + card.dataset.position);
+      if (nav && nav.classList.contains("answered")) markCard(card.dataset.position, "saved");
+    }
+    if (!kept || !kept.answers) return;
+    for (const [key, response] of Object.entries(kept.answers)) {
+      const card = cardAt(key);
+      if (!card) continue;
+      restore(card, response);
+      pending.set(Number(key), response);
+    }
+    flush();
   }
 
   form.addEventListener("change", (event) => {
@@ -77,6 +189,7 @@
     const response = responseOf(card);
     if (response === undefined) return;
     pending.set(Number(card.dataset.position), response);
+    storeWrite();
     flush();
   });
   form.addEventListener("input", (event) => {
@@ -97,5 +210,10 @@
     setTimeout(tick, 500);
   }
   tick();
-  window.addEventListener("beforeunload", (event) => { if (pending.size && !closed) event.preventDefault(); });
+  window.addEventListener("online", () => { retryDelay = 1000; flush(); });
+  window.addEventListener("offline", () => { if (pending.size) { say("offline"); markPending("offline"); } });
+  window.addEventListener("beforeunload", (event) => {
+    if (pending.size && !closed && !storeWorks) event.preventDefault(); // kept nowhere else: warn
+  });
+  resumeKept();
 })();
