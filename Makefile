@@ -18,7 +18,7 @@ $(STAMP): requirements.txt
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --rich
 	@echo "Starting the job workers, the attempt sweep and daphne on http://$(HOST):$(PORT)/ (Ctrl+C stops all)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker & \

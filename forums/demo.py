@@ -106,3 +106,65 @@ def _live_rounds_count_through_points(event: Event) -> None:
     and drown every contribution."""
     for rnd in event.rounds.filter(kind=Round.Kind.LIVE).exclude(weight=0):
         contest_services.round_update(rnd=rnd, fields={"weight": 0})
+
+
+# --- seed_demo --rich -------------------------------------------------------------------------------
+
+RICH_TOPICS = [
+    (
+        "Học tiếng Anh miễn phí trên mạng: nguồn nào đáng tin?",
+        "Mình muốn tự học tiếng Anh buổi tối, các bạn dùng trang hay ứng dụng nào?",
+        ["Mình học trên kênh của Hội đồng Anh, có phụ đề.", "Thư viện tỉnh có tài khoản học liệu số miễn phí đó.",
+         "Nên đặt mục tiêu 15 phút mỗi ngày thôi, đều đặn mới quan trọng.", "Cảm ơn cả nhà, mình thử ngay!"],
+    ),
+    (
+        "Bị nhắn tin giả mạo ngân hàng thì làm gì?",
+        "Hôm qua mẹ mình nhận tin nhắn báo khóa tài khoản kèm đường link lạ.",
+        ["Tuyệt đối không bấm link; gọi tổng đài ngân hàng in trên thẻ.", "Báo cáo tin nhắn rác qua đầu số 5656.",
+         "Nhớ đổi mật khẩu nếu lỡ nhập thông tin."],
+    ),
+    (
+        "Cài VNeID mức 2 cho ông bà",
+        "Ông bà mình ở xã xa, có cần ra công an xã không ạ?",
+        ["Mức 2 phải ra công an xã để chụp ảnh, lấy vân tay.", "Mang căn cước gắn chip và điện thoại của ông bà nhé."],
+    ),
+    (
+        "Mẹo tự học môn Tin học lớp 9",
+        "Các bạn ôn phần bảng tính thế nào?",
+        ["Làm lại các bài thực hành trong sách, mỗi bài hai lần.", "Xem video hướng dẫn trên kho học liệu của Bộ.",
+         "Lập nhóm học online qua Zalo, mỗi tối thứ Ba."],
+    ),
+    (
+        "Giới thiệu sách hay về kỹ năng số",
+        "Mỗi người giới thiệu một cuốn nhé!",
+        ["“Công dân số” – dễ đọc, nhiều ví dụ.", "“Làm chủ mạng xã hội” của nhóm tác giả trẻ.",
+         "Thư viện tỉnh đang có tủ sách kỹ năng số, mượn được 2 tuần."],
+    ),
+]  # fmt: skip
+
+
+def seed_rich(*, stdout, now, people) -> None:
+    """Simulated participants discuss in the library's forum: topics, replies, reactions and best answers
+    through the services, spread over the last two days. Idempotent: kept once the first topic exists."""
+    event = Event.objects.filter(slug=FORUM_SLUG).first()
+    if event is None or Topic.objects.filter(event=event, title=RICH_TOPICS[0][0]).exists():
+        return
+    librarian = get_user_model().objects.get(email="library@demo.vn")
+    writers = iter(people[100:])
+    minute = dt.timedelta(minutes=1)
+    replies = 0
+    for index, (title, body, answers) in enumerate(RICH_TOPICS):
+        start = now - dt.timedelta(hours=48 - index * 8)
+        topic = services.topic_create(event=event, author=next(writers), title=title, body=body, now=start)
+        posts = []
+        for number, text in enumerate(answers, start=1):
+            posts.append(
+                services.post_create(topic=topic, author=next(writers), body=text, now=start + number * 17 * minute)
+            )
+            replies += 1
+        for number, reader in enumerate(people[200 + index * 10 : 205 + index * 10]):
+            services.reaction_set(post=posts[0], user=reader, kind="helpful", now=start + (90 + number) * minute)
+        if index % 2 == 0:
+            services.post_mark_best(post=posts[0], by=librarian, best=True, now=start + 2 * 60 * minute)
+    services.points_refresh_all(event=event, now=now)
+    stdout.write(f"forum {event.slug}: {len(RICH_TOPICS)} simulated topics, {replies} replies")

@@ -6,7 +6,9 @@ questions from practice until the round's results are public (``selectors.reserv
 the contest's key one click away.
 """
 
+import datetime as dt
 import json
+import random
 from pathlib import Path
 
 from contests.models import Event, Organisation
@@ -129,3 +131,182 @@ def _live_demo(department, bank, contest, stdout) -> None:
         f"live quiz ready to host: /live/{session.pk}/host/ (organiser@demo.vn), players join at /play/ "
         f"with PIN {session.pin}"
     )
+
+
+# --- seed_demo --rich: the product alive -----------------------------------------------------------
+
+PAST_SLUG = "cong-dan-so-tuan-1"
+PAST_QUESTIONS = 10
+PRIZES = {"first": 1, "second": 2, "third": 3, "consolation": 5}
+
+
+def seed_rich(*, stdout, now, people) -> None:
+    """Simulated participants take part: last week's quiz round is over, released and its results
+    published with prizes and certificates; this week's open round has submitted attempts too, so that
+    boards, unit boards and statistics are full. Idempotent (a part that exists is kept)."""
+    department = Organisation.objects.get(slug="so-gddt-thai-nguyen")
+    contest_bank = load_contest_bank(department)
+    _past_week(department, contest_bank, people, now, stdout)
+    current = QuizRound.objects.filter(round__event__slug="cong-dan-so-2023").select_related("round", "quiz").first()
+    if current is not None and not current.attempts.filter(user__in=people).exists():
+        takers = people[::2]  # half of them have already taken this week's round
+        _submitted_attempts(current, takers, now - dt.timedelta(hours=20), seed=7, prediction=True)
+        stdout.write(f"quiz round {current.round_id}: {len(takers)} simulated attempts submitted")
+
+
+def _past_week(department, bank, people, now, stdout) -> None:
+    from django.contrib.auth import get_user_model
+
+    from contests import services as contest_services
+    from leaderboard import results
+    from leaderboard.services import board_release
+
+    if Event.objects.filter(slug=PAST_SLUG).exists():
+        stdout.write(f"event {PAST_SLUG}: already seeded")
+        return
+    organiser = get_user_model().objects.get(email="organiser@demo.vn")
+    opens, closes = now - dt.timedelta(days=14), now - dt.timedelta(days=7)
+    event = contest_services.event_create(
+        organisation=department,
+        by=organiser,
+        fields={
+            "slug": PAST_SLUG,
+            "kind": Event.Kind.CONTEST,
+            "title": "Cuộc thi “Công dân số” – Tuần 1 (đã trao giải)",
+            "summary": "Tuần thi đầu tiên: kết quả, giải thưởng và giấy chứng nhận đã công bố.",
+            "description": "Vòng thi trắc nghiệm tuần 1 của cuộc thi Công dân số.",
+            "rules": "Xếp hạng theo điểm, sau đó theo thời gian làm bài và thời điểm nộp bài.",
+            "opens_at": opens,
+            "closes_at": closes,
+        },
+    )
+    rnd = contest_services.round_create(
+        event=event, fields={"title": "Tuần 1: Thi trắc nghiệm", "kind": "quiz", "opens_at": opens, "closes_at": closes}
+    )
+    question_ids = list(bank.questions.order_by("pk").values_list("pk", flat=True)[:PAST_QUESTIONS])
+    quiz = services.quiz_create(organisation=department, bank=bank, title="Đề thi tuần 1", question_ids=question_ids)
+    quiz_round = services.quiz_round_configure(
+        rnd=rnd, quiz=quiz, settings={"time_limit_s": 15 * 60, "feedback": QuizRound.Feedback.AFTER_CLOSE}
+    )
+    contest_services.event_transition(event=event, to_state=Event.State.OPEN, by=organiser, now=opens)
+    takers = [p for i, p in enumerate(people) if i % 7 != 3]  # most of them took part
+    _submitted_attempts(quiz_round, takers, opens + dt.timedelta(hours=2), seed=1)
+    contest_services.event_transition(event=event, to_state=Event.State.CLOSED, by=organiser, now=closes)
+    board_release(rnd=rnd, now=now)
+    result_set = results.round_results_publish(rnd=rnd, by=organiser, prizes=PRIZES, now=now)
+    issued = results.certificates_issue(result_set=result_set, participation=True, now=now)
+    stdout.write(f"event {PAST_SLUG}: {len(takers)} attempts, results published, {issued} certificates")
+
+
+def _submitted_attempts(quiz_round, people, first_start, *, seed: int, prediction: bool = False) -> None:
+    """Submitted attempts of ``people`` in bulk, graded by the real grading rules, each person's score
+    recorded through ``leaderboard.services.score_record`` (the one way into the board)."""
+    from leaderboard.services import score_record
+    from quizzes.grading import grade
+    from quizzes.models import Attempt, AttemptItem, Question
+
+    rng = random.Random(seed)  # noqa: S311 - a reproducible demo, not a secret
+    fixed = quiz_round.quiz.selection == "fixed"
+    ids = _question_ids(quiz_round)
+    by_id = Question.objects.prefetch_related("choices").in_bulk(ids)
+    questions = [by_id[pk] for pk in ids]
+    keys = {q.pk: services.answer_key(q) for q in questions}
+    rules = list(quiz_round.quiz.rules.all())
+    limit = dt.timedelta(seconds=quiz_round.time_limit_s)
+    attempts, planned = [], []
+    for index, person in enumerate(people):
+        started = first_start + dt.timedelta(minutes=index * 3 + rng.randint(0, 30))
+        skill = rng.betavariate(5, 2)  # most people know most answers, as in a real contest
+        order = questions if fixed else _draw(rules, questions, rng)
+        items = []
+        for position, question in enumerate(order, start=1):
+            key = keys[question.pk]
+            response = _response(rng, key, right=rng.random() < skill)
+            answered = started + dt.timedelta(seconds=position * rng.randint(10, 40))
+            items.append((position, question, response, answered, grade(key, response)))
+        used = dt.timedelta(seconds=min(limit.total_seconds() - 5, len(order) * rng.randint(15, 45)))
+        attempt = Attempt(
+            quiz_round=quiz_round,
+            user=person,
+            number=1,
+            status=Attempt.Status.SUBMITTED,
+            closed_by=Attempt.ClosedBy.PARTICIPANT,
+            started_at=started,
+            deadline=started + limit,
+            submitted_at=started + used,
+            score=sum((points for *_rest, points in items), 0),
+            max_score=sum((keys[q.pk].points for q in order), 0),
+            prediction=rng.randint(40, 160) if prediction else None,
+            seed=rng.getrandbits(40),
+        )
+        attempts.append(attempt)
+        planned.append(items)
+    Attempt.objects.bulk_create(attempts)
+    AttemptItem.objects.bulk_create(
+        AttemptItem(
+            attempt=attempt,
+            question=question,
+            position=position,
+            choice_order=list(keys[question.pk].choice_ids) if question.type != "short_text" else [],
+            response=response,
+            answered_at=answered,
+            points=points,
+        )
+        for attempt, items in zip(attempts, planned, strict=True)
+        for position, question, response, answered, points in items
+    )
+    for attempt in attempts:
+        score_record(
+            rnd=quiz_round.round,
+            user=attempt.user,
+            points=attempt.score,
+            max_points=attempt.max_score,
+            submitted_at=attempt.submitted_at,
+            time_used_ms=int(attempt.time_used.total_seconds() * 1000),
+            prediction=attempt.prediction,
+        )
+
+
+def _draw(rules, questions, rng) -> list:
+    """A draw by the quiz's sampling rules, as ``services._draw_questions`` makes it, from questions already
+    in memory (that function asks the database twice per rule: for 150 attempts, most of the demo's time)."""
+    drawn, picked_all = set(), []
+    for rule in rules:
+        pool = sorted(
+            q.pk
+            for q in questions
+            if q.pk not in drawn
+            and (not rule.topic or q.topic == rule.topic)
+            and (not rule.difficulty or q.difficulty == rule.difficulty)
+        )
+        picked = rng.sample(pool, min(rule.count, len(pool)))
+        drawn.update(picked)
+        picked_all += picked
+    by_id = {q.pk: q for q in questions}
+    return [by_id[pk] for pk in picked_all]
+
+
+def _question_ids(quiz_round) -> list[int]:
+    quiz = quiz_round.quiz
+    if quiz.selection == "fixed":
+        return list(quiz.items.order_by("position").values_list("question_id", flat=True))
+    return list(quiz.bank.questions.values_list("pk", flat=True))
+
+
+def _response(rng, key, *, right: bool):
+    """A participant's answer to a question with ``key``: the right one, or a plausible mistake."""
+    ids = list(key.choice_ids)
+    correct = [i for i in ids if i in key.correct_ids]
+    wrong = [i for i in ids if i not in key.correct_ids]
+    if key.type in ("single", "true_false"):
+        return correct[0] if right or not wrong else rng.choice(wrong)
+    if key.type == "multiple":
+        return sorted(correct) if right or not wrong else sorted(set(correct[:1]) | {rng.choice(wrong)})
+    if key.type == "short_text":
+        return key.accepted_texts[0] if right and key.accepted_texts else "không nhớ"
+    if key.type == "ordering":
+        shuffled = ids[:]
+        if not right:
+            rng.shuffle(shuffled)
+        return shuffled
+    return None

@@ -179,3 +179,46 @@ def seed(*, stdout, now) -> None:
         f"reading round {rnd.pk}: {reading_round.entries.count()} entries, judged blind by judge@demo.vn "
         f"(/judging/rounds/{rnd.pk}/)"
     )
+
+
+# --- seed_demo --rich -------------------------------------------------------------------------------
+
+RICH_VOTERS = 40
+AUDIO_MARKS = (9, 8, "9.5", 7)  # judge@demo.vn's score of the audio entry: 27 + 24 + 19 + 14 = 84
+
+
+def seed_rich(*, stdout, now, people) -> None:
+    """Both demo entries scored by the judge, and simulated participants voting in the gallery (through
+    the services: one vote per account and entry). Idempotent."""
+    from .models import Vote
+
+    rnd = Round.objects.filter(event__slug="cong-dan-so-2023", kind=Round.Kind.READING).first()
+    reading_round = ReadingRound.objects.filter(round=rnd).first() if rnd else None
+    if reading_round is None:
+        return
+    judge_user = get_user_model().objects.filter(email="judge@demo.vn").first()
+    audio = (
+        Assignment.objects.filter(
+            entry__reading_round=reading_round, entry__current__kind=EntryVersion.Kind.AUDIO, judge__user=judge_user
+        )
+        .exclude(score__submitted_at__isnull=False)
+        .first()
+    )
+    if audio is not None:
+        criteria = list(Criterion.objects.filter(reading_round=reading_round).order_by("position"))
+        judging.score_save(
+            assignment=audio,
+            marks={c.pk: Decimal(str(v)) for c, v in zip(criteria, AUDIO_MARKS, strict=False)},
+            comment="Đọc rõ ràng, ngắt nghỉ đúng chỗ; nên giới thiệu tên sách chậm hơn.",
+            submit=True,
+            now=now,
+        )
+    entries = [e for e in reading_round.entries.all() if e.in_gallery]
+    voted = set(Vote.objects.filter(entry__in=entries).values_list("entry_id", "user_id"))
+    cast = 0
+    for index, person in enumerate(people[:RICH_VOTERS]):
+        for entry in entries[: 1 + index % 2]:
+            if (entry.pk, person.pk) not in voted:
+                services.vote_cast(entry=entry, user=person, now=now)
+                cast += 1
+    stdout.write(f"reading round {rnd.pk}: both entries judged, {cast} simulated votes")

@@ -1,9 +1,12 @@
 """Demo data for ``make run``: organisations, regions, one user per role, events of every kind.
 
 Idempotent: run it any number of times; existing rows are kept (so demo work survives restarts).
+``--rich`` (what ``make run`` uses) adds a few hundred simulated participants and what they did: submitted
+attempts, a published round with prizes and certificates, votes, judged entries, forum discussions.
 """
 
 import datetime as dt
+import time
 from importlib import import_module
 
 from allauth.account.models import EmailAddress
@@ -16,6 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 
 from contests import services
+from contests.demo import RICH_EMAIL, rich_participants
 from contests.models import Category, Event, Membership, Organisation, Profile, Region
 from contests.phones import normalise_phone
 from contests.roster import RosterRow
@@ -87,6 +91,13 @@ USERS = [
 class Command(BaseCommand):
     help = "Load demo organisations, users (printed with their password) and events. Safe to run again."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--rich",
+            action="store_true",
+            help="Also add simulated participants with attempts, published results, votes and forum posts.",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options):
         call_command("load_regions", stdout=self.stdout)
@@ -117,7 +128,21 @@ class Command(BaseCommand):
         for app in apps.get_app_configs():
             if module_has_submodule(app.module, "demo") and app.name != "contests":
                 import_module(f"{app.name}.demo").seed(stdout=self.stdout, now=now)
+        if options.get("rich"):
+            self._rich(now)
         self._print_logins()
+
+    def _rich(self, now):
+        """The simulated participants, then each app's ``seed_rich`` in dependency order."""
+        started = time.monotonic()
+        people = rich_participants(password=DEMO_PASSWORD, now=now)
+        self.stdout.write(f"{len(people)} simulated participants ({RICH_EMAIL.format(1)} …)")
+        for app in apps.get_app_configs():
+            if module_has_submodule(app.module, "demo"):
+                seeder = getattr(import_module(f"{app.name}.demo"), "seed_rich", None)
+                if seeder is not None:
+                    seeder(stdout=self.stdout, now=now, people=people)
+        self.stdout.write(f"rich demo ready in {time.monotonic() - started:.1f} s")
 
     def _organisation(self, slug, name, region_code, group, headcount):
         organisation, _created = Organisation.objects.get_or_create(
