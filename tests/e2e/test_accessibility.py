@@ -51,7 +51,7 @@ from forums.models import Topic
 from leaderboard import results
 from leaderboard.models import Certificate
 from leaderboard.services import score_record
-from quizzes.models import LiveSession, QuizRound
+from quizzes.models import LiveSession, QuestionBank, QuizRound
 from submissions.models import Assignment, Entry
 
 call_command("seed_demo", stdout=io.StringIO())
@@ -92,6 +92,10 @@ playground = Event.objects.get(slug="san-choi-ky-nang-so")
 reading = contest.rounds.get(kind=Round.Kind.READING)
 judge = people["judge@demo.vn"]
 live = LiveSession.objects.exclude(state=LiveSession.State.ENDED).get(round__event=contest)
+from quizzes.services import accommodation_grant
+accommodation_grant(quiz_round=QuizRound.objects.get(round__event=contest), user=people["binh@demo.vn"],
+                    extra_time_percent=50, extra_attempts=1, reason="Học sinh khiếm thị dùng trình đọc màn hình, "
+                    "cần thêm thời gian theo đề nghị của giáo viên chủ nhiệm", by=people["organiser@demo.vn"])
 
 print("A11Y-DATA " + json.dumps({
     "sessions": {role: cookie(people[email]) for role, email in
@@ -108,6 +112,11 @@ print("A11Y-DATA " + json.dumps({
     "topic": Topic.objects.order_by("pk").last().pk,
     "board_round": rnd.pk,
     "certificate": Certificate.objects.filter(row__result_set=result_set).order_by("row__rank").first().code,
+    "bank": QuestionBank.objects.get(slug="cong-dan-so-de-thi").pk,
+    "question": QuestionBank.objects.get(slug="cong-dan-so-de-thi").questions.order_by("pk").first().pk,
+    "ordering_question": QuestionBank.objects.get(slug="cong-dan-so").questions.filter(type="ordering").first().pk,
+    "quiz": QuizRound.objects.get(round__event=contest).quiz_id,
+    "fixed_quiz": QuizRound.objects.get(round__event=playground).quiz_id,
 }))
 """
 
@@ -203,6 +212,20 @@ def live_lobby(page, data) -> None:
     expect(page.locator("#live-play")).to_have_attribute("data-view", "lobby")
 
 
+def question_import_preview(page, data) -> None:
+    """The organiser uploads the Excel template and sees the preview of its questions (a wide table)."""
+    page.goto(f"/organiser/banks/{data['bank']}/import/")
+    template = page.request.get("/organiser/banks/template.xlsx")
+    assert template.ok
+    page.set_input_files(
+        "input[name=file]",
+        {"name": "mau.xlsx", "mimeType": "application/octet-stream", "buffer": template.body()},
+    )
+    with page.expect_navigation():
+        page.locator("form[enctype] button[type=submit]").click()
+    expect(page.locator("#preview-title")).to_be_visible()
+
+
 @dataclass(frozen=True)
 class Journey:
     name: str
@@ -231,6 +254,16 @@ JOURNEYS = [
     Journey("judge-score", "/judging/assignments/{assignment}/", "judge"),
     Journey("forum-topic", "/forum/topics/{topic}/", "participant"),
     Journey("organiser-event", "/organiser/events/{contest_id}/", "organiser"),
+    Journey("organiser-bank", "/organiser/banks/{bank}/", "organiser"),
+    Journey("organiser-question-new", "/organiser/banks/{bank}/questions/new/", "organiser"),
+    Journey("organiser-question", "/organiser/questions/{question}/", "organiser"),
+    Journey("organiser-question-ordering", "/organiser/questions/{ordering_question}/", "organiser"),
+    Journey("organiser-quiz-new", "/organiser/quizzes/new/", "organiser"),
+    Journey("organiser-quiz", "/organiser/quizzes/{quiz}/", "organiser"),
+    Journey("organiser-quiz-fixed", "/organiser/quizzes/{fixed_quiz}/", "organiser"),
+    Journey("organiser-quiz-round", "/organiser/rounds/{quiz_round}/quiz/", "organiser"),
+    Journey("organiser-question-import", person="organiser", walk=question_import_preview),
+    Journey("my-data", "/my-data/", "participant"),
     Journey("certificate", "/verify/{certificate}/"),
 ]
 
