@@ -114,13 +114,14 @@ def account_erase(*, user, password: str, now: dt.datetime | None = None) -> Era
         ):
             if at is not None:
                 ConsentEvent.objects.create(user=user, kind=kind, action=ConsentEvent.Action.WITHDRAWN, at=now)
+        # The label stands in for the name wherever one is shown (live boards, forum posts), as on results.
         Profile.objects.filter(pk=profile.pk).update(
-            full_name="",
+            full_name=label,
             date_of_birth=None,
             phone=None,
             guardian_name="",
             organisation_name="",
-            public_name=Profile.PublicName.INITIALS,
+            public_name=Profile.PublicName.FULL,
             data_consent_at=None,
             guardian_consent_at=None,
         )

@@ -92,7 +92,8 @@ def test_deleting_erases_the_person_and_keeps_an_anonymous_published_row(
     assert not person.is_active and not person.has_usable_password() and person.email == ""
     assert person.username == f"erased-{person.pk}" and not EmailAddress.objects.filter(user=person).exists()
     profile = Profile.objects.get(user=person)
-    assert (profile.full_name, profile.phone, profile.date_of_birth, profile.data_consent_at) == ("", None, None, None)
+    assert (profile.phone, profile.date_of_birth, profile.data_consent_at) == (None, None, None)
+    assert profile.display_name == services.anonymous_label(person.pk), "boards and forum posts show the label too"
     assert not any(f.storage.exists(f.name) for f in stored), "the recordings' files are deleted"
     assert not EntryVersion.objects.filter(entry__user=person).exclude(original="").exists()
     assert erasure.files_deleted >= 1 and erasure.result_rows == 1
