@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,27 +14,50 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Erasure',
+            name="Erasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('result_rows', models.PositiveIntegerField(default=0)),
-                ('files_deleted', models.PositiveIntegerField(default=0)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='erasure', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField()),
+                ("result_rows", models.PositiveIntegerField(default=0)),
+                ("files_deleted", models.PositiveIntegerField(default=0)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="erasure", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ConsentEvent',
+            name="ConsentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('data', 'Processing of my personal data'), ('guardian', "My parent's or guardian's consent")], max_length=10)),
-                ('action', models.CharField(choices=[('given', 'Given'), ('withdrawn', 'Withdrawn')], max_length=10)),
-                ('at', models.DateTimeField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_events', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("data", "Processing of my personal data"),
+                            ("guardian", "My parent's or guardian's consent"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("action", models.CharField(choices=[("given", "Given"), ("withdrawn", "Withdrawn")], max_length=10)),
+                ("at", models.DateTimeField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consent_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind', 'action', 'at'), name='consentevent_unique_moment')],
+                "ordering": ["at", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "kind", "action", "at"), name="consentevent_unique_moment")
+                ],
             },
         ),
     ]
