@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "quizzes",
     "submissions",
     "forums",
+    "insights",
 ]
 
 MIDDLEWARE = [

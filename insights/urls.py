@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("organiser/events/<int:event_id>/insights/", views.event_dashboard, name="insights_event"),
+    path("organiser/rounds/<int:round_id>/insights/", views.round_dashboard, name="insights_round"),
+]
