@@ -21,8 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from contests.models import Category, Event, Region, Round
 from contests.selectors import organisations_organised_by
 from leaderboard.models import Score
-from quizzes.models import Attempt, LivePlayer
+from quizzes.models import Attempt, AttemptItem, LivePlayer, Question, QuizItem
 from submissions.models import Assignment, Entry
+
+from .item_analysis import AttemptRecord, ItemRecord, QuestionStats, RoundSummary, analyse, round_summary
 
 HISTOGRAM_BINS = 10
 TOP_UNITS = 15
@@ -250,3 +252,77 @@ def daily_series(activity: dict[dt.datetime, int]) -> list[tuple[dt.date, int]]:
 # Labels shared by several charts (lazy: read in the request's language).
 NOT_STATED = _("Not stated")
 OTHER_UNITS = _("Other units (%(count)s)")
+
+
+# --- Item analysis ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemRow:
+    """One question of the item analysis, with what a table and an export show."""
+
+    number: int
+    question: Question
+    stats: QuestionStats
+    wrong_answer: str = ""
+
+
+@dataclass
+class ItemAnalysis:
+    summary: RoundSummary
+    rows: list[ItemRow]
+    which: str  # "first" or "all"
+
+
+def attempt_records(*, rnd: Round, which: str = "first") -> list[AttemptRecord]:
+    """The submitted attempts of a quiz round as plain records: each participant's first (Moodle's default for
+    item analysis: later attempts are coached by the first) or all of them. Two queries."""
+    attempts = (
+        Attempt.objects.filter(quiz_round__round=rnd, status=Attempt.Status.SUBMITTED)
+        .order_by("user_id", "number")
+        .values_list("pk", "user_id", "started_at")
+    )
+    chosen, seen = {}, set()
+    for pk, user_id, started_at in attempts:
+        if which == "first" and user_id in seen:
+            continue
+        seen.add(user_id)
+        chosen[pk] = started_at
+    items: dict[int, list[ItemRecord]] = defaultdict(list)
+    rows = (
+        AttemptItem.objects.filter(attempt__quiz_round__round=rnd, attempt__status=Attempt.Status.SUBMITTED)
+        .order_by("attempt_id", "position")
+        .values_list("attempt_id", "question_id", "question__points", "response", "points", "answered_at")
+    )
+    for attempt_id, question_id, max_mark, response, points, answered_at in rows.iterator(chunk_size=2000):
+        if attempt_id in chosen:
+            mark = float(points or 0)
+            items[attempt_id].append(ItemRecord(question_id, mark, float(max_mark), response, answered_at))
+    return [AttemptRecord(pk, started_at, tuple(items[pk])) for pk, started_at in chosen.items() if items[pk]]
+
+
+def item_analysis_for(*, rnd: Round, which: str = "first") -> ItemAnalysis:
+    """Moodle-style statistics of every question given in a quiz round: five queries, however many attempts."""
+    records = attempt_records(rnd=rnd, which=which)
+    stats = analyse(records)
+    questions = Question.objects.prefetch_related("choices").in_bulk([row.question_id for row in stats])
+    positions = dict(QuizItem.objects.filter(quiz__rounds__round=rnd).values_list("question_id", "position"))
+    stats.sort(key=lambda row: (positions.get(row.question_id, 10**6), row.question_id))
+    rows = [
+        ItemRow(number, questions[row.question_id], row, answer_label(questions[row.question_id], row.wrong_response))
+        for number, row in enumerate(stats, 1)
+    ]
+    return ItemAnalysis(round_summary(records), rows, which)
+
+
+def answer_label(question: Question, response) -> str:
+    """A stored response as words (choice texts), without touching the database (choices prefetched)."""
+    if response is None or response == "" or response == []:
+        return ""
+    texts = {choice.pk: choice.text for choice in question.choices.all()}
+    if isinstance(response, str):
+        return response
+    if isinstance(response, int):
+        return texts.get(response, "?")
+    separator = " → " if question.type == Question.Type.ORDERING else " + "
+    return separator.join(texts.get(pk, "?") for pk in response)

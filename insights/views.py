@@ -3,12 +3,15 @@ writes: the pages inform organisers, who decide."""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from contests.models import Round
 from contests.views.organiser import organiser_required
 
 from . import selectors
+from .export import XLSX, flag_labels, item_analysis_workbook
 from .pictures import dashboard_charts
 
 
@@ -53,3 +56,28 @@ def round_dashboard(request, round_id: int):
             "charts": dashboard_charts(board, now=timezone.now()),
         },
     )
+
+
+def _which(request) -> str:
+    return "all" if request.GET.get("attempts") == "all" else "first"
+
+
+@organiser_required
+def item_analysis(request, round_id: int):
+    rnd = selectors.access_round(user=request.user, round_id=round_id, kind=Round.Kind.QUIZ)
+    analysis = selectors.item_analysis_for(rnd=rnd, which=_which(request))
+    return render(
+        request,
+        "insights/items.html",
+        {"event": rnd.event, "rnd": rnd, "analysis": analysis, "flag_labels": flag_labels()},
+    )
+
+
+@organiser_required
+def item_analysis_export(request, round_id: int):
+    rnd = selectors.access_round(user=request.user, round_id=round_id, kind=Round.Kind.QUIZ)
+    analysis = selectors.item_analysis_for(rnd=rnd, which=_which(request))
+    data = item_analysis_workbook(analysis, title=f"{rnd.event.title} · {rnd.title}")
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="phan-tich-cau-hoi-vong-{rnd.pk}.xlsx"'
+    return response
