@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Floor, TruncHour
 from django.http import Http404
 from django.utils import timezone
@@ -24,7 +24,17 @@ from leaderboard.models import Score
 from quizzes.models import Attempt, AttemptItem, LivePlayer, Question, QuizItem
 from submissions.models import Assignment, Entry
 
-from .item_analysis import AttemptRecord, ItemRecord, QuestionStats, RoundSummary, analyse, round_summary
+from .item_analysis import (
+    AttemptRecord,
+    ItemRecord,
+    QuestionStats,
+    RoundSummary,
+    analyse,
+    answer_seconds,
+    response_key,
+    round_summary,
+)
+from .suspicion import DEFAULT_WINDOW_S, SuspectAttempt, suspicious_groups
 
 HISTOGRAM_BINS = 10
 TOP_UNITS = 15
@@ -326,3 +336,116 @@ def answer_label(question: Question, response) -> str:
         return texts.get(response, "?")
     separator = " → " if question.type == Question.Type.ORDERING else " + "
     return separator.join(texts.get(pk, "?") for pk in response)
+
+
+# --- Attempts ---------------------------------------------------------------------------------------------
+
+
+def attempts_listed(*, rnd: Round, filters: dict) -> QuerySet[Attempt]:
+    """The attempts of a quiz round, newest first, with the participant's profile and the times the page was
+    left (the highest count any of the attempt's saved answers carried), narrowed by ``filters`` (the
+    cleaned data of ``AttemptFilterForm``): unit (or its sub-units), region (or anything inside it), category,
+    score range, start range."""
+    attempts = (
+        Attempt.objects.filter(quiz_round__round=rnd)
+        .select_related("user__profile__region", "user__profile__organisation")
+        .annotate(left_page=Max("items__left_page"))
+        .order_by("-started_at", "-pk")
+    )
+    if unit := filters.get("unit"):
+        attempts = attempts.filter(Q(user__profile__organisation=unit) | Q(user__profile__organisation__parent=unit))
+    if region := filters.get("region"):
+        attempts = attempts.filter(
+            Q(user__profile__region=region)
+            | Q(user__profile__region__parent=region)
+            | Q(user__profile__region__parent__parent=region)
+        )
+    if category := filters.get("category"):
+        attempts = attempts.filter(user__profile__category=category)
+    if filters.get("score_min") is not None:
+        attempts = attempts.filter(score__gte=filters["score_min"])
+    if filters.get("score_max") is not None:
+        attempts = attempts.filter(score__lte=filters["score_max"])
+    if filters.get("started_from"):
+        attempts = attempts.filter(started_at__gte=filters["started_from"])
+    if filters.get("started_to"):
+        attempts = attempts.filter(started_at__lte=filters["started_to"])
+    return attempts
+
+
+def access_attempt(*, user, attempt_id: int) -> Attempt:
+    """An attempt in an event the user organises (404 otherwise), with its round, participant and profile."""
+    attempt = (
+        Attempt.objects.select_related(
+            "quiz_round__round__event", "user__profile__region", "user__profile__organisation"
+        )
+        .filter(pk=attempt_id, quiz_round__round__event__organisation__in=organisations_organised_by(user))
+        .first()
+    )
+    if attempt is None:
+        raise Http404
+    return attempt
+
+
+@dataclass
+class AnswerRow:
+    item: AttemptItem
+    answer: str
+    seconds: float | None
+    right: bool
+
+
+def attempt_answers(attempt: Attempt) -> list[AnswerRow]:
+    """Each question of the attempt with the answer in words, its points and the time spent on it (the gap
+    since the previous saved answer, as in the item analysis): two queries."""
+    items = list(attempt.items.select_related("question").prefetch_related("question__choices").order_by("position"))
+    record = AttemptRecord(
+        attempt.pk,
+        attempt.started_at,
+        tuple(ItemRecord(item.question_id, 0, 0, None, item.answered_at) for item in items),
+    )
+    seconds = answer_seconds(record)
+    return [
+        AnswerRow(
+            item,
+            answer_label(item.question, item.response),
+            seconds.get(item.question_id),
+            item.points is not None and item.points == item.question.points,
+        )
+        for item in items
+    ]
+
+
+# --- Suspicion report -------------------------------------------------------------------------------------
+
+
+@dataclass
+class SuspectRow:
+    attempt: SuspectAttempt
+    name: str
+
+
+def suspicion_report(*, rnd: Round, window_s: int = DEFAULT_WINDOW_S) -> list[list[SuspectRow]]:
+    """Groups of submitted attempts with identical answers from one address within ``window_s`` seconds
+    (``insights.suspicion``): three queries. Attempts started before addresses were recorded are left out."""
+    submitted = Attempt.objects.filter(quiz_round__round=rnd, status=Attempt.Status.SUBMITTED, ip_address__isnull=False)
+    answers: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    rows = (
+        AttemptItem.objects.filter(attempt__in=submitted, response__isnull=False)
+        .order_by("attempt_id", "question_id")
+        .values_list("attempt_id", "question_id", "response")
+    )
+    for attempt_id, question_id, response in rows.iterator(chunk_size=2000):
+        if response not in ("", []):
+            answers[attempt_id].append((question_id, response_key(response)))
+    attempts = [
+        SuspectAttempt(pk, user_id, ip, submitted_at, tuple(answers.get(pk, ())))
+        for pk, user_id, ip, submitted_at in submitted.values_list("pk", "user_id", "ip_address", "submitted_at")
+    ]
+    groups = suspicious_groups(attempts, window_s=window_s)
+    people = {attempt.user_id for group in groups for attempt in group}
+    names = {
+        user.pk: (getattr(getattr(user, "profile", None), "full_name", "") or user.email)
+        for user in get_user_model().objects.filter(pk__in=people).select_related("profile")
+    }
+    return [[SuspectRow(attempt, names.get(attempt.user_id, "")) for attempt in group] for group in groups]

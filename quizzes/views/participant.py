@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contest_site.ratelimit import client_ip
 from contest_site.serving import media_response
 from contests.invites import require_round
 from leaderboard import ranking
@@ -60,7 +61,8 @@ def attempt_start(request, round_id: int):
     require_round(request, round_id)
     quiz_round = selectors.access_quiz_round(round_id=round_id)
     try:
-        attempt = services.attempt_start(quiz_round=quiz_round, user=request.user)
+        client = {"ip_address": client_ip(request) or None, "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]}
+        attempt = services.attempt_start(quiz_round=quiz_round, user=request.user, client=client)
     except services.QuizError as exc:
         messages.error(request, str(exc))
         return redirect("quiz_round", round_id=round_id)

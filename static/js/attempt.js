@@ -12,6 +12,16 @@
   const pending = new Map(); // position -> response not yet acknowledged
   let closed = false;
   let retryDelay = 1000;
+  // How many times the page was hidden (another tab or app), sent with each autosave for the organisers'
+  // report; kept per attempt in sessionStorage so that a reload does not reset it.
+  const leftKey = "left:" + answerUrl;
+  let left = 0;
+  try { left = Number(sessionStorage.getItem(leftKey)) || 0; } catch (error) { /* storage disabled */ }
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "hidden" || closed) return;
+    left += 1;
+    try { sessionStorage.setItem(leftKey, String(left)); } catch (error) { /* storage full or disabled */ }
+  });
 
   function say(kind) { status.textContent = status.dataset[kind]; status.dataset.state = kind; }
 
@@ -47,7 +57,7 @@
         const reply = await fetch(answerUrl, {
           method: "POST",
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-          body: JSON.stringify({ position: position, response: response }),
+          body: JSON.stringify({ position: position, response: response, left: left }),
           credentials: "same-origin",
         });
         const data = await reply.json().catch(() => ({}));
