@@ -54,3 +54,15 @@ def take_quiz():
         return attempt
 
     return take
+
+
+from submissions.tests.conftest import (  # noqa: E402, F401 - the reading fixtures, for the reading charts
+    copy_of,
+    judging_round,
+    make_entry,
+    make_judge,
+    make_reading_round,
+    marks_for,
+    media,
+    upload_of,
+)

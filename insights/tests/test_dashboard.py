@@ -7,12 +7,14 @@ import re
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from contests import services as contest_services
 from contests.models import Category
 from insights import selectors
 from insights.charts import bar_chart, column_chart
 from insights.pictures import dashboard_charts
+from submissions.models import Entry
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +144,27 @@ def test_nobody_else_sees_a_dashboard(client, who, request, quiz_round):
 def test_a_site_admin_sees_every_dashboard(client, admin_user, quiz_round):
     client.force_login(admin_user)
     assert client.get(reverse("insights_event", args=[quiz_round.round.event_id])).status_code == 200
+
+
+def test_reading_entries_by_moderation_state_and_judging_progress(
+    judging_round, make_entry, make_judge, make_person, organiser, marks_for
+):
+    from submissions import services as submissions
+    from submissions.judging import services as judging
+
+    reading_round = judging_round()
+    entries = [make_entry(reading_round, make_person(), title=f"Bài {n}", process=False) for n in range(3)]
+    submissions.entries_moderate(entries=[entries[0]], action="reject", by=organiser, reason="Không rõ tiếng")
+    first, second = make_judge(reading_round, "giam-khao-1@example.vn"), make_judge(reading_round, "gk2@example.vn")
+    done = judging.assignment_add(entry=entries[1], judge=first, by=organiser)
+    judging.assignment_add(entry=entries[2], judge=first, by=organiser)
+    judging.assignment_add(entry=entries[2], judge=second, by=organiser)
+    judging.score_save(assignment=done, marks=marks_for(reading_round, 8, 6), submit=True)
+    board = selectors.dashboard_for(rounds=[reading_round.round])
+    ((rnd, states),) = board.moderation
+    counts = dict(states)
+    assert counts[Entry.Moderation.REJECTED.label] == 1 and counts[Entry.Moderation.PENDING.label] == 2
+    assert board.judges == [("gk2@example.vn", 0, 1), ("giam-khao-1@example.vn", 1, 2)]  # least advanced first
+    assert board.participants == 3
+    keys = {chart.key for chart in dashboard_charts(board, now=timezone.now())}
+    assert {f"moderation-{rnd.pk}", "judges"} <= keys
