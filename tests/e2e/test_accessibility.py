@@ -93,6 +93,12 @@ reading = contest.rounds.get(kind=Round.Kind.READING)
 judge = people["judge@demo.vn"]
 live = LiveSession.objects.exclude(state=LiveSession.State.ENDED).get(round__event=contest)
 
+from quizzes import services as quizzes
+taker = people["binh@demo.vn"]
+sheet = quizzes.attempt_start(quiz_round=QuizRound.objects.get(round__event=contest, round__kind="quiz"), user=taker,
+                              client={"ip_address": "192.0.2.1", "user_agent": "Mozilla/5.0 (a11y)"})
+quizzes.attempt_submit(attempt_id=sheet.pk, user=taker)
+
 print("A11Y-DATA " + json.dumps({
     "sessions": {role: cookie(people[email]) for role, email in
                  [("participant", "an@demo.vn"), ("organiser", "organiser@demo.vn"), ("judge", "judge@demo.vn")]},
@@ -108,6 +114,7 @@ print("A11Y-DATA " + json.dumps({
     "topic": Topic.objects.order_by("pk").last().pk,
     "board_round": rnd.pk,
     "certificate": Certificate.objects.filter(row__result_set=result_set).order_by("row__rank").first().code,
+    "attempt": sheet.pk,
 }))
 """
 
@@ -203,6 +210,12 @@ def live_lobby(page, data) -> None:
     expect(page.locator("#live-play")).to_have_attribute("data-view", "lobby")
 
 
+def open_details(page, data) -> None:
+    """Every disclosure open (the data tables behind the charts), so that axe checks them too; opened by
+    script, so that the keyboard check still starts from the top of the page."""
+    page.evaluate("() => document.querySelectorAll('details').forEach((details) => { details.open = true; })")
+
+
 @dataclass(frozen=True)
 class Journey:
     name: str
@@ -231,6 +244,12 @@ JOURNEYS = [
     Journey("judge-score", "/judging/assignments/{assignment}/", "judge"),
     Journey("forum-topic", "/forum/topics/{topic}/", "participant"),
     Journey("organiser-event", "/organiser/events/{contest_id}/", "organiser"),
+    Journey("insights-event", "/organiser/events/{contest_id}/insights/", "organiser", open_details),
+    Journey("insights-round", "/organiser/rounds/{quiz_round}/insights/", "organiser"),
+    Journey("insights-items", "/organiser/rounds/{quiz_round}/insights/items/", "organiser"),
+    Journey("insights-attempts", "/organiser/rounds/{quiz_round}/insights/attempts/", "organiser"),
+    Journey("insights-attempt", "/organiser/attempts/{attempt}/", "organiser"),
+    Journey("insights-suspicion", "/organiser/rounds/{quiz_round}/insights/suspicion/", "organiser"),
     Journey("certificate", "/verify/{certificate}/"),
 ]
 
