@@ -26,14 +26,15 @@ def dashboard_charts(board: Dashboard, *, now: dt.datetime) -> list[Chart]:
         charts.append(_bars("units", _("Participants by school or unit"), _("School or unit"), board.units))
     if board.categories:
         charts.append(_bars("categories", _("Participants by category"), _("Category"), board.categories))
+    bands = _("Number of participants per score band, as a percentage of the maximum.")
     for rnd, bins in board.histograms:
         rows = [(_tenth_label(index), count) for index, count in enumerate(bins)]
         charts.append(
             column_chart(
                 key=f"scores-{rnd.pk}",
                 title=_("Score distribution: %(round)s") % {"round": rnd.title},
-                desc=_describe_columns(rows, _("Number of participants per score band, in % of the maximum.")),
-                headers=(_("Score (% of the maximum)"), _("Participants")),
+                desc=_describe_columns(rows, bands),
+                headers=(_("Score (percentage of the maximum)"), _("Participants")),
                 rows=rows,
             )
         )
