@@ -23,6 +23,7 @@ BAR_FILL = "#1565c0"
 MARK_FILL = "#c62828"
 TEXT_FILL = "#212121"
 MAX_LABEL_CHARS = 32
+MIN_COLUMNS = 12
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def column_chart(
     marks = marks or {}
     top = max((value for _label, value in rows), default=0) or 1
     count = max(len(rows), 1)
-    step = WIDTH / count
+    step = WIDTH / max(count, MIN_COLUMNS)  # a few columns stay narrow: one column is not a wall of colour
     every = max(1, round(count / 12))  # at most about 12 axis labels, never overlapping
     body = []
     for index, (label, value) in enumerate(rows):
