@@ -40,6 +40,14 @@ def test_the_start_records_the_address_and_the_device(client, quiz_round, make_p
     assert attempt.ip_address == "203.0.113.7" and attempt.user_agent == PHONE_BROWSER
 
 
+def test_an_address_that_is_not_one_is_dropped_and_the_attempt_starts(client, quiz_round, make_person):
+    person = make_person()
+    client.force_login(person)
+    client.post(reverse("attempt_start", args=[quiz_round.round_id]), REMOTE_ADDR="not-an-address")
+    attempt = Attempt.objects.get(user=person)
+    assert attempt.ip_address is None and attempt.user_agent == ""
+
+
 def test_autosave_keeps_the_highest_page_left_count(client, quiz_round, make_person, now):
     person = make_person()
     client.force_login(person)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -61,12 +64,21 @@ def attempt_start(request, round_id: int):
     require_round(request, round_id)
     quiz_round = selectors.access_quiz_round(round_id=round_id)
     try:
-        client = {"ip_address": client_ip(request) or None, "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]}
-        attempt = services.attempt_start(quiz_round=quiz_round, user=request.user, client=client)
+        attempt = services.attempt_start(quiz_round=quiz_round, user=request.user, client=_client_facts(request))
     except services.QuizError as exc:
         messages.error(request, str(exc))
         return redirect("quiz_round", round_id=round_id)
     return redirect("attempt_take", attempt_id=attempt.pk)
+
+
+def _client_facts(request) -> dict:
+    """Address and browser of the request, for the organisers' attempt report (insights). A proxy header
+    that is not an address is dropped rather than refused: the participant must still be able to start."""
+    try:
+        address = str(ipaddress.ip_address(client_ip(request) or ""))
+    except (ValueError, PermissionDenied):  # allauth refuses an address it cannot read
+        address = None
+    return {"ip_address": address, "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]}
 
 
 @login_required
