@@ -424,7 +424,7 @@ def attempt_start(
     The deadline is fixed now by the server: time limit (plus granted extra time), never past the round's close.
     ``client``: ``ip_address`` and ``user_agent`` of the request, kept for the organisers' attempt report.
     """
-    now = now or timezone.now()
+    now, client = now or timezone.now(), client or {}
     active = Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.ACTIVE).first()
     if active is not None:
         if attempt_close_if_expired(attempt=active, now=now):
@@ -449,13 +449,7 @@ def attempt_start(
         with serialised_writes(), transaction.atomic():
             number = (Attempt.objects.filter(quiz_round=quiz_round, user=user).aggregate(n=Max("number"))["n"] or 0) + 1
             attempt = Attempt.objects.create(
-                quiz_round=quiz_round,
-                user=user,
-                number=number,
-                started_at=now,
-                deadline=deadline,
-                seed=seed,
-                **(client or {}),
+                quiz_round=quiz_round, user=user, number=number, started_at=now, deadline=deadline, seed=seed, **client
             )
             AttemptItem.objects.bulk_create(
                 AttemptItem(
@@ -595,6 +589,7 @@ def attempt_answer(
     ``response_is_tokens``: the response names choices by the attempt's opaque tokens, as every page and
     client does (``choice_tokens``); they are turned into ids here, from the item already loaded, so that
     the hot path costs no extra query. A raw choice id is then an unknown token: InvalidResponse.
+    ``left``: times the page was hidden so far (insights), kept as the highest seen, in the same UPDATE.
 
     The attempt row is locked for the duration so that a concurrent submit either sees this answer or
     refuses it — an answer acknowledged to the participant is always graded.
