@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("submissions.urls")),
     path("", include("forums.urls")),
     path("", include("privacy.urls")),
+    path("", include("insights.urls")),
 ]

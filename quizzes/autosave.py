@@ -27,6 +27,7 @@ from contest_site.consumers import LeanConsumer
 from contest_site.doors import same_origin, scope_cookies, session_from_cookies, session_user
 
 MAX_ANSWER_BODY = 8 * 1024
+MAX_LEFT_COUNT = 100_000
 _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave-writer")
 
 
@@ -74,9 +75,11 @@ def answer_reply(*, attempt_id: int, user, body: bytes) -> tuple[int, dict]:
         return 400, {"saved": False, "error": _("The answer could not be read.")}
     if type(position) is not int:  # not 1.5, true, Infinity or "2"
         return 400, {"saved": False, "error": _("The answer could not be read.")}
+    left = payload.get("left", 0)  # times the page was hidden (insights); a malformed count never costs the answer
+    left = left if type(left) is int and 0 <= left <= MAX_LEFT_COUNT else 0
     try:
         item = attempt_answer(
-            attempt_id=attempt_id, user=user, position=position, response=response, response_is_tokens=True
+            attempt_id=attempt_id, user=user, position=position, response=response, response_is_tokens=True, left=left
         )
     except AttemptItem.DoesNotExist:
         return 404, {"saved": False, "error": _("No such attempt.")}

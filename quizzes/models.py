@@ -236,6 +236,10 @@ class Attempt(models.Model):
     max_score = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     prediction = models.PositiveIntegerField(null=True, blank=True)
     seed = models.BigIntegerField()
+    # Where and on what the attempt was started, for the organisers' attempt report (insights): kept with the
+    # attempt like its answers; never shown to other participants.
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["quiz_round", "user", "number"]
@@ -272,6 +276,9 @@ class AttemptItem(models.Model):
     response = models.JSONField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    # How many times the page had been hidden (visibilitychange) when this answer was saved, the highest
+    # value sent: written by the autosave's one UPDATE, so the attempt's count is the MAX over its items.
+    left_page = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["attempt", "position"]

@@ -17,7 +17,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
@@ -415,12 +416,15 @@ def _draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
     return questions
 
 
-def attempt_start(*, quiz_round: QuizRound, user, now: dt.datetime | None = None, seed: int | None = None) -> Attempt:
+def attempt_start(
+    *, quiz_round: QuizRound, user, now: dt.datetime | None = None, seed: int | None = None, client: dict | None = None
+) -> Attempt:
     """Start an attempt, or return the participant's active one (a second tab resumes, never doubles).
 
     The deadline is fixed now by the server: time limit (plus granted extra time), never past the round's close.
+    ``client``: ``ip_address`` and ``user_agent`` of the request, kept for the organisers' attempt report.
     """
-    now = now or timezone.now()
+    now, client = now or timezone.now(), client or {}
     active = Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.ACTIVE).first()
     if active is not None:
         if attempt_close_if_expired(attempt=active, now=now):
@@ -445,7 +449,7 @@ def attempt_start(*, quiz_round: QuizRound, user, now: dt.datetime | None = None
         with serialised_writes(), transaction.atomic():
             number = (Attempt.objects.filter(quiz_round=quiz_round, user=user).aggregate(n=Max("number"))["n"] or 0) + 1
             attempt = Attempt.objects.create(
-                quiz_round=quiz_round, user=user, number=number, started_at=now, deadline=deadline, seed=seed
+                quiz_round=quiz_round, user=user, number=number, started_at=now, deadline=deadline, seed=seed, **client
             )
             AttemptItem.objects.bulk_create(
                 AttemptItem(
@@ -578,12 +582,14 @@ def attempt_answer(
     response,
     now: dt.datetime | None = None,
     response_is_tokens: bool = False,
+    left: int = 0,
 ) -> AttemptItem:
     """Autosave one answer. Idempotent: the same answer twice stores the same thing.
 
     ``response_is_tokens``: the response names choices by the attempt's opaque tokens, as every page and
     client does (``choice_tokens``); they are turned into ids here, from the item already loaded, so that
     the hot path costs no extra query. A raw choice id is then an unknown token: InvalidResponse.
+    ``left``: times the page was hidden so far (insights), kept as the highest seen, in the same UPDATE.
 
     The attempt row is locked for the duration so that a concurrent submit either sees this answer or
     refuses it — an answer acknowledged to the participant is always graded.
@@ -608,7 +614,8 @@ def attempt_answer(
         key = _key_from_display(item)
         item.response = clean_response(key, response)
         item.answered_at = now
-        AttemptItem.objects.filter(pk=item.pk).update(response=item.response, answered_at=now)
+        left_page = {"left_page": Greatest("left_page", Value(left))} if left else {}  # the page's hidden-count
+        AttemptItem.objects.filter(pk=item.pk).update(response=item.response, answered_at=now, **left_page)
     return item
 
 

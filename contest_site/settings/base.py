@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "submissions",
     "forums",
     "privacy",  # added by wp-mydata16: "My data" (Decree 13/2023)
+    "insights",
 ]
 
 MIDDLEWARE = [

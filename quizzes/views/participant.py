@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contest_site.ratelimit import client_ip
 from contest_site.serving import media_response
 from contests.invites import require_round
 from leaderboard import ranking
@@ -60,11 +64,21 @@ def attempt_start(request, round_id: int):
     require_round(request, round_id)
     quiz_round = selectors.access_quiz_round(round_id=round_id)
     try:
-        attempt = services.attempt_start(quiz_round=quiz_round, user=request.user)
+        attempt = services.attempt_start(quiz_round=quiz_round, user=request.user, client=_client_facts(request))
     except services.QuizError as exc:
         messages.error(request, str(exc))
         return redirect("quiz_round", round_id=round_id)
     return redirect("attempt_take", attempt_id=attempt.pk)
+
+
+def _client_facts(request) -> dict:
+    """Address and browser of the request, for the organisers' attempt report (insights). A proxy header
+    that is not an address is dropped rather than refused: the participant must still be able to start."""
+    try:
+        address = str(ipaddress.ip_address(client_ip(request) or ""))
+    except (ValueError, PermissionDenied):  # allauth refuses an address it cannot read
+        address = None
+    return {"ip_address": address, "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]}
 
 
 @login_required

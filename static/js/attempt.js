@@ -64,6 +64,17 @@
   }
   function markPending(state) { for (const position of pending.keys()) markCard(position, state); }
 
+  // How many times the page was hidden (another tab or app), sent with each autosave for the organisers'
+  // report; kept per attempt in sessionStorage so that a reload does not reset it.
+  const leftKey = "left:" + answerUrl;
+  let left = 0;
+  try { left = Number(sessionStorage.getItem(leftKey)) || 0; } catch (error) { /* storage disabled */ }
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "hidden" || closed) return;
+    left += 1;
+    try { sessionStorage.setItem(leftKey, String(left)); } catch (error) { /* storage full or disabled */ }
+  });
+
   function say(kind) { status.textContent = status.dataset[kind]; status.dataset.state = kind; }
 
   // Choices are named by opaque per-attempt tokens (never database ids): sent back as the strings they are.
@@ -113,7 +124,7 @@
           reply = await fetch(answerUrl, {
             method: "POST",
             headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-            body: JSON.stringify({ position: position, response: response }),
+            body: JSON.stringify({ position: position, response: response, left: left }),
             credentials: "same-origin",
           });
         } catch (error) { // no network: keep everything, say so, try again later

@@ -97,6 +97,12 @@ accommodation_grant(quiz_round=QuizRound.objects.get(round__event=contest), user
                     extra_time_percent=50, extra_attempts=1, reason="Học sinh khiếm thị dùng trình đọc màn hình, "
                     "cần thêm thời gian theo đề nghị của giáo viên chủ nhiệm", by=people["organiser@demo.vn"])
 
+from quizzes import services as quizzes
+taker = people["binh@demo.vn"]
+sheet = quizzes.attempt_start(quiz_round=QuizRound.objects.get(round__event=contest, round__kind="quiz"), user=taker,
+                              client={"ip_address": "192.0.2.1", "user_agent": "Mozilla/5.0 (a11y)"})
+quizzes.attempt_submit(attempt_id=sheet.pk, user=taker)
+
 print("A11Y-DATA " + json.dumps({
     "sessions": {role: cookie(people[email]) for role, email in
                  [("participant", "an@demo.vn"), ("organiser", "organiser@demo.vn"), ("judge", "judge@demo.vn")]},
@@ -117,6 +123,7 @@ print("A11Y-DATA " + json.dumps({
     "ordering_question": QuestionBank.objects.get(slug="cong-dan-so").questions.filter(type="ordering").first().pk,
     "quiz": QuizRound.objects.get(round__event=contest).quiz_id,
     "fixed_quiz": QuizRound.objects.get(round__event=playground).quiz_id,
+    "attempt": sheet.pk,
 }))
 """
 
@@ -226,6 +233,12 @@ def question_import_preview(page, data) -> None:
     expect(page.locator("#preview-title")).to_be_visible()
 
 
+def open_details(page, data) -> None:
+    """Every disclosure open (the data tables behind the charts), so that axe checks them too; opened by
+    script, so that the keyboard check still starts from the top of the page."""
+    page.evaluate("() => document.querySelectorAll('details').forEach((details) => { details.open = true; })")
+
+
 @dataclass(frozen=True)
 class Journey:
     name: str
@@ -264,6 +277,12 @@ JOURNEYS = [
     Journey("organiser-quiz-round", "/organiser/rounds/{quiz_round}/quiz/", "organiser"),
     Journey("organiser-question-import", person="organiser", walk=question_import_preview),
     Journey("my-data", "/my-data/", "participant"),
+    Journey("insights-event", "/organiser/events/{contest_id}/insights/", "organiser", open_details),
+    Journey("insights-round", "/organiser/rounds/{quiz_round}/insights/", "organiser"),
+    Journey("insights-items", "/organiser/rounds/{quiz_round}/insights/items/", "organiser"),
+    Journey("insights-attempts", "/organiser/rounds/{quiz_round}/insights/attempts/", "organiser"),
+    Journey("insights-attempt", "/organiser/attempts/{attempt}/", "organiser"),
+    Journey("insights-suspicion", "/organiser/rounds/{quiz_round}/insights/suspicion/", "organiser"),
     Journey("certificate", "/verify/{certificate}/"),
 ]
 

@@ -156,6 +156,14 @@ RULES: dict[str, Rule] = {
     "organiser_judging_entry": organisers("entry_id"),
     "organiser_judging_assignment_add": organisers("entry_id", POST),
     "organiser_judging_assignment_withdraw": organisers("assignment_id", POST),
+    # insights (organisers' dashboards, item analysis, attempts, suspicion report)
+    "insights_event": organisers("event_id"),
+    "insights_round": organisers("round_id"),
+    "insights_items": organisers("round_id"),
+    "insights_items_xlsx": organisers("round_id"),
+    "insights_attempts": organisers("round_id"),
+    "insights_attempt": organisers("attempt_id"),
+    "insights_suspicion": organisers("round_id"),
     # forums
     "forum_topics": public("forum_slug"),
     "forum_topic_create": public("forum_slug"),
