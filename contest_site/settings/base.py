@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "quizzes",
     "submissions",
     "forums",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "contests.context_processors.navigation",
                 "submissions.context_processors.judging",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -157,6 +159,10 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Background jobs ------------------------------------------------------------------------
+# Phone channels of notifications (SMS gateway, Zalo OA): dotted paths of ``notifications.backends`` classes.
+# The console backend prints instead of sending; a provider's backend is added here and nowhere else.
+NOTIFICATION_CHANNELS = ["notifications.backends.ConsoleBackend"]
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "attempts"]}}
 
 # --- Accounts (django-allauth) -----------------------------------------------------------------
