@@ -56,6 +56,7 @@ MIDDLEWARE = [
     # Last on purpose: it is sync-only, so Django switches the whole chain to sync once at the top instead
     # of hopping between threads at every middleware (measured: about +30 % requests per second).
     "contest_site.middleware.ChosenLanguageMiddleware",
+    "contests.classes.firstpassword.FirstPasswordMiddleware",  # sync too: a pupil's first password (issue 16)
 ]
 
 ROOT_URLCONF = "contest_site.urls"
