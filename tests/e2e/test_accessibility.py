@@ -87,6 +87,18 @@ event.refresh_from_db()
 result_set = results.results_publish(event=event, by=librarian, prizes={"first": 1, "second": 1, "third": 2})
 results.certificates_issue(result_set=result_set)
 
+# Issue 16 (people16): a notification under the participant's bell, a teacher with one pupil's class account.
+from contests.classes import services as classes
+from contests.classes.parsing import PupilRow
+from contests.models import Membership
+from notifications import services as notifications
+notifications.notify(people["an@demo.vn"], "results_published", key="results:a11y", params={"title": event.title})
+school = Organisation.objects.create(name="Trường THCS Đồng Quang", slug="thcs-dong-quang")
+people["teacher-a11y@demo.vn"] = User.objects.create_user("co-giao-a11y", "teacher-a11y@demo.vn", None)
+contests.membership_add(user=people["teacher-a11y@demo.vn"], organisation=school, role=Membership.Role.TEACHER)
+classes.class_accounts_create(unit=school, by=people["teacher-a11y@demo.vn"], rows=[
+    PupilRow(line=2, full_name="Nguyễn Văn An", date_of_birth="2013-09-15", class_name="6A1")])
+
 contest = Event.objects.get(slug="cong-dan-so-2023")
 playground = Event.objects.get(slug="san-choi-ky-nang-so")
 reading = contest.rounds.get(kind=Round.Kind.READING)
@@ -95,7 +107,8 @@ live = LiveSession.objects.exclude(state=LiveSession.State.ENDED).get(round__eve
 
 print("A11Y-DATA " + json.dumps({
     "sessions": {role: cookie(people[email]) for role, email in
-                 [("participant", "an@demo.vn"), ("organiser", "organiser@demo.vn"), ("judge", "judge@demo.vn")]},
+                 [("participant", "an@demo.vn"), ("organiser", "organiser@demo.vn"), ("judge", "judge@demo.vn"),
+                  ("teacher", "teacher-a11y@demo.vn")]},
     "contest": contest.slug,
     "contest_id": contest.pk,
     "quiz_round": contest.rounds.get(kind=Round.Kind.QUIZ).pk,
@@ -108,6 +121,8 @@ print("A11Y-DATA " + json.dumps({
     "topic": Topic.objects.order_by("pk").last().pk,
     "board_round": rnd.pk,
     "certificate": Certificate.objects.filter(row__result_set=result_set).order_by("row__rank").first().code,
+    "class_unit": school.slug,
+    "class_account": school.class_accounts.get().pk,
 }))
 """
 
@@ -232,6 +247,11 @@ JOURNEYS = [
     Journey("forum-topic", "/forum/topics/{topic}/", "participant"),
     Journey("organiser-event", "/organiser/events/{contest_id}/", "organiser"),
     Journey("certificate", "/verify/{certificate}/"),
+    Journey("notifications", "/notifications/", "participant"),
+    Journey("notification-preferences", "/notifications/preferences/", "participant"),
+    Journey("class-accounts", "/organiser/classes/{class_unit}/", "teacher"),
+    Journey("class-consent", "/organiser/classes/{class_unit}/pupils/{class_account}/consent/", "teacher"),
+    Journey("class-sign-in", "/class-login/"),
 ]
 
 
