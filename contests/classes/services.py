@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import get_hashers_by_algorithm, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -60,6 +61,14 @@ def temporary_password() -> str:
     return get_random_string(CARD_SECRET_LENGTH, CARD_ALPHABET)
 
 
+def _card_hash(password: str) -> str:
+    """The stored hash of a card's password: the card hasher when configured (``hashers.py`` says why)."""
+    from .hashers import TemporaryPasswordHasher
+
+    available = TemporaryPasswordHasher.algorithm in get_hashers_by_algorithm()
+    return make_password(password, hasher=TemporaryPasswordHasher.algorithm if available else "default")
+
+
 @transaction.atomic
 def class_accounts_create(
     *, unit: Organisation, by, rows: list[PupilRow], now: dt.datetime | None = None
@@ -88,8 +97,10 @@ def class_accounts_create(
     for row in rows:
         password = temporary_password()
         user = get_user_model().objects.create_user(
-            username=_unique_username(username_base(row.full_name), taken), email="", password=password
+            username=_unique_username(username_base(row.full_name), taken), email="", password=None
         )
+        user.password = _card_hash(password)
+        user.save(update_fields=["password"])
         Profile.objects.create(
             user=user,
             full_name=row.full_name,
@@ -111,7 +122,7 @@ def class_passwords_reset(*, accounts: list[ClassAccount], by) -> list[IssuedCar
     cards = []
     for account in accounts:
         password = temporary_password()
-        account.user.set_password(password)
+        account.user.password = _card_hash(password)
         account.user.save(update_fields=["password"])
         account.must_change_password = True
         account.save(update_fields=["must_change_password"])

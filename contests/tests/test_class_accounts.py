@@ -178,3 +178,24 @@ def test_a_consent_without_name_reference_or_with_a_future_date_is_refused(
             form_date=timezone.localdate() + dt.timedelta(days=days_ahead),
         )
     assert not ConsentRecord.objects.exists()
+
+
+def test_card_passwords_use_the_card_hasher_then_the_default_after_sign_in(school, teacher, settings):
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "contests.classes.hashers.TemporaryPasswordHasher",
+    ]
+    from django.contrib.auth.hashers import get_hashers_by_algorithm
+
+    get_hashers_by_algorithm.cache_clear()
+    try:
+        [card] = services.class_accounts_create(
+            unit=school, by=teacher, rows=_rows(("Nguyễn Văn An", "15/09/2013", "6A1"))
+        )
+        user = ClassAccount.objects.get().user
+        assert user.password.startswith("pbkdf2_sha256_card$20000$")
+        assert user.check_password(card.password)  # and upgraded to the default hasher on the way
+        user.refresh_from_db()
+        assert user.password.startswith("md5$")
+    finally:
+        get_hashers_by_algorithm.cache_clear()
