@@ -25,6 +25,7 @@ run: setup
 	$(BIN)/python manage.py db_worker --queue-name attempts & \
 	$(BIN)/python manage.py sweep_attempts --every 60 > /dev/null & \
 	$(BIN)/python manage.py sweep_entries --every 300 > /dev/null & \
+	$(BIN)/python manage.py notify_rounds --every 300 > /dev/null & \
 	$(BIN)/python -m contest_site.serve -b $(HOST) -p $(PORT) contest_site.asgi:application
 
 test: setup

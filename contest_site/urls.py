@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("forums.urls")),
     path("", include("privacy.urls")),
     path("", include("insights.urls")),
+    path("", include("notifications.urls")),
 ]

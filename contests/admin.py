@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import Event, EventTransition, Membership, Organisation, Profile, Region, Round
+from .models import (
+    ClassAccount,
+    ConsentRecord,
+    Event,
+    EventTransition,
+    Membership,
+    Organisation,
+    Profile,
+    Region,
+    Round,
+)
 
 
 @admin.register(Region)
@@ -58,3 +68,24 @@ class EventAdmin(admin.ModelAdmin):
     readonly_fields = ["state"]
     autocomplete_fields = ["organisation"]
     inlines = [RoundInline, EventTransitionInline]
+
+
+@admin.register(ClassAccount)
+class ClassAccountAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "class_name", "must_change_password", "created_by", "created_at"]
+    list_filter = ["organisation", "must_change_password"]
+    search_fields = ["user__username", "user__profile__full_name", "class_name"]
+    raw_id_fields = ["user", "organisation"]
+    readonly_fields = ["created_by", "created_at", "password_changed_at"]
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    """The record of a paper consent form: kept as recorded (who, when, which form)."""
+
+    list_display = ["user", "kind", "guardian_name", "reference", "form_date", "recorded_by", "recorded_at"]
+    search_fields = ["user__username", "reference", "guardian_name"]
+    readonly_fields = ["user", "kind", "guardian_name", "reference", "form_date", "recorded_by", "recorded_at"]
+
+    def has_add_permission(self, request):
+        return False

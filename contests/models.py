@@ -364,3 +364,59 @@ class EventTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event}: {self.from_state} → {self.to_state}"
+
+
+class ClassAccount(models.Model):
+    """An account a teacher or unit organiser created for a pupil from a class list (issue 16).
+
+    The pupil signs in with the username and the temporary password printed on their login card, and must
+    choose their own password before anything else (``must_change_password``). The unit's teachers see
+    and manage only their unit's pupils.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="class_account")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="class_accounts"
+    )
+    class_name = models.CharField(_("class"), max_length=40)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField()
+    must_change_password = models.BooleanField(default=True)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "class_name", "user__profile__full_name", "pk"]
+        verbose_name = _("class account")
+        verbose_name_plural = _("class accounts")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} · {self.class_name}"
+
+
+class ConsentRecord(models.Model):
+    """A consent given on paper and recorded by someone else: for a minor, the guardian's signed form,
+    recorded by the teacher with the form's reference and date. Kept as such (who recorded it, when, from
+    which form), never as the minor's own tick; the profile's ``guardian_consent_at`` follows it."""
+
+    class Kind(models.TextChoices):
+        GUARDIAN = "guardian", _("Guardian consent for a minor")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consent_records")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.GUARDIAN)
+    guardian_name = models.CharField(_("guardian's full name"), max_length=120)
+    reference = models.CharField(_("consent form reference"), max_length=80)
+    form_date = models.DateField(_("date on the consent form"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["user", "-recorded_at", "-pk"]
+        verbose_name = _("recorded consent")
+        verbose_name_plural = _("recorded consents")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.kind} · {self.reference}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import health, organiser, profile, public
+from .views import classes, health, organiser, profile, public
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -25,4 +25,13 @@ urlpatterns = [
         organiser.roster_template_download,
         name="organiser_roster_template",
     ),
+    # Class accounts (issue 16)
+    path("class-login/", classes.class_sign_in, name="class_sign_in"),
+    path("class-login/password/", classes.class_password, name="class_password"),
+    path("organiser/classes/", classes.class_units, name="class_units"),
+    path("organiser/classes/<slug:slug>/", classes.class_unit, name="class_unit"),
+    path("organiser/classes/<slug:slug>/template.xlsx", classes.class_list_template_download, name="class_template"),
+    path("organiser/classes/<slug:slug>/cards.pdf", classes.class_cards, name="class_cards"),
+    path("organiser/classes/<slug:slug>/reset/", classes.class_reset, name="class_reset"),
+    path("organiser/classes/<slug:slug>/pupils/<int:account_id>/consent/", classes.class_consent, name="class_consent"),
 ]

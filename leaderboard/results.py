@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from contests.models import Category, Event, Profile, Round
 from contests.services import event_transition
+from notifications import hooks as notification_hooks
 
 from . import ranking, selectors, standings
 from .final import final_writes
@@ -199,6 +200,7 @@ def results_publish(
         )
         _snapshot(result_set, _preview(standing, prizes=prizes, split_by=split_by))
     event_transition(event=event, to_state=Event.State.RESULTS_PUBLISHED, by=by, now=now)
+    notification_hooks.results_published(result_set=result_set)  # people16
     return result_set
 
 
@@ -241,6 +243,7 @@ def round_results_publish(
             split_by=split_by,
         )
         _snapshot(result_set, _preview(standing, prizes=prizes, split_by=split_by))
+    notification_hooks.results_published(result_set=result_set)  # people16
     return result_set
 
 
@@ -351,6 +354,7 @@ def certificates_issue(*, result_set: ResultSet, participation: bool = False, no
             if (row.pk, kind) not in valid:
                 Certificate.objects.create(row=row, kind=kind, issued_at=now, code=_new_code())
                 issued += 1
+    notification_hooks.certificates_issued(result_set=result_set)  # people16
     return issued
 
 

@@ -31,6 +31,7 @@ from contests.participation import round_participation_problems
 from contests.services import round_create
 from leaderboard import ranking
 from leaderboard.services import ResultsFinal, board_configure, board_release, score_record
+from notifications import hooks as notification_hooks
 
 from .choice_tokens import ChoiceTokens, attempt_scope
 from .grading import AnswerKey, InvalidResponse, clean_response, grade
@@ -684,6 +685,7 @@ def attempt_submit(
             attempt.prediction = prediction
         attempt.save(update_fields=["status", "closed_by", "submitted_at", "score", "max_score", "prediction"])
         _record_counting_score(attempt.quiz_round, attempt.user)
+        notification_hooks.attempt_closed(attempt=attempt)  # people16: tells the owner when the deadline closed it
     if late_prediction is not None:
         raise LateSubmission(
             _(

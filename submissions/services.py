@@ -37,6 +37,7 @@ from contests.images import normalise_image
 from contests.models import Event, Membership, Round
 from contests.selectors import region_with_descendants
 from leaderboard.services import board_await_release
+from notifications import hooks as notification_hooks
 
 from .media_probe import MediaInfo, MediaLimits, MediaRejected, check_rules, probe
 from .media_transcode import TranscodeAbandoned, Transcoded, TranscodeTimeout, time_budget_s
@@ -491,6 +492,7 @@ def _finish_ready(version: EntryVersion, result: Transcoded, *, lease: _Lease) -
             retired.save(update_fields=["state"])
         if retired is not None:
             transaction.on_commit(lambda: _retire(retired))
+        notification_hooks.entry_ready(version=locked)  # people16: only when it became the playable version
     return locked.state
 
 
@@ -504,6 +506,7 @@ def _finish_rejected(version: EntryVersion, exc: MediaRejected, *, lease: _Lease
         locked.error = repr(exc.__cause__ or exc)[:2000]
         locked.finished_at = timezone.now()
         locked.save(update_fields=["state", "reason_code", "reason_params", "error", "finished_at"])
+        notification_hooks.entry_file_rejected(version=locked)  # people16
     _delete_files(version.media, version.poster)
     return EntryVersion.State.REJECTED
 
@@ -675,6 +678,7 @@ def entries_moderate(*, entries, action: str, by, reason: str = "", now: dt.date
     targets = Entry.objects.filter(pk__in=[entry.pk for entry in entries])
     if action == "approve":
         targets = targets.filter(current__isnull=False)
+    notification_hooks.entries_moderated(entries=targets, action=action, reason=reason, at=now)  # people16
     return targets.update(
         moderation=MODERATION_ACTIONS[action],
         moderation_reason=reason if action in ("reject", "hide") else "",

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "forums",
     "privacy",  # added by wp-mydata16: "My data" (Decree 13/2023)
     "insights",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     # Last on purpose: it is sync-only, so Django switches the whole chain to sync once at the top instead
     # of hopping between threads at every middleware (measured: about +30 % requests per second).
     "contest_site.middleware.ChosenLanguageMiddleware",
+    "contests.classes.firstpassword.FirstPasswordMiddleware",  # sync too: a pupil's first password (issue 16)
 ]
 
 ROOT_URLCONF = "contest_site.urls"
@@ -76,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "contests.context_processors.navigation",
                 "submissions.context_processors.judging",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -159,6 +162,10 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Background jobs ------------------------------------------------------------------------
+# Phone channels of notifications (SMS gateway, Zalo OA): dotted paths of ``notifications.backends`` classes.
+# The console backend prints instead of sending; a provider's backend is added here and nowhere else.
+NOTIFICATION_CHANNELS = ["notifications.backends.ConsoleBackend"]
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "attempts"]}}
 
 # --- Accounts (django-allauth) -----------------------------------------------------------------
@@ -192,6 +199,16 @@ ACCOUNT_RATE_LIMITS = {
 # Google login: add a "Social application" for Google in the admin; no code change needed.
 SOCIALACCOUNT_PROVIDERS = {"google": {"SCOPE": ["profile", "email"], "AUTH_PARAMS": {"access_type": "online"}}}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+
+# Django's default hashers, then the one for login cards' temporary passwords (contests/classes/hashers.py).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "contests.classes.hashers.TemporaryPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -362,7 +362,7 @@ def test_gallery_query_count_does_not_grow_with_entries(
         entry = make_entry(reading_round, user, sample="wav", title=f"Bài {index}")
         services.entries_moderate(entries=[entry], action="approve", by=organiser)
     client.force_login(make_user("fan@example.vn"))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # 13th: the header's notification bell, on a cold cache
         body = client.get(reverse("reading_gallery", args=[reading_round.round_id])).content.decode()
     assert body.count('class="gallery-card"') == 6
 

@@ -87,6 +87,18 @@ event.refresh_from_db()
 result_set = results.results_publish(event=event, by=librarian, prizes={"first": 1, "second": 1, "third": 2})
 results.certificates_issue(result_set=result_set)
 
+# Issue 16 (people16): a notification under the participant's bell, a teacher with one pupil's class account.
+from contests.classes import services as classes
+from contests.classes.parsing import PupilRow
+from contests.models import Membership
+from notifications import services as notifications
+notifications.notify(people["an@demo.vn"], "results_published", key="results:a11y", params={"title": event.title})
+school = Organisation.objects.create(name="Trường THCS Đồng Quang", slug="thcs-dong-quang")
+people["teacher-a11y@demo.vn"] = User.objects.create_user("co-giao-a11y", "teacher-a11y@demo.vn", None)
+contests.membership_add(user=people["teacher-a11y@demo.vn"], organisation=school, role=Membership.Role.TEACHER)
+classes.class_accounts_create(unit=school, by=people["teacher-a11y@demo.vn"], rows=[
+    PupilRow(line=2, full_name="Nguyễn Văn An", date_of_birth="2013-09-15", class_name="6A1")])
+
 contest = Event.objects.get(slug="cong-dan-so-2023")
 playground = Event.objects.get(slug="san-choi-ky-nang-so")
 reading = contest.rounds.get(kind=Round.Kind.READING)
@@ -105,7 +117,8 @@ quizzes.attempt_submit(attempt_id=sheet.pk, user=taker)
 
 print("A11Y-DATA " + json.dumps({
     "sessions": {role: cookie(people[email]) for role, email in
-                 [("participant", "an@demo.vn"), ("organiser", "organiser@demo.vn"), ("judge", "judge@demo.vn")]},
+                 [("participant", "an@demo.vn"), ("organiser", "organiser@demo.vn"), ("judge", "judge@demo.vn"),
+                  ("teacher", "teacher-a11y@demo.vn")]},
     "contest": contest.slug,
     "contest_id": contest.pk,
     "quiz_round": contest.rounds.get(kind=Round.Kind.QUIZ).pk,
@@ -124,6 +137,8 @@ print("A11Y-DATA " + json.dumps({
     "quiz": QuizRound.objects.get(round__event=contest).quiz_id,
     "fixed_quiz": QuizRound.objects.get(round__event=playground).quiz_id,
     "attempt": sheet.pk,
+    "class_unit": school.slug,
+    "class_account": school.class_accounts.get().pk,
 }))
 """
 
@@ -284,6 +299,11 @@ JOURNEYS = [
     Journey("insights-attempt", "/organiser/attempts/{attempt}/", "organiser"),
     Journey("insights-suspicion", "/organiser/rounds/{quiz_round}/insights/suspicion/", "organiser"),
     Journey("certificate", "/verify/{certificate}/"),
+    Journey("notifications", "/notifications/", "participant"),
+    Journey("notification-preferences", "/notifications/preferences/", "participant"),
+    Journey("class-accounts", "/organiser/classes/{class_unit}/", "teacher"),
+    Journey("class-consent", "/organiser/classes/{class_unit}/pupils/{class_account}/consent/", "teacher"),
+    Journey("class-sign-in", "/class-login/"),
 ]
 
 

@@ -189,6 +189,14 @@ RULES: dict[str, Rule] = {
     "organiser_forum_round": Rule("forum_round_id", denied=OUTSIDERS | {"victim", "judge"}),  # → moderation
     # My data: the parameter is a consent kind, never a person; it acts on the requester's own profile
     "mydata_consent_withdraw": Rule("consent_kind", denied=frozenset({"anonymous"}), method=POST),
+    # notifications and class accounts (issue 16)
+    "notification_read": owner("notification_id", POST),
+    "round_remind": public("round_id", POST),  # the requester's own reminder of a round they can see
+    "class_unit": organisers("organisation_slug"),
+    "class_template": organisers("organisation_slug"),
+    "class_cards": Rule("organisation_slug", denied=OUTSIDERS | {"victim", "judge"}),  # no cards waiting: → page
+    "class_reset": organisers("organisation_slug", POST),
+    "class_consent": organisers("class_account"),
     # allauth: keys e-mailed to the address's owner
     "account_confirm_email": public("allauth_key"),
     "account_reset_password_from_key": public("allauth_reset"),
@@ -229,9 +237,32 @@ def kwargs_for(world) -> dict[str, dict]:
         "resource_id": {"resource_id": o["resource"].pk},
         "forum_round_id": {"round_id": o["forum_round"].pk},
         "consent_kind": {"kind": "data"},
+        "notification_id": {"notification_id": _victim_notification(world).pk},
+        "class_account": {"slug": o["organisation"].slug, "account_id": _class_account(world).pk},
         "allauth_key": {"key": "forged-key"},
         "allauth_reset": {"uidb36": "1", "key": "forged-key"},
     }
+
+
+def _victim_notification(world):
+    from notifications.models import Notification
+    from notifications.services import notify
+
+    notify(world.users["victim"], "appeal_answered", key="idor", params={"title": "x"})
+    return Notification.objects.get(user=world.users["victim"], key="idor")
+
+
+def _class_account(world):
+    """A pupil's class account of the organising organisation (made once per world)."""
+    from contests.classes import services
+    from contests.classes.parsing import PupilRow
+    from contests.models import ClassAccount
+
+    unit = world.objects["organisation"]
+    if not ClassAccount.objects.filter(organisation=unit).exists():
+        row = PupilRow(line=2, full_name="Nguyễn Văn An", date_of_birth="2013-09-15", class_name="6A1")
+        services.class_accounts_create(unit=unit, by=world.users["organiser"], rows=[row])
+    return ClassAccount.objects.filter(organisation=unit).first()
 
 
 def patterns_with_parameters(patterns=None, namespace: str = "") -> list[tuple[str, str]]:
