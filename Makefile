@@ -6,15 +6,23 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test e2e bench bench-prod lint messages clean test-faults serve-prod test-prod backup restore screenshots
+.PHONY: setup lock check run test e2e bench bench-prod lint messages clean test-faults serve-prod test-prod backup restore screenshots
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt
+# A development machine gets the runtime lock and the test tools (requirements-dev.txt includes the
+# runtime one); production installs requirements.txt alone (docs/deployment.md). Both are hash-locked.
+$(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+# After editing requirements.in or requirements-dev.in: re-lock both (the runtime first: dev is constrained by it).
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: setup
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput
