@@ -53,6 +53,14 @@ bench-prod: setup
 lint: setup
 	$(BIN)/ruff check .
 
+# What CI checks before the tests (.ci/run) and the pre-commit hooks run locally: lint, migrations in step
+# with the models, types (mypy + django-stubs; strict modules and the baseline in pyproject.toml).
+check: setup
+	$(BIN)/ruff check .
+	# $(BIN)/ruff format --check .   # enabled by the lead once the codebase is formatted (issue 17)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy .
+
 # Translators' loop (needs gettext): refresh the catalog from the code, translate, compile.
 # The compiled .mo files are committed, so `run` and `test` need no gettext.
 messages: setup

@@ -13,11 +13,12 @@ Paths, URL names and JSON keys are those of the hand-written API (other programs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Annotated
+from typing import Annotated, Any
 
-from django.http import Http404, HttpRequest, JsonResponse
-from django.urls import include, path, reverse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, URLResolver, include, path, reverse
 from django.utils import timezone
 from ninja import NinjaAPI, Path, Schema, Status
 from ninja.decorators import decorate_view
@@ -135,11 +136,11 @@ class NotFound(Schema):
     detail: str
 
 
-def public_read(view):
+def public_read(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """What every answer of this API carries: any site may read it, and caches may keep it 30 seconds."""
 
     @wraps(view)
-    def wrapped(request, *args, **kwargs):
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         response["Access-Control-Allow-Origin"] = "*"
         response["Cache-Control"] = "public, max-age=30"
@@ -158,7 +159,7 @@ api = NinjaAPI(
 )
 
 
-def _event(event: Event) -> dict:
+def _event(event: Event) -> dict[str, Any]:
     return {
         "slug": event.slug,
         "title": event.title,
@@ -186,7 +187,7 @@ def _public_event(slug: str) -> Event:
 
 @api.get("events/", response=EventList, url_name="api_events", summary="Open and upcoming public events")
 @decorate_view(public_read)
-def events(request: HttpRequest):
+def events(request: HttpRequest) -> dict[str, Any]:
     return {"events": [_event(e) for e in events_listed(now=timezone.now())]}
 
 
@@ -197,7 +198,7 @@ def events(request: HttpRequest):
     summary="An event with its rounds",
 )
 @decorate_view(public_read)
-def event_detail(request: HttpRequest, slug: Slug):
+def event_detail(request: HttpRequest, slug: Slug) -> dict[str, Any]:
     event = _public_event(slug)
     rounds = [
         {
@@ -223,7 +224,7 @@ def event_detail(request: HttpRequest, slug: Slug):
     exclude_unset=True,
 )
 @decorate_view(public_read)
-def round_board(request: HttpRequest, round_id: RoundId):
+def round_board(request: HttpRequest, round_id: RoundId) -> dict[str, Any]:
     rnd = (
         Round.objects.select_related("event")
         .filter(pk=round_id, event__visibility=Event.Visibility.PUBLIC)
@@ -264,7 +265,7 @@ def round_board(request: HttpRequest, round_id: RoundId):
     summary="Published results and their corrections",
 )
 @decorate_view(public_read)
-def event_results(request: HttpRequest, slug: Slug):
+def event_results(request: HttpRequest, slug: Slug) -> dict[str, Any]:
     event = _public_event(slug)
     result_set = ResultSet.objects.filter(event=event).first()
     if result_set is None:
@@ -290,7 +291,7 @@ def event_results(request: HttpRequest, slug: Slug):
     exclude_unset=True,
 )
 @decorate_view(public_read)
-def certificate(request: HttpRequest, code: Code):
+def certificate(request: HttpRequest, code: Code) -> dict[str, Any] | Status[dict[str, bool]]:
     """A certificate's validity. A revoked one answers ``valid: false`` with the reason and its replacement's
     code, as the verification page does, so that a printed copy can be checked either way."""
     found = (
@@ -304,7 +305,7 @@ def certificate(request: HttpRequest, code: Code):
         return Status(404, {"valid": False})
     row, result_set = found.row, found.row.result_set
     event = result_set.owner_event
-    body = {
+    body: dict[str, Any] = {
         "valid": not found.revoked,
         "code": found.code,
         "name": row.full_name,
@@ -312,31 +313,31 @@ def certificate(request: HttpRequest, code: Code):
         "prize": row.prize,
         "rank": row.rank,
         "event": event.title,
-        "round": result_set.round.title if result_set.round_id else None,
+        "round": result_set.round.title if result_set.round is not None else None,
         "organisation": event.organisation.name,
         "issued_at": found.issued_at.isoformat(),
     }
     if found.revoked:
         body["revoked_at"] = found.revoked_at.isoformat() if found.revoked_at else None
         body["revoked_reason"] = found.revoked_reason
-        body["replaced_by"] = found.replaced_by.code if found.replaced_by_id else None
+        body["replaced_by"] = found.replaced_by.code if found.replaced_by is not None else None
     return body
 
 
-def openapi_document() -> dict:
+def openapi_document() -> dict[str, Any]:
     """The OpenAPI document generated from the schemas above, with this API's absolute paths."""
     return api.get_openapi_schema(path_prefix=PREFIX)
 
 
 @public_read
-def openapi(request: HttpRequest):
+def openapi(request: HttpRequest) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return JsonResponse({"detail": "Method not allowed"}, status=405, headers={"Allow": "GET"})
     return JsonResponse(openapi_document())
 
 
-def urlpatterns() -> list:
+def urlpatterns() -> list[URLPattern | URLResolver]:
     """The API's routes under ``api/v1/`` with their URL names and no namespace (the names other code
     reverses), and the document; ninja's own home page and docs are left out."""
-    routes = [pattern for pattern in api.urls[0] if pattern.name != "api-root"]
+    routes = [pattern for pattern in api.urls[0] if isinstance(pattern, URLPattern) and pattern.name != "api-root"]
     return [path("api/v1/openapi.json", openapi, name="api_openapi"), path("api/v1/", include(routes))]
