@@ -109,7 +109,7 @@ def api_schema():
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_the_api_answers_as_its_document_says(case, published):
     """Generated path parameters (unknown slugs, codes, huge or negative ids) against the running API, with
     a published event in the database: no server error, every answer's status, content type and body as
