@@ -6,15 +6,23 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test e2e bench bench-prod lint messages clean test-faults serve-prod test-prod backup restore screenshots
+.PHONY: setup lock check run test e2e bench bench-prod lint messages clean test-faults serve-prod test-prod backup restore screenshots
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt
+# A development machine gets the runtime lock and the test tools (requirements-dev.txt includes the
+# runtime one); production installs requirements.txt alone (docs/deployment.md). Both are hash-locked.
+$(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+# After editing requirements.in or requirements-dev.in: re-lock both (the runtime first: dev is constrained by it).
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: setup
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput
@@ -45,6 +53,14 @@ bench-prod: setup
 
 lint: setup
 	$(BIN)/ruff check .
+
+# What CI checks before the tests (.ci/run) and the pre-commit hooks run locally: lint, migrations in step
+# with the models, types (mypy + django-stubs; strict modules and the baseline in pyproject.toml).
+check: setup
+	$(BIN)/ruff check .
+	# $(BIN)/ruff format --check .   # enabled by the lead once the codebase is formatted (issue 17)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy .
 
 # Translators' loop (needs gettext): refresh the catalog from the code, translate, compile.
 # The compiled .mo files are committed, so `run` and `test` need no gettext.

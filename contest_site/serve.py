@@ -36,6 +36,7 @@ from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
 from twisted.internet import reactor
 
+from . import fastpaths
 from .bodylimits import Limit, declared_length, limit_for, refusal
 
 logger = logging.getLogger(__name__)
@@ -229,6 +230,7 @@ class BoundedCommandLine(CommandLineInterface):
 def main(argv: list[str] | None = None) -> None:
     if daphne.__version__ != DAPHNE_VERSION:
         logger.warning("contest_site.serve was written for daphne %s, not %s", DAPHNE_VERSION, daphne.__version__)
+    fastpaths.expect_fast_paths()  # the live broadcast's shortcuts are expected here: say when they are not taken
     BoundedCommandLine().run(sys.argv[1:] if argv is None else argv)
 
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.http import JsonResponse
 from django.urls import include, path
+from django.views import defaults
 
 from .admin_login import admin_login
 
@@ -17,3 +19,14 @@ urlpatterns = [
     path("", include("insights.urls")),
     path("", include("notifications.urls")),
 ]
+
+
+def page_not_found(request, exception):
+    """The site's 404 page, except under the JSON API (leaderboard/api.py), where a URL no route matches
+    (a slug with a space, a negative id) answers in JSON as the API's own 404s do and its document says."""
+    if request.path.startswith("/api/v1/"):
+        return JsonResponse({"detail": "Not Found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+handler404 = page_not_found

@@ -23,7 +23,7 @@ class ScoreQuerySet(models.QuerySet):
         final.check_rounds(self.values_list("round_id", flat=True).distinct())
         return super().update(**kwargs)
 
-    def delete(self):
+    def delete(self) -> tuple[int, dict[str, int]]:
         final.check_rounds(self.values_list("round_id", flat=True).distinct())
         return super().delete()
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from contests.models import Round
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
 
 from . import boardcache, ranking
 from .final import ResultsFinal, final_writes, round_is_final
@@ -41,7 +47,7 @@ def board_configure(
 def score_record(
     *,
     rnd: Round,
-    user,
+    user: User,
     points: Decimal,
     max_points: Decimal,
     submitted_at: dt.datetime,
@@ -78,10 +84,11 @@ def score_record(
     return score
 
 
-def score_remove(*, rnd: Round, users) -> int:
+def score_remove(*, rnd: Round, users: Iterable[User] | QuerySet[User]) -> int:
     """Remove the scores of ``users`` in the round (a live round whose counting session changed: who did not
     play the chosen session has no score). Tells open board pages after commit, as ``score_record`` does.
     Returns how many scores were removed."""
+    removed: int
     removed, _by_model = Score.objects.filter(round=rnd, user__in=users).delete()
     if removed:
         transaction.on_commit(lambda: scores_changed(rnd=rnd))
@@ -151,7 +158,7 @@ def board_release(*, rnd: Round, now: dt.datetime) -> bool:
 
 
 @transaction.atomic
-def board_freeze(*, rnd: Round, by, now: dt.datetime | None = None) -> BoardConfig:
+def board_freeze(*, rnd: Round, by: User, now: dt.datetime | None = None) -> BoardConfig:
     """Freeze the public board: the public keeps seeing the standings of this moment (participants still
     see their own current score). Freezing again replaces the snapshot with the current standings."""
     from .selectors import board_config, top

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .views import api, boards, reports, results
+from . import api
+from .views import boards, embed, reports, results
 
 urlpatterns = [
     path("rounds/<int:round_id>/board/", boards.round_board, name="round_board"),
@@ -12,13 +13,8 @@ urlpatterns = [
     path("events/<slug:slug>/statistics/", reports.statistics, name="event_statistics"),
     path("organiser/events/<int:event_id>/report.xlsx", reports.export_xlsx, name="event_report_xlsx"),
     path("organiser/events/<int:event_id>/results.csv", reports.export_csv, name="event_results_csv"),
-    path("embed/rounds/<int:round_id>/board/", api.embed_board, name="embed_board"),
-    path("api/v1/events/", api.events, name="api_events"),
-    path("api/v1/events/<slug:slug>/", api.event_detail, name="api_event"),
-    path("api/v1/events/<slug:slug>/results/", api.event_results, name="api_event_results"),
-    path("api/v1/rounds/<int:round_id>/board/", api.round_board, name="api_round_board"),
-    path("api/v1/certificates/<str:code>/", api.certificate, name="api_certificate"),
-    path("api/v1/openapi.json", api.openapi, name="api_openapi"),
+    path("embed/rounds/<int:round_id>/board/", embed.embed_board, name="embed_board"),
+    *api.urlpatterns(),  # the public JSON API under api/v1/ (leaderboard/api.py)
     path("organiser/rounds/<int:round_id>/board/freeze/", boards.board_freeze, name="board_freeze"),
     path("organiser/events/<int:event_id>/results/", results.organiser_results, name="organiser_results"),
     path("organiser/rounds/<int:round_id>/results/", results.organiser_round_results, name="organiser_round_results"),

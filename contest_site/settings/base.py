@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "contest_site.logs.RequestLogMiddleware",  # first: a request id and one log line with the whole duration
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "contest_site.middleware.SecurityHeadersMiddleware",  # CSP and Permissions-Policy (static files need none)
@@ -305,7 +306,10 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "contest_site.logs.RequestContextFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request"]}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+# Who gets an e-mail with the traceback of a server error (Django's mail_admins, production only).
+ADMINS = env.ADMINS

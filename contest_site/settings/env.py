@@ -5,6 +5,7 @@ so that a reader sees the whole configuration surface at once.
 """
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -55,6 +56,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tuần lễ học tập suốt đời <no-reply@localhost>")
+
+# "Name <address>, other@example.vn": who is mailed a server error's traceback in production (empty: nobody).
+ADMINS = [(name or address, address) for name, address in map(parseaddr, _list("ADMINS", "")) if address]
 
 SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

@@ -29,3 +29,28 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = False
 STATIC_ROOT = env.STATIC_ROOT
+
+# One JSON object per line on stderr (journald, or the log files of scripts/serve-prod): the request fields of
+# contest_site/logs.py on every line logged during a request, and server errors mailed to ADMINS.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request": {"()": "contest_site.logs.RequestContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {"json": {"()": "contest_site.logs.JsonFormatter"}},
+    "handlers": {
+        "json": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request"]},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "request"],
+        },
+    },
+    "root": {"handlers": ["json"], "level": "INFO"},
+    "loggers": {
+        "django": {"handlers": ["json", "mail_admins"], "level": "INFO", "propagate": False},
+        "django.channels.server": {"level": "WARNING"},
+    },
+}

@@ -15,6 +15,7 @@ from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 from django.utils import timezone, translation
 
+from contest_site import fastpaths
 from contest_site.consumers import LeanConsumer
 from contests.invites import scope_may_enter_round
 
@@ -70,6 +71,7 @@ class LiveConsumer(LeanConsumer, AsyncWebsocketConsumer):
         send = self.server_send
         if isinstance(send, partial) and send.args and hasattr(send.args[0], "sendPreparedMessage"):
             return send.args[0]
+        fastpaths.fell_back(fastpaths.PREPARED_BROADCAST, send)
         return None
 
     @cached_property
@@ -78,8 +80,9 @@ class LiveConsumer(LeanConsumer, AsyncWebsocketConsumer):
         changes to save on every message: a third of a broadcast's cost at 2,000 phones, for sockets
         that never change their session (authentication happened before the connection was accepted)."""
         wrapper = getattr(self.base_send, "__self__", None)
-        if isinstance(wrapper, InstanceSessionWrapper):
+        if isinstance(wrapper, InstanceSessionWrapper) and hasattr(wrapper, "real_send"):
             return wrapper.real_send
+        fastpaths.fell_back(fastpaths.SERVER_SEND, self.base_send)
         return self.base_send
 
     async def send_json(self, message: dict) -> None:

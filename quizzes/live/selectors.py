@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
 from ..models import Question, Quiz
 from ..selectors import reservations, reserved_questions
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def quiz_question_ids(quiz: Quiz) -> set[int]:
@@ -38,7 +42,7 @@ def reserving_organisations(*, question_ids: set[int]) -> set[int]:
     return organisations
 
 
-def hosting_refusal(*, quiz: Quiz, user, now: dt.datetime) -> str | None:
+def hosting_refusal(*, quiz: Quiz, user: User, now: dt.datetime) -> str | None:
     """Why ``user`` may not host ``quiz`` live now, or None. A quiz holding questions of a contest round
     that is not over would show its answers to anyone with the PIN: only organisers of the organisation
     running that contest may host it (say, to rehearse), until the round's results are public."""
