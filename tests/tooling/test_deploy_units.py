@@ -15,6 +15,7 @@ PERIODIC = {
     "contest-sweep-entries": "manage.py sweep_entries",
     "contest-prune-tasks": "manage.py prune_db_task_results",
     "contest-backup": "manage.py backup",
+    "contest-notify-rounds": "manage.py notify_rounds",
 }
 
 
