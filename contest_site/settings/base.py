@@ -90,6 +90,9 @@ if env.DATABASE_URL:
         "max_size": env.DB_POOL_SIZE,
         "timeout": 20,
     }
+    if env.DB_BEHIND_PGBOUNCER:
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
 else:
     env.SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -29,6 +29,9 @@ CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS", "")
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "20"))  # PostgreSQL connections per daphne process
+# DATABASE_URL points at PgBouncer in transaction mode (docs/deployment.md, several machines): no server-side
+# cursors and no prepared statements, which live in a server session a transaction pooler does not keep.
+DB_BEHIND_PGBOUNCER = _bool("DB_BEHIND_PGBOUNCER", False)
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "db.sqlite3"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
