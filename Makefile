@@ -34,7 +34,7 @@ test: setup
 # test settings when MEDIA_STORAGE=s3 and no MEDIA_S3_ENDPOINT_URL is given): recordings, tus uploads, serving,
 # question and forum images, banners, certificates.
 S3_FAMILIES = submissions quizzes/tests/test_contest_material.py contests/tests/test_views.py \
-	forums/tests/test_views.py leaderboard/tests/test_final.py leaderboard/tests/test_results.py
+	forums/tests/test_views.py tests/hostile/test_uploads.py leaderboard/tests/test_final.py leaderboard/tests/test_results.py
 test-s3: setup
 	MEDIA_STORAGE=s3 $(BIN)/pytest $(S3_FAMILIES) -m "not e2e"
 

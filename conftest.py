@@ -209,6 +209,12 @@ def media_on_object_storage() -> bool:
     return bool(getattr(settings, "MEDIA_S3_BUCKET", ""))
 
 
+def served_status() -> int:
+    """What a media view answers someone allowed to see the file: the bytes (200) on disk storage, a redirect
+    to the bucket's signed URL (302) on object storage."""
+    return 302 if media_on_object_storage() else 200
+
+
 @pytest.fixture
 def fetch_media(client):
     """GET a media URL as a browser does: follow the app's 302 to the bucket's signed URL, sending the same
