@@ -245,6 +245,16 @@ MEDIA_X_ACCEL_PREFIX = env.MEDIA_X_ACCEL_PREFIX
 # redirects to one after the permission check), a name is never overwritten (generated names, as on disk).
 MEDIA_S3_BUCKET = env.MEDIA_S3_BUCKET
 MEDIA_S3_URL_EXPIRY_S = env.MEDIA_S3_URL_EXPIRY_S
+
+
+def _s3_transfer_config():
+    """Bounded memory per file sent to the bucket: 8 MB parts, two at a time (boto3's default is ten parts
+    of 8 MB in flight — 80 MB for each finished upload a daphne process moves)."""
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=2)
+
+
 if MEDIA_S3_BUCKET:
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -261,6 +271,7 @@ if MEDIA_S3_BUCKET:
             "querystring_expire": MEDIA_S3_URL_EXPIRY_S,
             "file_overwrite": False,
             "location": "media",
+            "transfer_config": _s3_transfer_config(),
         },
     }
 FILE_UPLOAD_TEMP_DIR = env.UPLOAD_TEMP_DIR or None
