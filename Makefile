@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup lock check run test e2e bench bench-prod lint messages clean test-faults serve-prod test-prod backup restore screenshots
+.PHONY: setup lock check run test test-s3 e2e bench bench-prod lint messages clean test-faults serve-prod test-prod test-multihost backup restore screenshots
 
 setup: $(STAMP)
 
@@ -38,6 +38,16 @@ run: setup
 
 test: setup
 	$(BIN)/pytest
+
+# The media families again with media on S3-compatible object storage (a local moto server started by the
+# test settings when MEDIA_STORAGE=s3 and no MEDIA_S3_ENDPOINT_URL is given): recordings, tus uploads, serving,
+# question and forum images, banners, certificates; then a judge's browser playing and seeking a recording
+# through the redirect to the bucket (CSP included).
+S3_FAMILIES = submissions quizzes/tests/test_contest_material.py contests/tests/test_views.py \
+	forums/tests/test_views.py tests/hostile/test_uploads.py leaderboard/tests/test_final.py leaderboard/tests/test_results.py
+test-s3: setup
+	MEDIA_STORAGE=s3 $(BIN)/pytest $(S3_FAMILIES) -m "not e2e"
+	MEDIA_STORAGE=s3 $(BIN)/pytest tests/e2e/test_judging.py -m e2e
 
 e2e: setup
 	$(BIN)/pytest tests/e2e -m e2e
@@ -78,12 +88,18 @@ test-faults: setup
 # Redis; SEED=1 loads the demo data. Installs nginx when missing (as root). Ctrl+C stops everything.
 # PORT when given (make's own default, 8000, belongs to `make run`), else 8080.
 PROD_PORT = $(if $(filter command line environment,$(origin PORT)),$(PORT),8080)
+# MEDIA=s3: media on a local S3 endpoint (moto) instead of MEDIA_ROOT, as the multi-host shape has them.
 serve-prod: setup
-	PORT=$(PROD_PORT) scripts/serve-prod
+	PORT=$(PROD_PORT) MEDIA=$(MEDIA) scripts/serve-prod
 
 # End-to-end checks against that topology (tests/prod): it starts it on free ports and a fresh database.
 test-prod: setup
 	$(BIN)/pytest tests/prod -m prod -v
+
+# Two "hosts" on this machine (two daphne groups, no shared disk), one worker, PostgreSQL, Redis and a local
+# S3 endpoint: upload on one, play back with seeking on the other, a live game across both (tests/multihost).
+test-multihost: setup
+	$(BIN)/pytest tests/multihost -m multihost -v
 
 # Database dump + media archive into $(BACKUP_DIR)/<timestamp>/; restore one into the database of
 # DATABASE_URL (or SQLITE_PATH) and MEDIA_ROOT, both fresh: make restore RESTORE_FROM=var/backups/…

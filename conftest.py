@@ -186,3 +186,54 @@ def make_event(organisation, organiser, now):
         return event
 
     return make
+
+
+# --- Media on either storage (CI runs the media families a second time with MEDIA_STORAGE=s3) -----------
+
+
+class FetchedMedia:
+    """What a browser ends with after asking a media view: the app's own answer on disk storage, or the
+    bucket's answer at the signed URL the app redirected to on object storage."""
+
+    def __init__(self, status_code: int, headers: dict, body: bytes, redirected_to: str = ""):
+        self.status_code, self.body, self.redirected_to = status_code, body, redirected_to
+        self.headers = {name.lower(): value for name, value in headers.items()}
+
+    def __getitem__(self, name: str) -> str:
+        return self.headers[name.lower()]
+
+
+def media_on_object_storage() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, "MEDIA_S3_BUCKET", ""))
+
+
+def served_status() -> int:
+    """What a media view answers someone allowed to see the file: the bytes (200) on disk storage, a redirect
+    to the bucket's signed URL (302) on object storage."""
+    return 302 if media_on_object_storage() else 200
+
+
+@pytest.fixture
+def fetch_media(client):
+    """GET a media URL as a browser does: follow the app's 302 to the bucket's signed URL, sending the same
+    Range/If-* headers there (Django's test client cannot leave the app, so urllib does that leg)."""
+    import urllib.error
+    import urllib.request
+
+    def fetch(url: str, headers: dict | None = None, *, through=None) -> FetchedMedia:
+        headers = headers or {}
+        response = (through or client).get(url, headers=headers)
+        if response.status_code != 302 or not response["Location"].startswith("http"):
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            return FetchedMedia(response.status_code, dict(response.items()), body)
+        assert response["Cache-Control"] == "private, no-store", "a signed URL's redirect is never cached"
+        request = urllib.request.Request(response["Location"], headers=headers)  # noqa: S310 -- the test's own S3
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                return FetchedMedia(answer.status, dict(answer.headers.items()), answer.read(), response["Location"])
+        except urllib.error.HTTPError as answer:
+            return FetchedMedia(answer.code, dict(answer.headers.items()), answer.read(), response["Location"])
+
+    return fetch

@@ -8,6 +8,10 @@ Hand-off: with ``settings.MEDIA_X_ACCEL_PREFIX`` set (e.g. ``"/_protected/"``) t
 carries ``X-Accel-Redirect: /_protected/<storage name>``; nginx, whose ``internal`` location of that
 prefix aliases MEDIA_ROOT, then serves the bytes itself, ranges included (docs/submissions.md).
 
+Object storage (``MEDIA_S3_BUCKET``, docs/deployment.md): the file is not on this host, so the answer is a
+302 to a short-lived signed URL of the bucket (``contest_site.media_storage.signed_url``) — the permission
+check stays here, the bytes (and Range requests, hence seeking) are the bucket's work, on any app host.
+
 Why not FileResponse: under ASGI Django drains a *synchronous* streaming body into a list before sending
 it — a whole video in memory per viewer. The body here is an async iterator under ASGI and a sync one
 under WSGI, so each server streams it in 64 KB chunks.
@@ -22,8 +26,10 @@ from urllib.parse import quote
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import parse_etags
+
+from contest_site.media_storage import is_local, signed_url
 
 CHUNK = 64 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -115,6 +121,8 @@ def media_response(
     re-encoded on upload, so the extension tells the truth).
     """
     content_type = content_type or mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
+    if not is_local(field_file.storage):
+        return _signed_redirect(field_file, content_type=content_type, filename=filename, cache_control=cache_control)
     prefix = getattr(settings, "MEDIA_X_ACCEL_PREFIX", "")
     if prefix:
         response = _accel_response(field_file, content_type=content_type, prefix=prefix)
@@ -124,6 +132,15 @@ def media_response(
     response["X-Content-Type-Options"] = "nosniff"
     if filename:
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _signed_redirect(field_file, *, content_type: str, filename: str, cache_control: str) -> HttpResponse:
+    """302 to the bucket. The redirect itself is never cached: the URL it names expires in minutes."""
+    url = signed_url(field_file, content_type=content_type, filename=filename, cache_control=cache_control)
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -12,6 +12,12 @@ file these functions open, and calls them for every decision. The rules, and why
 - ``offset`` counts only bytes that are on disk: the file is flushed and fsynced before the offset is
   committed, and a PATCH starts by cutting the file back to the committed offset (bytes a crashed process
   wrote but never committed are not trusted).
+- Where the bytes are: appended on the local disk of the app host that receives the PATCHes (nginx sends
+  every request of one upload URL to the same host, docs/deployment.md). On object storage
+  (``MEDIA_S3_BUCKET``) the PATCH that completes the file moves it to the bucket (``resumable/<key>``)
+  before the offset says it is finished, so the entry form may attach it on any host. Should a host vanish
+  with a partial file, the next PATCH finds fewer bytes than the offset: the upload restarts from 0 (409,
+  the client asks HEAD and resends).
 - An upload is its creator's; it expires 24 h after creation if unfinished, 24 h after it finished if never
   attached; ``resumables_sweep`` (run by ``manage.py sweep_entries``) deletes expired rows and their files.
 """
@@ -25,6 +31,7 @@ import secrets
 from pathlib import Path
 
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -32,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest_site import ratelimit
+from contest_site.media_storage import is_local, local_copy
 from contests.selectors import access_round_for_participant
 
 from . import selectors
@@ -62,6 +70,16 @@ class UploadLocked(Exception):
 
 class OffsetMoved(Exception):
     """The upload's offset changed since the request read it (another PATCH committed meanwhile)."""
+
+
+class BytesLost(Exception):
+    """This host holds fewer bytes of the upload than its offset says (its partial file was on a host that is
+    gone): the upload must restart from 0."""
+
+
+def _in_bucket() -> bool:
+    """Finished uploads live in object storage (moved there by their last PATCH), not on this disk."""
+    return not is_local(default_storage)
 
 
 # --- Creation ---------------------------------------------------------------------------------------
@@ -194,9 +212,15 @@ def resumable_commit(
     waits 24 h more for the entry form. None if the lease was lost: nothing is recorded, the client's
     HEAD tells it where to resume."""
     now = now or timezone.now()
+    total = upload.length if upload.length is not None else length
+    moved = _in_bucket() and total is not None and offset == total
+    if moved:  # before the offset says "finished": a finished upload is always in the bucket
+        _store_finished(upload)
     with transaction.atomic():
         locked = ResumableUpload.objects.select_for_update().filter(pk=upload.pk, lease_token=token).first()
         if locked is None:
+            if moved:
+                default_storage.delete(upload.stored_name)
             return None
         if locked.length is None and length is not None:
             locked.length = length
@@ -206,7 +230,25 @@ def resumable_commit(
             locked.expires_at = now + EXPIRY
         locked.lease_token, locked.lease_until = "", None
         locked.save(update_fields=["length", "offset", "finished_at", "expires_at", "lease_token", "lease_until"])
+    if moved:
+        upload.path.unlink(missing_ok=True)
     return locked
+
+
+def _store_finished(upload: ResumableUpload) -> None:
+    """Copy the complete file to the bucket under its fixed name (a retried commit replaces its own copy)."""
+    default_storage.delete(upload.stored_name)
+    with open(upload.path, "rb") as handle:
+        stored = default_storage.save(upload.stored_name, File(handle))
+    if stored != upload.stored_name:  # never: the name is random and was just freed; but never guess either
+        default_storage.delete(stored)
+        raise RuntimeError(f"the bucket stored {upload.stored_name} as {stored}")
+
+
+def resumable_restart(*, upload: ResumableUpload, token: str) -> ResumableUpload | None:
+    """Start the upload again from byte 0 (its partial bytes are lost, ``BytesLost``) and release the lease."""
+    ResumableUpload.objects.filter(pk=upload.pk, lease_token=token).update(offset=0, lease_token="", lease_until=None)
+    return ResumableUpload.objects.filter(pk=upload.pk).first()
 
 
 # --- Bytes on disk --------------------------------------------------------------------------------
@@ -216,8 +258,15 @@ def resumable_open_for_append(*, upload: ResumableUpload):
     """The upload's file opened at its committed offset, for the holder of the lease.
 
     Bytes past the offset were written by a request that never committed them (its process died between
-    the write and the commit): cut them off, so that the file is exactly what ``offset`` says."""
-    handle = open(upload.path, "r+b")  # noqa: SIM115 (closed by resumable_sync_and_close)
+    the write and the commit): cut them off, so that the file is exactly what ``offset`` says. The file is
+    created if this host has none yet (the upload was created through another host); one shorter than the
+    offset raises BytesLost."""
+    upload.path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(upload.path, os.O_RDWR | os.O_CREAT, 0o600)
+    handle = os.fdopen(descriptor, "r+b")
+    if os.fstat(descriptor).st_size < upload.offset:
+        handle.close()
+        raise BytesLost
     handle.truncate(upload.offset)
     handle.seek(upload.offset)
     return handle
@@ -245,7 +294,28 @@ def resumable_delete(*, upload: ResumableUpload, now: dt.datetime | None = None)
 
 def _forget(upload: ResumableUpload) -> None:
     ResumableUpload.objects.filter(pk=upload.pk).delete()
+    _delete_bytes(upload)
+
+
+def _delete_bytes(upload: ResumableUpload) -> None:
     Path(upload.path).unlink(missing_ok=True)
+    if _in_bucket():
+        default_storage.delete(upload.stored_name)
+
+
+def resumable_file_exists(upload: ResumableUpload) -> bool:
+    """Whether the upload's bytes are still kept: on this disk, or (finished, on object storage) in the bucket."""
+    if _in_bucket() and upload.is_finished:
+        return default_storage.exists(upload.stored_name)
+    return upload.path.exists()
+
+
+def resumable_read(upload: ResumableUpload) -> bytes:
+    """The upload's bytes as kept (tests and small checks: the whole file in memory)."""
+    if _in_bucket() and upload.is_finished:
+        with default_storage.open(upload.stored_name, "rb") as handle:
+            return handle.read()
+    return upload.path.read_bytes()
 
 
 def resumables_sweep(*, now: dt.datetime | None = None) -> int:
@@ -264,7 +334,7 @@ def resumables_sweep(*, now: dt.datetime | None = None) -> int:
             .delete()
         )
         if gone:
-            upload.path.unlink(missing_ok=True)
+            _delete_bytes(upload)
             removed += 1
     folder = resumable_folder()
     if folder.is_dir():
@@ -283,12 +353,30 @@ def resumables_sweep(*, now: dt.datetime | None = None) -> int:
 class ResumableFile(File):
     """A finished upload as the entry services take a posted file: a name, a size and a path on disk."""
 
-    def __init__(self, upload: ResumableUpload):
-        super().__init__(open(upload.path, "rb"), name=upload.filename)  # noqa: SIM115 (closed by the caller)
-        self._path = str(upload.path)
+    def __init__(self, path: str, *, name: str):
+        super().__init__(open(path, "rb"), name=name)  # noqa: SIM115 (closed by the caller)
+        self._path = str(path)
 
     def temporary_file_path(self) -> str:
         return self._path
+
+
+@contextlib.contextmanager
+def _finished_file(upload: ResumableUpload):
+    """The finished upload as a ResumableFile: its own file on disk, or a local copy of the bucket's."""
+    if _in_bucket():
+        with local_copy(default_storage, upload.stored_name) as path:
+            file = ResumableFile(path, name=upload.filename)
+            try:
+                yield file
+            finally:
+                file.close()
+        return
+    file = ResumableFile(str(upload.path), name=upload.filename)
+    try:
+        yield file
+    finally:
+        file.close()
 
 
 def key_from_reference(reference: str) -> str:
@@ -320,15 +408,13 @@ def resumable_attach(*, user, reading_round: ReadingRound, reference: str, now: 
         token = resumable_lease(upload=upload, duration=ATTACH_LEASE, now=now)
     except UploadLocked:
         raise UploadRefused(409, _("This file is being sent or attached by another request.")) from None
-    file = ResumableFile(upload)
     try:
-        yield file
+        with _finished_file(upload) as file:
+            yield file
     except BaseException:
-        file.close()
-        if upload.path.exists():
+        if resumable_file_exists(upload):
             resumable_release(upload=upload, token=token)
         else:  # disk storage moved the file into the entry before a later step failed: nothing left to lend
             _forget(upload)
         raise
-    file.close()
     _forget(upload)

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest_site import ratelimit
+from contest_site.media_storage import local_copy
 from contests.eligibility import eligibility_problems
 from contests.images import normalise_image
 from contests.models import Event, Membership, Round
@@ -305,24 +306,6 @@ def _claim(version_id: int, now: dt.datetime) -> EntryVersion | None:
         return version
 
 
-@contextlib.contextmanager
-def _stored_as_path(field_file):
-    """A local path of a stored file: the file itself on disk storage, a temporary copy on object storage."""
-    try:
-        path = field_file.storage.path(field_file.name)
-    except NotImplementedError:  # object storage (django-storages) has no local path
-        path = None
-    if path is not None:
-        yield path
-        return
-    with tempfile.NamedTemporaryFile(suffix=Path(field_file.name).suffix) as copy:
-        with field_file.storage.open(field_file.name, "rb") as source:
-            for chunk in iter(lambda: source.read(1 << 20), b""):
-                copy.write(chunk)
-        copy.flush()
-        yield copy.name
-
-
 def _save_outputs(version: EntryVersion, target: Path, result: Transcoded) -> None:
     """Store the web file and the poster under the version's generated folder (storage API: disk or S3)."""
     for stored in (version.media, version.poster):
@@ -345,7 +328,7 @@ def transcode_budget_s(*, version: EntryVersion) -> float:
 
 
 def _transcode_version(version: EntryVersion, lease: _Lease) -> Transcoded:
-    with _stored_as_path(version.original) as source, tempfile.TemporaryDirectory() as work:
+    with local_copy(version.original.storage, version.original.name) as source, tempfile.TemporaryDirectory() as work:
         target = Path(work) / "media.mp4"
         result = transcode(
             source, target, kind=version.kind, budget_s=transcode_budget_s(version=version), keep_going=lease.held

@@ -292,7 +292,15 @@ class TusEndpoint:
         Whatever ends the body — its end, a disconnect, silence, too many bytes — the bytes written so far
         are synced and committed: that is what a resuming client's HEAD will be told."""
         loop = asyncio.get_running_loop()
-        handle = await loop.run_in_executor(None, lambda: resumable.resumable_open_for_append(upload=upload))
+        try:
+            handle = await loop.run_in_executor(None, lambda: resumable.resumable_open_for_append(upload=upload))
+        except resumable.BytesLost:  # its partial file was on a host that is gone: start again from 0
+            fresh = await database_sync_to_async(resumable.resumable_restart)(upload=upload, token=token)
+            message = _("The offset does not match: ask for it again (HEAD).")
+            raise _Reply(409, message, _upload_headers(fresh)) from None
+        except BaseException:
+            await database_sync_to_async(resumable.resumable_release)(upload=upload, token=token)
+            raise
         written, outcome, renewed = upload.offset, "done", time.monotonic()
         try:
             while True:

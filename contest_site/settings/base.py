@@ -96,6 +96,9 @@ if env.DATABASE_URL:
         "max_size": env.DB_POOL_SIZE,
         "timeout": 20,
     }
+    if env.DB_BEHIND_PGBOUNCER:
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
 else:
     env.SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -258,6 +261,39 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_X_ACCEL_PREFIX = env.MEDIA_X_ACCEL_PREFIX
+# Object storage when a bucket is named: no public URLs, only signed ones (contest_site/serving.py
+# redirects to one after the permission check), a name is never overwritten (generated names, as on disk).
+MEDIA_S3_BUCKET = env.MEDIA_S3_BUCKET
+MEDIA_S3_URL_EXPIRY_S = env.MEDIA_S3_URL_EXPIRY_S
+
+
+def _s3_transfer_config():
+    """Bounded memory per file sent to the bucket: 8 MB parts, two at a time (boto3's default is ten parts
+    of 8 MB in flight — 80 MB for each finished upload a daphne process moves)."""
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=2)
+
+
+if MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env.MEDIA_S3_ENDPOINT_URL or None,
+            "region_name": env.MEDIA_S3_REGION,
+            "access_key": env.MEDIA_S3_ACCESS_KEY_ID or None,
+            "secret_key": env.MEDIA_S3_SECRET_ACCESS_KEY or None,
+            "addressing_style": env.MEDIA_S3_ADDRESSING_STYLE,
+            "signature_version": "s3v4",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_S3_URL_EXPIRY_S,
+            "file_overwrite": False,
+            "location": "media",
+            "transfer_config": _s3_transfer_config(),
+        },
+    }
 FILE_UPLOAD_TEMP_DIR = env.UPLOAD_TEMP_DIR or None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -302,6 +338,18 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# With object storage, media views redirect to signed URLs of the bucket's origin: players, images and the
+# waveform's fetch follow that redirect, and CSP checks the redirected request too.
+if MEDIA_S3_BUCKET:
+    for _directive in ("img-src", "media-src", "connect-src"):
+        CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive].append(
+            env.media_s3_origin(
+                env.MEDIA_S3_ENDPOINT_URL,
+                bucket=MEDIA_S3_BUCKET,
+                region=env.MEDIA_S3_REGION,
+                style=env.MEDIA_S3_ADDRESSING_STYLE,
+            )
+        )
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ so that a reader sees the whole configuration surface at once.
 import os
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -29,6 +30,9 @@ CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS", "")
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "20"))  # PostgreSQL connections per daphne process
+# DATABASE_URL points at PgBouncer in transaction mode (docs/deployment.md, several machines): no server-side
+# cursors and no prepared statements, which live in a server session a transaction pooler does not keep.
+DB_BEHIND_PGBOUNCER = _bool("DB_BEHIND_PGBOUNCER", False)
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "db.sqlite3"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
@@ -36,6 +40,29 @@ STATIC_ROOT_SET = "STATIC_ROOT" in os.environ
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # nginx location (marked internal) that serves MEDIA_ROOT after the permission check, e.g. "/_protected/".
 MEDIA_X_ACCEL_PREFIX = os.environ.get("MEDIA_X_ACCEL_PREFIX", "")
+# Object storage for media (docs/deployment.md, "Several hosts"): with MEDIA_S3_BUCKET set, every recording,
+# poster, image and finished upload lives in that bucket (private; served through short-lived signed URLs)
+# instead of MEDIA_ROOT. Any S3-compatible service: MinIO, Ceph RGW, AWS S3…
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+MEDIA_S3_ENDPOINT_URL = os.environ.get("MEDIA_S3_ENDPOINT_URL", "")  # empty: AWS itself
+MEDIA_S3_REGION = os.environ.get("MEDIA_S3_REGION", "us-east-1")
+MEDIA_S3_ACCESS_KEY_ID = os.environ.get("MEDIA_S3_ACCESS_KEY_ID", "")
+MEDIA_S3_SECRET_ACCESS_KEY = os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY", "")
+# How long a signed media URL stays valid: long enough to start playing and seek (a player re-asks the app
+# for a new one when it reloads), short enough that a copied link soon stops working.
+MEDIA_S3_URL_EXPIRY_S = int(os.environ.get("MEDIA_S3_URL_EXPIRY_S", "300"))
+# "path" (endpoint/bucket/key: MinIO, Ceph, moto) or "virtual" (bucket.endpoint/key: AWS).
+MEDIA_S3_ADDRESSING_STYLE = os.environ.get("MEDIA_S3_ADDRESSING_STYLE", "path")
+
+
+def media_s3_origin(endpoint: str, *, bucket: str, region: str, style: str) -> str:
+    """The origin browsers fetch signed media URLs from (for CSP): the endpoint's, or the bucket's own
+    host under virtual-host addressing; AWS's regional host when no endpoint is given."""
+    parts = urlsplit(endpoint or f"https://s3.{region}.amazonaws.com")
+    host = parts.netloc if style == "path" else f"{bucket}.{parts.netloc}"
+    return f"{parts.scheme}://{host}"
+
+
 # Where uploads are spooled while they stream in: a real disk, never a RAM-backed /tmp.
 UPLOAD_TEMP_DIR = os.environ.get("UPLOAD_TEMP_DIR", "")
 # The largest request body of any upload route (a reading round's "maximum file size" plus form fields), in MB:

@@ -70,6 +70,11 @@ class ResumableUpload(models.Model):
         return resumable_folder() / self.key
 
     @property
+    def stored_name(self) -> str:
+        """Its name in the media storage once finished, on object storage (``resumable.resumable_commit``)."""
+        return f"resumable/{self.key}"
+
+    @property
     def location(self) -> str:
         return f"/uploads/{self.key}"
 

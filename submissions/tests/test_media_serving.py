@@ -1,9 +1,14 @@
 """Media URLs: HTTP ranges (200, 206, 416), conditional requests, the nginx hand-off, and who may fetch what."""
 
+import urllib.error
+import urllib.request
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from conftest import media_on_object_storage
 from contest_site.serving import Unsatisfiable, parse_range
 from submissions import services
 
@@ -12,10 +17,6 @@ pytestmark = pytest.mark.django_db
 
 def _url(version, part="media"):
     return reverse("reading_media", kwargs={"version_id": version.pk, "part": part})
-
-
-def _body(response) -> bytes:
-    return b"".join(response.streaming_content)
 
 
 @pytest.mark.parametrize(
@@ -42,25 +43,48 @@ def test_unsatisfiable_ranges(header):
         parse_range(header, 1000)
 
 
-def test_whole_file_partial_content_and_416(client, gallery_entry):
+def test_whole_file_partial_content_and_416(fetch_media, gallery_entry):
+    """On either storage: the app's own answer on disk, the bucket's after the signed redirect on S3."""
     version = gallery_entry.current
-    data = open(version.media.path, "rb").read()  # noqa: SIM115
-    whole = client.get(_url(version))
+    with version.media.open("rb") as handle:
+        data = handle.read()
+    whole = fetch_media(_url(version))
     assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes" and whole["Content-Type"] == "audio/mp4"
-    assert whole["Content-Length"] == str(len(data)) and _body(whole) == data
+    assert whole["Content-Length"] == str(len(data)) and whole.body == data
 
-    part = client.get(_url(version), HTTP_RANGE="bytes=100-199")
+    part = fetch_media(_url(version), {"Range": "bytes=100-199"})
     assert part.status_code == 206
     assert part["Content-Range"] == f"bytes 100-199/{len(data)}" and part["Content-Length"] == "100"
-    assert _body(part) == data[100:200]
+    assert part.body == data[100:200]
 
-    tail = client.get(_url(version), HTTP_RANGE="bytes=-10")
-    assert tail.status_code == 206 and _body(tail) == data[-10:]
+    tail = fetch_media(_url(version), {"Range": "bytes=-10"})
+    assert tail.status_code == 206 and tail.body == data[-10:]
 
-    outside = client.get(_url(version), HTTP_RANGE=f"bytes={len(data)}-")
-    assert outside.status_code == 416 and outside["Content-Range"] == f"bytes */{len(data)}"
+    outside = fetch_media(_url(version), {"Range": f"bytes={len(data)}-"})
+    assert outside.status_code == 416
 
 
+def test_object_storage_redirects_to_a_short_lived_signed_url(client, gallery_entry, settings):
+    if not media_on_object_storage():
+        pytest.skip("media on the local disk: the app serves the bytes itself")
+    version = gallery_entry.current
+    response = client.get(_url(version, "original"), HTTP_RANGE="bytes=0-9")
+    assert response.status_code == 404, "the permission check still comes first"
+    client.force_login(gallery_entry.user)
+    response = client.get(_url(version))
+    assert response.status_code == 302 and response["Cache-Control"] == "private, no-store"
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["X-Amz-Expires"] == [str(settings.MEDIA_S3_URL_EXPIRY_S)] and "X-Amz-Signature" in query
+    assert query["response-content-type"] == ["audio/mp4"]
+    endpoint = settings.STORAGES["default"]["OPTIONS"]["endpoint_url"]
+    assert urlsplit(response["Location"]).netloc == urlsplit(endpoint).netloc
+    unsigned = response["Location"].split("?", 1)[0]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(unsigned, timeout=30)  # noqa: S310 -- the test's own S3 endpoint
+    assert refused.value.code == 403, "the bucket is private: no URL works without a signature"
+
+
+@pytest.mark.skipif(media_on_object_storage(), reason="on S3 the bucket answers conditional requests")
 def test_conditional_requests(client, gallery_entry):
     version = gallery_entry.current
     first = client.get(_url(version))
@@ -72,6 +96,7 @@ def test_conditional_requests(client, gallery_entry):
     assert fresh.status_code == 206
 
 
+@pytest.mark.skipif(media_on_object_storage(), reason="on S3 the app answers 302 to any method")
 def test_head_requests_answer_headers_only(client, gallery_entry):
     version = gallery_entry.current
     response = client.head(_url(version))
@@ -79,6 +104,7 @@ def test_head_requests_answer_headers_only(client, gallery_entry):
     assert response["Content-Length"] == str(version.media.size) and response.content == b""
 
 
+@pytest.mark.skipif(media_on_object_storage(), reason="on S3 the hand-off is a signed redirect")
 @override_settings(MEDIA_X_ACCEL_PREFIX="/_protected/")
 def test_nginx_hand_off(client, gallery_entry):
     version = gallery_entry.current
@@ -94,6 +120,7 @@ def test_nginx_hand_off_still_checks_permission(client, reading_round, reader, m
     assert client.get(_url(entry.current)).status_code == 404
 
 
+@pytest.mark.skipif(media_on_object_storage(), reason="on S3 the bucket streams the bytes")
 def test_asgi_streams_with_an_async_iterator(gallery_entry):
     """Under daphne a sync iterator would be drained into memory by Django; ours is async.
 
@@ -150,7 +177,7 @@ def _may(client, user, version, part):
     client.logout()
     if user is not None:
         client.force_login(user)
-    return client.get(_url(version, part)).status_code == 200
+    return client.get(_url(version, part)).status_code == (302 if media_on_object_storage() else 200)
 
 
 EXPECTED = {

@@ -18,6 +18,7 @@ from django.db import OperationalError
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
+from contest_site.media_storage import is_local
 from submissions import services, synth
 from submissions.media_probe import MediaRejected, probe
 from submissions.media_transcode import (
@@ -50,6 +51,13 @@ def _transcoders_of(source: str | Path) -> list[int]:
         if b"submissions.media_transcode" in command and os.fsencode(source) in command:
             found.append(int(entry.name))
     return found
+
+
+def _source(version) -> str:
+    """What the transcoding child reads: the original itself on disk, a temporary copy (``media-…``) on S3."""
+    if is_local(version.original.storage):
+        return version.original.path
+    return "/media-"
 
 
 def _gone(source, within_s: float = 3.0) -> bool:
@@ -173,7 +181,7 @@ def test_a_hung_transcode_is_killed_and_the_version_fails_with_the_reason(
     with translation.override("en"):
         assert version.reason.startswith("Processing this recording took longer than")
     assert DBTaskResult.objects.filter(status="READY").count() == 1, "not retried: it would hang again"
-    assert not _transcoders_of(version.original.path)
+    assert not _transcoders_of(_source(version))
 
 
 @pytest.mark.django_db
@@ -247,7 +255,7 @@ def test_a_job_whose_lease_was_taken_over_stops_its_child_and_writes_nothing(slo
     assert not version.media and not version.poster
     assert version.job_id != first_job, "queued again by the sweep"
     assert DBTaskResult.objects.get(id=version.job_id).status == "READY", "the new job will process it"
-    assert _gone(version.original.path)
+    assert _gone(_source(version))
 
 
 # --- At upload: the platform's settings and the round's duration reach the probe --------------------------

@@ -57,7 +57,7 @@ def test_a_finished_upload_becomes_the_entry_and_is_processed_like_a_file(
     assert version.original_name == "recording.webm" and version.kind == "audio"
     with version.original.open("rb") as stored:
         assert stored.read() == media["webm"].read_bytes()
-    assert not ResumableUpload.objects.exists() and not upload.path.exists(), "consumed"
+    assert not ResumableUpload.objects.exists() and not resumable.resumable_file_exists(upload), "consumed"
     assert services.version_process(version_id=version.pk) == EntryVersion.State.READY
 
 
@@ -96,7 +96,7 @@ def test_a_refused_file_changes_nothing_and_the_upload_stays(client, reading_rou
     assert "not an audio or video" in " ".join(response.json()["errors"]["recording"]).lower()
     assert not Entry.objects.exists()
     upload.refresh_from_db()
-    assert upload.path.exists() and not upload.lease_token, "released: it can be deleted or attached again"
+    assert resumable.resumable_file_exists(upload) and not upload.lease_token, "released: it may be attached again"
 
 
 def test_the_edit_form_replaces_the_recording_with_an_upload(
@@ -139,4 +139,4 @@ def test_a_finished_unattached_upload_expires_too(reading_round, reader, media, 
     upload = sent_upload(reading_round, reader, media["webm"])
     assert upload.finished_at is not None
     assert resumable.resumables_sweep(now=upload.expires_at) >= 1
-    assert not ResumableUpload.objects.exists() and not upload.path.exists()
+    assert not ResumableUpload.objects.exists() and not resumable.resumable_file_exists(upload)
