@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("leaderboard.urls")),
     path("", include("submissions.urls")),
     path("", include("forums.urls")),
+    path("", include("appeals.urls")),
 ]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "quizzes",
     "submissions",
     "forums",
+    "appeals",
 ]
 
 MIDDLEWARE = [
