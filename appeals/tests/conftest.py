@@ -33,12 +33,19 @@ def take(quiz_round, user, now, *, wrong_single: bool = False):
 
 @pytest.fixture
 def published(make_quiz_round, player, player2, now):  # noqa: F811 (fixtures)
-    """A quiz round whose results are published (player 4/5 with the single-choice question wrong, player2
-    5/5), with a 7-day appeal window of 2 appeals per participant."""
+    """A quiz round that closed an hour ago and whose results are published (player 4/5 with the
+    single-choice question wrong, player2 5/5), with a 7-day appeal window of 2 appeals per participant."""
+    from contests.models import Event, EventTransition, Round
+
     quiz_round = make_quiz_round()
-    take(quiz_round, player, now, wrong_single=True)
-    take(quiz_round, player2, now + dt.timedelta(minutes=1))
+    take(quiz_round, player, now - dt.timedelta(hours=3), wrong_single=True)
+    take(quiz_round, player2, now - dt.timedelta(hours=2))
     rnd = quiz_round.round
+    Round.objects.filter(pk=rnd.pk).update(closes_at=now - dt.timedelta(hours=1))
+    Event.objects.filter(pk=rnd.event_id).update(closes_at=now - dt.timedelta(hours=1))
+    EventTransition.objects.filter(event_id=rnd.event_id).update(at=now - dt.timedelta(days=1))  # opened then
+    quiz_round.refresh_from_db()
+    rnd.refresh_from_db()
     appeal_services.appeal_policy_set(rnd=rnd, days=7, max_per_round=2)
     result_set = publish_round_results(quiz_round)
     rnd.result_set_obj = result_set
