@@ -86,6 +86,9 @@ contests.event_transition(event=event, to_state=Event.State.CLOSED, by=librarian
 event.refresh_from_db()
 result_set = results.results_publish(event=event, by=librarian, prizes={"first": 1, "second": 1, "third": 2})
 results.certificates_issue(result_set=result_set)
+from appeals import services as appeals
+appeals.appeal_policy_set(rnd=rnd, days=30, max_per_round=3)
+appeal = appeals.appeal_create(rnd=rnd, user=people["an@demo.vn"], kind="score", text="Xin phúc khảo điểm vòng thi.")
 
 contest = Event.objects.get(slug="cong-dan-so-2023")
 playground = Event.objects.get(slug="san-choi-ky-nang-so")
@@ -95,7 +98,8 @@ live = LiveSession.objects.exclude(state=LiveSession.State.ENDED).get(round__eve
 
 print("A11Y-DATA " + json.dumps({
     "sessions": {role: cookie(people[email]) for role, email in
-                 [("participant", "an@demo.vn"), ("organiser", "organiser@demo.vn"), ("judge", "judge@demo.vn")]},
+                 [("participant", "an@demo.vn"), ("organiser", "organiser@demo.vn"), ("judge", "judge@demo.vn"),
+                  ("librarian", "library@demo.vn")]},
     "contest": contest.slug,
     "contest_id": contest.pk,
     "quiz_round": contest.rounds.get(kind=Round.Kind.QUIZ).pk,
@@ -107,6 +111,8 @@ print("A11Y-DATA " + json.dumps({
     "pin": live.pin,
     "topic": Topic.objects.order_by("pk").last().pk,
     "board_round": rnd.pk,
+    "library_event": event.pk,
+    "appeal": appeal.pk,
     "certificate": Certificate.objects.filter(row__result_set=result_set).order_by("row__rank").first().code,
 }))
 """
@@ -232,6 +238,10 @@ JOURNEYS = [
     Journey("forum-topic", "/forum/topics/{topic}/", "participant"),
     Journey("organiser-event", "/organiser/events/{contest_id}/", "organiser"),
     Journey("certificate", "/verify/{certificate}/"),
+    Journey("appeal-form", "/rounds/{board_round}/appeals/", "participant"),
+    Journey("appeal-thread", "/appeals/{appeal}/", "participant"),
+    Journey("organiser-appeals", "/organiser/events/{library_event}/appeals/", "librarian"),
+    Journey("organiser-appeal", "/organiser/appeals/{appeal}/", "librarian"),
 ]
 
 
