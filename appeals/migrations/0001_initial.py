@@ -6,88 +6,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contests', '0003_forum_round_teacher_role'),
-        ('quizzes', '0005_rounds_await_release'),
+        ("contests", "0003_forum_round_teacher_role"),
+        ("quizzes", "0006_review_question_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Appeal',
+            name="Appeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('question', 'A question'), ('score', 'My score')], max_length=10, verbose_name='about')),
-                ('status', models.CharField(choices=[('open', 'Waiting for an answer'), ('accepted', 'Accepted'), ('rejected', 'Rejected')], default='open', max_length=10)),
-                ('created_at', models.DateTimeField()),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answer', models.TextField(blank=True, verbose_name='reason')),
-                ('resolution', models.CharField(blank=True, choices=[('', 'No change'), ('award', 'The point awarded to the appellant'), ('rekey', "The question's key corrected and every attempt of the round regraded"), ('points', 'The score changed')], default='', max_length=10)),
-                ('points_change', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='quizzes.attemptitem')),
-                ('question', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='quizzes.question')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appeals', to='contests.round')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appeals', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("question", "A question"), ("score", "My score")], max_length=10, verbose_name="about"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Waiting for an answer"), ("accepted", "Accepted"), ("rejected", "Rejected")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("answer", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "resolution",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "No change"),
+                            ("award", "The point awarded to the appellant"),
+                            ("rekey", "The question's key corrected and every attempt of the round regraded"),
+                            ("points", "The score changed"),
+                        ],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("points_change", models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="quizzes.attemptitem",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="quizzes.question",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="appeals", to="contests.round"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="appeals", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'appeal',
-                'verbose_name_plural': 'appeals',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "appeal",
+                "verbose_name_plural": "appeals",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='AppealMessage',
+            name="AppealMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_organiser', models.BooleanField(default=False)),
-                ('body', models.TextField(max_length=4000, verbose_name='message')),
-                ('at', models.DateTimeField()),
-                ('appeal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='appeals.appeal')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("from_organiser", models.BooleanField(default=False)),
+                ("body", models.TextField(max_length=4000, verbose_name="message")),
+                ("at", models.DateTimeField()),
+                (
+                    "appeal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="appeals.appeal"
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['appeal', 'at', 'pk'],
+                "ordering": ["appeal", "at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AppealPolicy',
+            name="AppealPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('days', models.PositiveSmallIntegerField(default=0, help_text='0 = no appeals.', verbose_name='appeal window (days after publication)')),
-                ('max_per_round', models.PositiveSmallIntegerField(default=3, verbose_name='appeals per participant')),
-                ('round', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='appeal_policy', to='contests.round')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "days",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="0 = no appeals.", verbose_name="appeal window (days after publication)"
+                    ),
+                ),
+                ("max_per_round", models.PositiveSmallIntegerField(default=3, verbose_name="appeals per participant")),
+                (
+                    "round",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="appeal_policy", to="contests.round"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'appeal policy',
-                'verbose_name_plural': 'appeal policies',
+                "verbose_name": "appeal policy",
+                "verbose_name_plural": "appeal policies",
             },
         ),
         migrations.AddIndex(
-            model_name='appeal',
-            index=models.Index(fields=['round', 'status'], name='appeals_app_round_i_1a63d2_idx'),
+            model_name="appeal",
+            index=models.Index(fields=["round", "status"], name="appeals_app_round_i_1a63d2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='appeal',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'question'), ('status', 'open')), fields=('round', 'user', 'question'), name='appeal_one_open_per_question'),
+            model_name="appeal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "question"), ("status", "open")),
+                fields=("round", "user", "question"),
+                name="appeal_one_open_per_question",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appeal',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'score'), ('status', 'open')), fields=('round', 'user'), name='appeal_one_open_score'),
+            model_name="appeal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "score"), ("status", "open")),
+                fields=("round", "user"),
+                name="appeal_one_open_score",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appeal',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('item__isnull', True), ('kind', 'score')), models.Q(('item__isnull', False), ('kind', 'question')), _connector='OR'), name='appeal_question_has_item'),
+            model_name="appeal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("item__isnull", True), ("kind", "score")),
+                    models.Q(("item__isnull", False), ("kind", "question")),
+                    _connector="OR",
+                ),
+                name="appeal_question_has_item",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appealpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('days__lte', 60)), name='appealpolicy_days_max'),
+            model_name="appealpolicy",
+            constraint=models.CheckConstraint(condition=models.Q(("days__lte", 60)), name="appealpolicy_days_max"),
         ),
         migrations.AddConstraint(
-            model_name='appealpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('max_per_round__gte', 1)), name='appealpolicy_max_min'),
+            model_name="appealpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_per_round__gte", 1)), name="appealpolicy_max_min"
+            ),
         ),
     ]
