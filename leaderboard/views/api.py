@@ -131,7 +131,14 @@ def event_results(request, slug: str):
             "event": event.slug,
             "published_at": result_set.published_at.isoformat(),
             "rows": [
-                {"rank": r.rank, "name": r.name, "total": str(r.total), "prize": r.prize} for r in result_set.rows.all()
+                {
+                    "rank": r.rank,
+                    "name": r.name,
+                    "total": str(r.total),
+                    "prize": r.prize,
+                    "prize_list": r.section or None,
+                }
+                for r in result_set.rows.all()
             ],
             "corrections": [
                 {"at": c.at.isoformat(), "field": c.field, "old": c.old_value, "new": c.new_value, "reason": c.reason}
@@ -163,6 +170,7 @@ def certificate(request, code: str):
         "kind": found.kind,
         "prize": row.prize,
         "rank": row.rank,
+        "prize_list": row.section or None,
         "event": event.title,
         "round": result_set.round.title if result_set.round_id else None,
         "organisation": event.organisation.name,
