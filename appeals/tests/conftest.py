@@ -18,6 +18,15 @@ from quizzes.tests.conftest import (  # noqa: F401  (fixtures shared with the qu
 SINGLE_TEXT = "Mật khẩu mạnh?"
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Refusals are matched by their English text; the default language is Vietnamese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def take(quiz_round, user, now, *, wrong_single: bool = False):
     """Submit an attempt with every answer right (or the single-choice one wrong)."""
     attempt = quiz_services.attempt_start(quiz_round=quiz_round, user=user, now=now)

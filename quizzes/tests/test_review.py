@@ -17,6 +17,15 @@ from .conftest import sample_questions
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Refusals are matched by their English text; the default language is Vietnamese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def colleague(make_user, organisation):
     user = make_user("colleague@example.vn")
