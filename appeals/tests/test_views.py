@@ -147,3 +147,11 @@ def test_participant_messages_in_the_thread(client, appeal, player):
     url = reverse("appeal_detail", args=[appeal.pk])
     assert client.post(url, {"body": "Bổ sung: câu 3"}).status_code == 302
     assert appeal.messages.count() == 2
+
+
+def test_the_attempt_result_page_links_to_the_appeal_form(client, published, player):
+    from quizzes.models import Attempt
+
+    attempt = Attempt.objects.get(user=player, quiz_round__round=published)
+    page = client_for(client, player).get(reverse("attempt_result", args=[attempt.pk]))
+    assert reverse("round_appeals", args=[published.pk]) in page.content.decode()

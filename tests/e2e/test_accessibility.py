@@ -89,6 +89,11 @@ results.certificates_issue(result_set=result_set)
 from appeals import services as appeals
 appeals.appeal_policy_set(rnd=rnd, days=30, max_per_round=3)
 appeal = appeals.appeal_create(rnd=rnd, user=people["an@demo.vn"], kind="score", text="Xin phúc khảo điểm vòng thi.")
+from quizzes import services as quiz_services
+from quizzes.models import QuestionBank
+practice_bank = QuestionBank.objects.get(slug="cong-dan-so")
+draft = quiz_services.question_save(bank=practice_bank, by=librarian,
+    parsed=quiz_services.question_to_parsed(practice_bank.questions.first()))
 
 contest = Event.objects.get(slug="cong-dan-so-2023")
 playground = Event.objects.get(slug="san-choi-ky-nang-so")
@@ -113,6 +118,8 @@ print("A11Y-DATA " + json.dumps({
     "board_round": rnd.pk,
     "library_event": event.pk,
     "appeal": appeal.pk,
+    "practice_bank": practice_bank.pk,
+    "draft_question": draft.pk,
     "certificate": Certificate.objects.filter(row__result_set=result_set).order_by("row__rank").first().code,
 }))
 """
@@ -242,6 +249,8 @@ JOURNEYS = [
     Journey("appeal-thread", "/appeals/{appeal}/", "participant"),
     Journey("organiser-appeals", "/organiser/events/{library_event}/appeals/", "librarian"),
     Journey("organiser-appeal", "/organiser/appeals/{appeal}/", "librarian"),
+    Journey("review-queue", "/organiser/banks/{practice_bank}/review/", "organiser"),
+    Journey("question-review", "/organiser/questions/{draft_question}/review/", "organiser"),
 ]
 
 

@@ -193,6 +193,13 @@ def _results(world, make_event, organiser, victim, now) -> None:
     contest_services.event_transition(event=event, to_state=Event.State.CLOSED, by=organiser)
     result_set = results_services.results_publish(event=event, by=organiser, prizes={"first": 1})
     results_services.certificates_issue(result_set=result_set, participation=True)
+    from appeals import services as appeal_services
+
+    appeal_services.appeal_policy_set(rnd=rnd, days=7, max_per_round=3)
+    appeal = appeal_services.appeal_create(rnd=rnd, user=victim, kind="score", text=f"Phúc khảo {PAYLOAD}")
     world.objects.update(
-        results_event=event, results_round=rnd, certificate=Certificate.objects.filter(row__user=victim).first()
+        results_event=event,
+        results_round=rnd,
+        certificate=Certificate.objects.filter(row__user=victim).first(),
+        appeal=appeal,
     )
