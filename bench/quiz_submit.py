@@ -256,6 +256,9 @@ def prepare(participants: int, questions: int, tag: str) -> tuple[int, list[dict
         contests.membership_add(user=organiser, organisation=organisation)
         bank = quizzes.bank_create(organisation=organisation, title=f"Ngân hàng bench {tag}")
         quizzes.questions_import(bank=bank, questions=build_questions(questions))
+        from quizzes.review import questions_approve_as_system
+
+        questions_approve_as_system(questions=bank.questions.all(), comment="test data")
         quiz = quizzes.quiz_create(
             organisation=organisation,
             bank=bank,

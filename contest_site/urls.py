@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("privacy.urls")),
     path("", include("insights.urls")),
     path("", include("notifications.urls")),
+    path("", include("appeals.urls")),
 ]
 
 

@@ -93,6 +93,7 @@ class ResultRowOut(Schema):
     name: str
     total: DecimalText
     prize: str
+    prize_list: str | None  # the prize list (category, group, region, unit) the row was ranked in; None: one list
 
 
 class Correction(Schema):
@@ -119,6 +120,7 @@ class CertificateOut(Schema):
     kind: str
     prize: str
     rank: int
+    prize_list: str | None
     event: str
     round: str | None
     organisation: str
@@ -274,7 +276,8 @@ def event_results(request: HttpRequest, slug: Slug) -> dict[str, Any]:
         "event": event.slug,
         "published_at": result_set.published_at.isoformat(),
         "rows": [
-            {"rank": r.rank, "name": r.name, "total": str(r.total), "prize": r.prize} for r in result_set.rows.all()
+            {"rank": r.rank, "name": r.name, "total": str(r.total), "prize": r.prize, "prize_list": r.section or None}
+            for r in result_set.rows.all()
         ],
         "corrections": [
             {"at": c.at.isoformat(), "field": c.field, "old": c.old_value, "new": c.new_value, "reason": c.reason}
@@ -312,6 +315,7 @@ def certificate(request: HttpRequest, code: Code) -> dict[str, Any] | Status[dic
         "kind": found.kind,
         "prize": row.prize,
         "rank": row.rank,
+        "prize_list": row.section or None,
         "event": event.title,
         "round": result_set.round.title if result_set.round is not None else None,
         "organisation": event.organisation.name,

@@ -55,7 +55,9 @@ def snapshot_problems(result_set: ResultSet, *, notes: list[str] | None = None) 
     ]
     fixed = {r.user_id: r.prize for r in rows if r.prize_fixed}
     by_user = {r.user_id: r for r in rows}
-    for entry in standings.rank_and_award(entries, chain=result_set.chain, prizes=result_set.prizes, fixed=fixed):
+    for entry in standings.rank_and_award(
+        entries, chain=result_set.chain, prizes=result_set.prizes, fixed=fixed, section_prizes=result_set.section_prizes
+    ):
         row = by_user[entry.user_id]
         if row.rank != entry.rank:
             problems.append(f"{label}, user {row.user_id}: rank {row.rank} ≠ recomputed {entry.rank}")

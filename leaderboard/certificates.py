@@ -58,7 +58,9 @@ def render_pdf(certificate, *, verify_url: str) -> bytes:
         line = _("%(prize)s (rank %(rank)d)") % {"prize": row.get_prize_display(), "rank": row.rank}
     else:
         line = _("for taking part")
-    page.drawCentredString(center, height - 103 * mm, line)
+    if row.section:  # a prize of one list (pupils, a district…): the certificate names the list
+        line = _("%(line)s · %(list)s") % {"line": line, "list": row.section}
+    page.drawCentredString(center, height - 103 * mm, line[:110])
     page.setFont("DejaVu-Bold", 16)
     title = event.title if row.result_set.event_id else f"{event.title} · {row.result_set.round.title}"
     page.drawCentredString(center, height - 116 * mm, title[:90])

@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import ResultRow, ResultSet
 
+PRIZE_KEYS = ("first", "second", "third", "consolation")
+
 
 class PrizesForm(forms.Form):
     first = forms.IntegerField(label=_("First prizes"), min_value=0, max_value=1000, initial=1)
@@ -10,9 +12,38 @@ class PrizesForm(forms.Form):
     third = forms.IntegerField(label=_("Third prizes"), min_value=0, max_value=1000, initial=3)
     consolation = forms.IntegerField(label=_("Consolation prizes"), min_value=0, max_value=10000, initial=5)
     split_by = forms.ChoiceField(label=_("Prize lists"), choices=ResultSet.SplitBy.choices, required=False)
+    list_prizes = forms.CharField(
+        label=_("Prize counts of particular lists (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One line per list whose counts differ from the ones above: the list's name as shown in the preview, "
+            "a colon, then the numbers of first, second, third and consolation prizes. E.g. “Học sinh: 1, 2, 3, 5”."
+        ),
+    )
 
     def prizes(self) -> dict[str, int]:
         return {key: self.cleaned_data[key] for key in ("first", "second", "third", "consolation")}
+
+    def clean_list_prizes(self) -> dict[str, dict]:
+        """``{"Học sinh": {"first": 1, "second": 2, "third": 3, "consolation": 5}, …}`` from the lines."""
+        lists = {}
+        for number, line in enumerate(self.cleaned_data.get("list_prizes", "").splitlines(), 1):
+            if not line.strip():
+                continue
+            name, _colon, counts = line.rpartition(":")
+            values = [v.strip() for v in counts.split(",")]
+            if not name.strip() or len(values) != 4 or not all(v.isdigit() and int(v) <= 10000 for v in values):
+                raise forms.ValidationError(
+                    _("Line %(n)d: write the list's name, a colon and four numbers, e.g. “Học sinh: 1, 2, 3, 5”.")
+                    % {"n": number}
+                )
+            lists[name.strip()] = dict(zip(PRIZE_KEYS, (int(v) for v in values), strict=True))
+        return lists
+
+    def section_prizes(self) -> dict[str, dict]:
+        return self.cleaned_data.get("list_prizes") or {}
 
 
 class CorrectionForm(forms.Form):

@@ -170,6 +170,8 @@ class ResultSet(models.Model):
     chain = models.JSONField(default=list)  # the ranking keys applied, best first (see leaderboard.standings)
     full_marks_count = models.PositiveIntegerField(null=True, blank=True)  # for the prediction key
     split_by = models.CharField(max_length=10, choices=SplitBy.choices, blank=True, default="")
+    # Prize counts of named prize lists when they differ from ``prizes`` ({"Học sinh": {"first": 1, …}}).
+    section_prizes = models.JSONField(default=dict, blank=True)
 
     objects = PublishedQuerySet.as_manager()
 

@@ -98,14 +98,14 @@ def _event_standings(event: Event) -> tuple[list[str], None, list[Ranked], dict[
     return list(standings.EVENT_CHAIN), None, entries, points, totals
 
 
-def _preview(standing, *, prizes: dict[str, int], split_by: str) -> list[dict]:
+def _preview(standing, *, prizes: dict[str, int], split_by: str, section_prizes: dict | None = None) -> list[dict]:
     chain, _full_marks, entries, points, totals = standing
     people = _people([e.user_id for e in entries])
     for entry in entries:
         entry.section = _section(people.get(entry.user_id), split_by)
     labels = dict(ResultRow.Prize.choices)
     rows = []
-    for entry in standings.rank_and_award(entries, chain=chain, prizes=prizes):
+    for entry in standings.rank_and_award(entries, chain=chain, prizes=prizes, section_prizes=section_prizes):
         name, full_name = _name(people.get(entry.user_id), entry.user_id)
         rows.append(
             {
@@ -124,14 +124,19 @@ def _preview(standing, *, prizes: dict[str, int], split_by: str) -> list[dict]:
     return rows
 
 
-def results_preview(*, event: Event, prizes: dict[str, int], split_by: str = "") -> list[dict]:
-    """The event standings the organiser reviews before publishing: totals by the event chain, ranks, prizes."""
-    return _preview(_event_standings(event), prizes=prizes, split_by=split_by)
+def results_preview(
+    *, event: Event, prizes: dict[str, int], split_by: str = "", section_prizes: dict | None = None
+) -> list[dict]:
+    """The event standings the organiser reviews before publishing: totals by the event chain, ranks, prizes
+    (per prize list when ``split_by`` names one; ``section_prizes`` gives a list counts of its own)."""
+    return _preview(_event_standings(event), prizes=prizes, split_by=split_by, section_prizes=section_prizes)
 
 
-def round_results_preview(*, rnd: Round, prizes: dict[str, int], split_by: str = "") -> list[dict]:
+def round_results_preview(
+    *, rnd: Round, prizes: dict[str, int], split_by: str = "", section_prizes: dict | None = None
+) -> list[dict]:
     """A round's standings by its chain (with the real full-marks count), ranks and prizes."""
-    return _preview(_round_standings(rnd), prizes=prizes, split_by=split_by)
+    return _preview(_round_standings(rnd), prizes=prizes, split_by=split_by, section_prizes=section_prizes)
 
 
 # --- Publishing ---------------------------------------------------------------------------------
@@ -166,6 +171,7 @@ def results_publish(
     prizes: dict[str, int],
     unit_prizes: list | None = None,
     split_by: str = "",
+    section_prizes: dict | None = None,
     now: dt.datetime | None = None,
 ) -> ResultSet:
     """Snapshot the event's final standings and move the event to "results published". Publishing twice
@@ -197,8 +203,9 @@ def results_publish(
             unit_prizes=unit_prizes,
             chain=standing[0],
             split_by=split_by,
+            section_prizes=_section_prizes(split_by, section_prizes),
         )
-        _snapshot(result_set, _preview(standing, prizes=prizes, split_by=split_by))
+        _snapshot(result_set, _preview(standing, prizes=prizes, split_by=split_by, section_prizes=section_prizes))
     event_transition(event=event, to_state=Event.State.RESULTS_PUBLISHED, by=by, now=now)
     notification_hooks.results_published(result_set=result_set)  # people16
     return result_set
@@ -219,7 +226,13 @@ def _unfinished_rounds(rounds, *, now: dt.datetime) -> list[Round]:
 
 @transaction.atomic
 def round_results_publish(
-    *, rnd: Round, by, prizes: dict[str, int], split_by: str = "", now: dt.datetime | None = None
+    *,
+    rnd: Round,
+    by,
+    prizes: dict[str, int],
+    split_by: str = "",
+    section_prizes: dict | None = None,
+    now: dt.datetime | None = None,
 ) -> ResultSet:
     """Publish one round's results (weekly prizes). Only once its scores are final (``scores_final``: the
     round is over and, for a quiz round, every attempt closed), so that no score can still arrive; from then
@@ -241,10 +254,18 @@ def round_results_publish(
             chain=standing[0],
             full_marks_count=standing[1],
             split_by=split_by,
+            section_prizes=_section_prizes(split_by, section_prizes),
         )
-        _snapshot(result_set, _preview(standing, prizes=prizes, split_by=split_by))
+        _snapshot(result_set, _preview(standing, prizes=prizes, split_by=split_by, section_prizes=section_prizes))
     notification_hooks.results_published(result_set=result_set)  # people16
     return result_set
+
+
+def _section_prizes(split_by: str, section_prizes: dict | None) -> dict:
+    """Counts per named list apply only to split results (a single list has no name)."""
+    if section_prizes and not split_by:
+        raise ValidationError(_("Prize counts per list need the results split into lists."))
+    return section_prizes or {}
 
 
 # --- Corrections --------------------------------------------------------------------------------
@@ -315,7 +336,9 @@ def _rerank(result_set: ResultSet, *, section: str) -> None:
     chain = result_set.chain
     entries = [Ranked(user_id=r.user_id, section=section, keys=standings.load(chain, r.keys)) for r in rows.values()]
     fixed = {r.user_id: r.prize for r in rows.values() if r.prize_fixed}
-    for entry in standings.rank_and_award(entries, chain=chain, prizes=result_set.prizes, fixed=fixed):
+    for entry in standings.rank_and_award(
+        entries, chain=chain, prizes=result_set.prizes, fixed=fixed, section_prizes=result_set.section_prizes
+    ):
         rows[entry.user_id].rank, rows[entry.user_id].prize = entry.rank, entry.prize
     ResultRow.objects.bulk_update(list(rows.values()), ["rank", "prize"], batch_size=1000)
 

@@ -107,23 +107,36 @@ class Ranked:
     prize: str = ""
 
 
+def prizes_of(section: str, prizes: dict[str, int], section_prizes: dict[str, dict] | None) -> dict[str, int]:
+    """The prize counts of one prize list: its own (``section_prizes``, e.g. fewer prizes for a small
+    district) or the set's common counts."""
+    return (section_prizes or {}).get(section) or prizes
+
+
 def rank_and_award(
-    rows: list[Ranked], *, chain: Sequence[str], prizes: dict[str, int], fixed: dict[int, str] | None = None
+    rows: list[Ranked],
+    *,
+    chain: Sequence[str],
+    prizes: dict[str, int],
+    fixed: dict[int, str] | None = None,
+    section_prizes: dict[str, dict] | None = None,
 ) -> list[Ranked]:
-    """Rank each section (a separate prize list) by the chain and give its prizes; sorted by section, rank.
+    """Rank each section (a separate prize list) by the chain and give its prizes (its own counts if
+    ``section_prizes`` names it, else ``prizes``); sorted by section, rank.
 
     ``fixed`` maps a user id to the prize an organiser set by an audited correction (a disqualification is
     ""): that row keeps it, and the list's prizes go to the others in rank order, so a disqualified winner's
     prize passes to the next participant rather than being lost or coming back at the next re-ranking."""
     fixed = fixed or {}
     ordered = sorted(rows, key=lambda r: (r.section, sort_key(chain, r.keys), r.user_id))
-    for _section, group in groupby(ordered, key=lambda r: r.section):
+    for section, group in groupby(ordered, key=lambda r: r.section):
         members = list(group)
         ranks = ranking.competition_ranks([m.keys for m in members])
         for member, rank in zip(members, ranks, strict=True):
             member.rank = rank
         competing = [m for m in members if m.user_id not in fixed]
-        for member, prize in zip(competing, assign_prizes([m.rank for m in competing], prizes), strict=True):
+        counts = prizes_of(section, prizes, section_prizes)
+        for member, prize in zip(competing, assign_prizes([m.rank for m in competing], counts), strict=True):
             member.prize = prize
         for member in members:
             if member.user_id in fixed:

@@ -102,3 +102,15 @@ def certificates_issued(*, result_set) -> int:
             url=reverse("certificate_pdf", kwargs={"code": code}),
         )
     return written
+
+
+def appeal_answered(*, appeal) -> int:
+    """An organiser answered an appeal (accepted or rejected, with the reason): tell the appellant. The key
+    carries the appeal, so re-reading or re-saving it never notifies twice."""
+    return notify_many(
+        user_ids=[appeal.user_id],
+        kind=Kind.APPEAL_ANSWERED,
+        key=f"appeal:{appeal.pk}:answer",
+        params={"title": str(appeal.round)},
+        url=reverse("appeal_detail", args=[appeal.pk]),
+    )

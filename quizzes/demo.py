@@ -15,6 +15,7 @@ from contests.models import Event, Organisation
 from quizzes import services
 from quizzes.importing.base import ParsedQuestion, validate_question
 from quizzes.models import QuestionBank, QuizRound
+from quizzes.review import questions_approve_as_system
 
 BANK_FILE = Path(__file__).resolve().parent / "data" / "demo_bank.json"
 TOPICS_PER_ATTEMPT = 2  # 8 topics × 2 = 16 questions drawn fresh for each attempt (3 per topic in the bank)
@@ -49,6 +50,8 @@ def _load_bank(organisation: Organisation, *, slug: str, for_contest: bool) -> Q
         slug=slug,
     )
     services.questions_import(bank=bank, questions=questions)
+    # The demo's questions come from our own file: approved as the operator's data, so the demo contest runs.
+    questions_approve_as_system(questions=bank.questions.all(), comment="Demo data (seed_demo)")
     return bank
 
 

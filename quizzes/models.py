@@ -52,6 +52,11 @@ class Question(models.Model):
         MEDIUM = 2, _("Medium")
         HARD = 3, _("Hard")
 
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEWED = "reviewed", _("Reviewed")
+        APPROVED = "approved", _("Approved")
+
     bank = models.ForeignKey(QuestionBank, on_delete=models.CASCADE, related_name="questions")
     type = models.CharField(_("type"), max_length=12, choices=Type.choices, default=Type.SINGLE)
     text = models.TextField(_("question"))
@@ -70,6 +75,12 @@ class Question(models.Model):
     points = models.DecimalField(_("points"), max_digits=6, decimal_places=2, default=1)
     time_limit_s = models.PositiveSmallIntegerField(_("time limit in live quizzes (s)"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Review before use (quizzes.review): draft → reviewed → approved, never by the author; only approved
+    # questions are drawn into a contest's quiz round or served in practice.
+    status = models.CharField(_("review status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["bank", "pk"]
@@ -79,6 +90,28 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class QuestionReview(models.Model):
+    """One step of a question's review, kept as its history: who, when, the decision and the comment."""
+
+    class Decision(models.TextChoices):
+        REVIEW = "review", _("Reviewed")
+        APPROVE = "approve", _("Approved")
+        RETURN = "return", _("Returned to the author")
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="reviews")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    from_status = models.CharField(max_length=10, choices=Question.Status.choices)
+    to_status = models.CharField(max_length=10, choices=Question.Status.choices)
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["question", "at", "pk"]
+        verbose_name = _("question review")
+        verbose_name_plural = _("question reviews")
 
 
 class Choice(models.Model):

@@ -33,6 +33,7 @@ from leaderboard import ranking
 from leaderboard.services import ResultsFinal, board_configure, board_release, score_record
 from notifications import hooks as notification_hooks
 
+from . import review
 from .choice_tokens import ChoiceTokens, attempt_scope
 from .grading import AnswerKey, InvalidResponse, clean_response, grade
 from .importing.base import ORDERING, SHORT_TEXT, ParsedQuestion
@@ -81,14 +82,15 @@ def bank_create(
 
 
 @transaction.atomic
-def questions_import(*, bank: QuestionBank, questions: list[ParsedQuestion]) -> int:
-    """Add parsed questions to ``bank``. Refuses (imports nothing) if any question carries an error."""
+def questions_import(*, bank: QuestionBank, questions: list[ParsedQuestion], by=None) -> int:
+    """Add parsed questions to ``bank`` as drafts by ``by`` (their author; None for the operator's scripts).
+    Refuses (imports nothing) if any question carries an error."""
     invalid = [q for q in questions if q.errors]
     if invalid:
         first = invalid[0]
         raise ValidationError(_("%(where)s: %(error)s") % {"where": first.where, "error": "; ".join(first.errors)})
     for parsed in questions:
-        question_save(bank=bank, parsed=parsed)
+        question_save(bank=bank, parsed=parsed, by=by)
     return len(questions)
 
 
@@ -98,9 +100,10 @@ def question_in_use(question: Question) -> bool:
 
 @transaction.atomic
 def question_save(
-    *, bank: QuestionBank, parsed: ParsedQuestion, question: Question | None = None, image=None
+    *, bank: QuestionBank, parsed: ParsedQuestion, question: Question | None = None, image=None, by=None
 ) -> Question:
-    """Create (or update) one question from a validated ``ParsedQuestion``.
+    """Create (or update) one question from a validated ``ParsedQuestion``. A new question is a draft by
+    ``by`` (``quizzes.review``: someone else reviews and approves it before a contest may use it).
 
     A question already given in an attempt keeps what grades it (type, choices, points, partial credit,
     ignoring diacritics): changing any of them would grade two attempts of one round differently, or
@@ -108,7 +111,7 @@ def question_save(
     """
     if parsed.errors:
         raise ValidationError("; ".join(parsed.errors))
-    question = question or Question(bank=bank)
+    question = question or Question(bank=bank, created_by=by, status=Question.Status.DRAFT)
     locked = question.pk is not None and question_in_use(question)
     if locked and _grading_signature(parsed) != _stored_grading_signature(question):
         raise ValidationError(
@@ -278,12 +281,41 @@ def quiz_set_questions(*, quiz: Quiz, question_ids=(), rules=()) -> None:
     QuizItem.objects.bulk_create(QuizItem(quiz=quiz, question_id=qid, position=i) for i, qid in enumerate(ids, 1))
 
 
+def _check_approved(quiz: Quiz) -> None:
+    """A contest round gives approved questions only (``quizzes.review``): refuse a fixed list holding a
+    question under review, or a rule that the approved questions cannot fill."""
+    if quiz.selection == Quiz.Selection.FIXED:
+        pending = review.unapproved(quiz.questions.all())
+        if pending:
+            raise ValidationError(
+                _("A contest round uses approved questions only; %(n)d question(s) of this quiz are not approved yet.")
+                % {"n": len(pending)}
+            )
+        return
+    for rule in quiz.rules.all():
+        pool = quiz.bank.questions.filter(status=Question.Status.APPROVED)
+        if rule.topic:
+            pool = pool.filter(topic=rule.topic)
+        if rule.difficulty:
+            pool = pool.filter(difficulty=rule.difficulty)
+        if pool.count() < rule.count:
+            raise ValidationError(
+                _(
+                    "A contest round uses approved questions only; the bank has %(have)d approved for “%(topic)s”, "
+                    "the rules ask for %(need)d."
+                )
+                % {"have": pool.count(), "topic": rule.topic or _("any topic"), "need": rule.count}
+            )
+
+
 def quiz_round_configure(*, rnd: Round, quiz: Quiz, settings: dict) -> QuizRound:
     """Create or update the quiz settings of a round of kind quiz."""
     if rnd.kind != Round.Kind.QUIZ:
         raise ValidationError(_("Only a quiz round has quiz settings."))
     if quiz.organisation_id != rnd.event.organisation_id:
         raise ValidationError(_("The quiz must belong to the event's organisation."))
+    if rnd.event.kind == Event.Kind.CONTEST:
+        _check_approved(quiz)
     quiz_round = QuizRound.objects.filter(round=rnd).first() or QuizRound(round=rnd)
     quiz_round.quiz = quiz
     for name, value in settings.items():
@@ -395,19 +427,28 @@ def attempt_start_problems(*, quiz_round: QuizRound, user, now: dt.datetime) -> 
     return []
 
 
-def _draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
-    """The questions of one attempt: the fixed list (shuffled if asked) or a fresh draw per rule."""
+def _draw_questions(quiz: Quiz, rng: random.Random, *, approved_only: bool = False) -> list[Question]:
+    """The questions of one attempt: the fixed list (shuffled if asked) or a fresh draw per rule.
+
+    ``approved_only`` (a contest's round): rules draw among approved questions only, and a fixed list that
+    still holds a question under review is refused rather than given without it (``quizzes.review``)."""
     if quiz.selection == Quiz.Selection.FIXED:
         questions = [item.question for item in quiz.items.select_related("question").order_by("position")]
+        if approved_only and review.unapproved(questions):
+            raise QuizError(_("This round's questions are still being reviewed. Please come back later."))
     else:
         questions, drawn = [], set()
         for rule in quiz.rules.all():
             pool = quiz.bank.questions.exclude(pk__in=drawn)
+            if approved_only:
+                pool = pool.filter(status=Question.Status.APPROVED)
             if rule.topic:
                 pool = pool.filter(topic=rule.topic)
             if rule.difficulty:
                 pool = pool.filter(difficulty=rule.difficulty)
             ids = sorted(pool.values_list("pk", flat=True))  # sorted: the same seed draws the same questions
+            if approved_only and len(ids) < rule.count:
+                raise QuizError(_("This round's questions are still being reviewed. Please come back later."))
             picked = rng.sample(ids, min(rule.count, len(ids)))
             drawn.update(picked)
             by_id = Question.objects.in_bulk(picked)
@@ -437,7 +478,8 @@ def attempt_start(
         raise QuizError(" ".join(problems))
     seed = secrets.randbits(48) if seed is None else seed
     rng = random.Random(seed)  # noqa: S311 - a reproducible draw from a secret seed, not a secret itself
-    questions = _draw_questions(quiz_round.quiz, rng)
+    in_contest = quiz_round.round.event.kind == Event.Kind.CONTEST
+    questions = _draw_questions(quiz_round.quiz, rng, approved_only=in_contest)
     if not questions:
         raise QuizError(_("This quiz has no questions yet."))
     extra_time, _extra_attempts = _accommodation(quiz_round, user)

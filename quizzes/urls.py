@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .live import views as live
-from .views import organiser, participant, practice
+from .views import organiser, participant, practice, review
 
 urlpatterns = [
     path("rounds/<int:round_id>/quiz/", participant.quiz_round_page, name="quiz_round"),
@@ -32,6 +32,8 @@ urlpatterns = [
     path("organiser/banks/<int:bank_id>/export.xlsx", organiser.bank_export, name="organiser_bank_export"),
     path("organiser/banks/<int:bank_id>/questions/new/", organiser.question_create, name="organiser_question_create"),
     path("organiser/questions/<int:question_id>/", organiser.question_edit, name="organiser_question"),
+    path("organiser/banks/<int:bank_id>/review/", review.review_queue, name="organiser_review_queue"),
+    path("organiser/questions/<int:question_id>/review/", review.question_review, name="organiser_question_review"),
     path("organiser/questions/<int:question_id>/delete/", organiser.question_delete, name="organiser_question_delete"),
     path("organiser/quizzes/new/", organiser.quiz_create, name="organiser_quiz_create"),
     path("organiser/quizzes/<int:quiz_id>/", organiser.quiz_edit, name="organiser_quiz"),

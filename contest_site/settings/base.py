@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "privacy",  # added by wp-mydata16: "My data" (Decree 13/2023)
     "insights",
     "notifications",
+    "appeals",
 ]
 
 MIDDLEWARE = [

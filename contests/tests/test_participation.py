@@ -60,6 +60,9 @@ def test_a_panel_judge_of_the_event_cannot_start_its_quiz_round(reading_and_live
     event = live.event
     bank = quiz_services.bank_create(organisation=event.organisation, title="Đề")
     quiz_services.questions_import(bank=bank, questions=sample_questions())
+    from quizzes.review import questions_approve_as_system
+
+    questions_approve_as_system(questions=bank.questions.all(), comment="test data")
     quiz = quiz_services.quiz_create(
         organisation=event.organisation,
         bank=bank,

@@ -201,6 +201,9 @@ def playground(make_event, organisation, now):
     bank = quiz_services.bank_create(organisation=organisation, title="Luyện tập", is_public=True)
     quiz_services.bank_create(organisation=organisation, title="Ngân hàng riêng", is_public=False)
     quiz_services.questions_import(bank=bank, questions=sample_questions())
+    from quizzes.review import questions_approve_as_system
+
+    questions_approve_as_system(questions=bank.questions.all(), comment="test data")
     quiz = quiz_services.quiz_create(
         organisation=organisation, bank=bank, title="Đề", question_ids=list(bank.questions.values_list("pk", flat=True))
     )

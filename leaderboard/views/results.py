@@ -48,7 +48,11 @@ def organiser_results(request, event_id: int):
         if request.method == "POST" and form.is_valid():
             try:
                 results.results_publish(
-                    event=event, by=request.user, prizes=form.prizes(), split_by=form.cleaned_data["split_by"]
+                    event=event,
+                    by=request.user,
+                    prizes=form.prizes(),
+                    split_by=form.cleaned_data["split_by"],
+                    section_prizes=form.section_prizes(),
                 )
             except ValidationError as exc:
                 form_errors_to_messages(request, exc)
@@ -58,7 +62,10 @@ def organiser_results(request, event_id: int):
         valid = form.is_bound and form.is_valid()
         prizes = form.prizes() if valid else results.DEFAULT_PRIZES
         preview = results.results_preview(
-            event=event, prizes=prizes, split_by=form.cleaned_data["split_by"] if valid else ""
+            event=event,
+            prizes=prizes,
+            split_by=form.cleaned_data["split_by"] if valid else "",
+            section_prizes=form.section_prizes() if valid and form.cleaned_data["split_by"] else None,
         )
         return render(
             request,
@@ -110,7 +117,11 @@ def organiser_round_results(request, round_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             results.round_results_publish(
-                rnd=rnd, by=request.user, prizes=form.prizes(), split_by=form.cleaned_data["split_by"]
+                rnd=rnd,
+                by=request.user,
+                prizes=form.prizes(),
+                split_by=form.cleaned_data["split_by"],
+                section_prizes=form.section_prizes(),
             )
         except ValidationError as exc:
             form_errors_to_messages(request, exc)
@@ -122,6 +133,7 @@ def organiser_round_results(request, round_id: int):
         rnd=rnd,
         prizes=form.prizes() if valid else results.DEFAULT_PRIZES,
         split_by=form.cleaned_data["split_by"] if valid else "",
+        section_prizes=form.section_prizes() if valid and form.cleaned_data["split_by"] else None,
     )
     return render(
         request,

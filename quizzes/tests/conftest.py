@@ -47,6 +47,9 @@ def sample_questions():
 def bank(organisation):
     bank = services.bank_create(organisation=organisation, title="Ngân hàng thử", is_public=True)
     services.questions_import(bank=bank, questions=sample_questions())
+    from quizzes.review import questions_approve_as_system
+
+    questions_approve_as_system(questions=bank.questions.all(), comment="test data")
     return bank
 
 

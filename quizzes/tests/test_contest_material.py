@@ -32,7 +32,10 @@ def _png() -> SimpleUploadedFile:
 
 
 def test_practice_serves_and_counts_no_reserved_question(client, bank, reserved):
+    from quizzes.review import questions_approve_as_system
+
     extra = services.question_save(bank=bank, parsed=services.question_to_parsed(bank.questions.first()))
+    questions_approve_as_system(questions=[extra], comment="test data")  # practice serves approved ones only
     for _ in range(3):
         page = client.get(reverse("practice_question", args=[bank.slug]))
         assert page.context["shown"].item.question == extra and page.context["total"] == 1

@@ -111,6 +111,9 @@ def test_no_choice_id_on_the_page_or_in_autosave_and_sorted_identifiers_say_noth
                 for n, (qtype, count, right, _picked) in enumerate(questions)
             ],
         )
+        from quizzes.review import questions_approve_as_system
+
+        questions_approve_as_system(questions=bank.questions.all(), comment="test data")
         ids = list(bank.questions.order_by("pk").values_list("pk", flat=True))
         quiz = services.quiz_create(
             organisation=organisation, bank=bank, title="g", question_ids=ids, shuffle_choices=shuffle
@@ -173,6 +176,9 @@ def test_sorting_the_visible_identifiers_of_an_ordering_question_is_chance(clien
     """60 attempts at a 5-item ordering question: sorting ids gave the answer 60 times; tokens ≈ 60/120."""
     bank = services.bank_create(organisation=organisation, title="order")
     services.questions_import(bank=bank, questions=[parsed("ordering", "Order", [(f"s{i}", False) for i in range(5)])])
+    from quizzes.review import questions_approve_as_system
+
+    questions_approve_as_system(questions=bank.questions.all(), comment="test data")
     question = bank.questions.get()
     quiz = services.quiz_create(organisation=organisation, bank=bank, title="o", question_ids=[question.pk])
     services.quiz_round_configure(rnd=quiz_round.round, quiz=quiz, settings={"attempts_allowed": 1})

@@ -181,6 +181,9 @@ def test_full_attempt_query_count_does_not_grow_with_questions(
 
     for _copy in range(3):  # 20 questions
         services.questions_import(bank=bank, questions=sample_questions())
+        from quizzes.review import questions_approve_as_system
+
+        questions_approve_as_system(questions=bank.questions.all(), comment="test data")
     quiz = services.quiz_create(
         organisation=organisation,
         bank=bank,

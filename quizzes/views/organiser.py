@@ -96,6 +96,7 @@ def bank_detail(request, bank_id: int):
             "questions": questions,
             "topics": topics,
             "topic": topic,
+            "waiting": bank.questions.exclude(status=Question.Status.APPROVED).count(),
         },
     )
 
@@ -123,7 +124,7 @@ def bank_import(request, bank_id: int):
             messages.error(request, _("Upload the file again: the preview has expired."))
             return redirect("organiser_bank_import", bank_id=bank.pk)
         try:
-            count = services.questions_import(bank=bank, questions=questions)
+            count = services.questions_import(bank=bank, questions=questions, by=request.user)
         except ValidationError as exc:
             form_errors_to_messages(request, exc)
             return redirect("organiser_bank_import", bank_id=bank.pk)
@@ -176,7 +177,7 @@ def _question_form(request, bank: QuestionBank, question: Question | None):
         else:
             try:
                 services.question_save(
-                    bank=bank, parsed=parsed, question=question, image=form.cleaned_data.get("image")
+                    bank=bank, parsed=parsed, question=question, image=form.cleaned_data.get("image"), by=request.user
                 )
             except ValidationError as exc:
                 form_errors_to_messages(request, exc, form)

@@ -45,8 +45,10 @@ def _run(request, bank: QuestionBank) -> dict:
 
 
 def _practice_questions(bank: QuestionBank):
-    """The bank's questions that practice may serve now: none that a contest round may still give."""
-    return bank.questions.exclude(pk__in=selectors.reserved_questions().values("pk"))
+    """The bank's questions that practice may serve now: approved ones (``quizzes.review``: practice teaches,
+    so an unreviewed key must not), none that a contest round may still give."""
+    approved = bank.questions.filter(status=Question.Status.APPROVED)
+    return approved.exclude(pk__in=selectors.reserved_questions().values("pk"))
 
 
 def _shown(question: Question, nonce: str) -> ShownQuestion:
@@ -64,7 +66,7 @@ def practice_home(request):
     banks = (
         QuestionBank.objects.filter(is_public=True)
         .select_related("organisation")
-        .annotate(n=Count("questions", filter=~Q(questions__in=reserved)))
+        .annotate(n=Count("questions", filter=~Q(questions__in=reserved) & Q(questions__status="approved")))
     )
     return render(request, "quizzes/practice/home.html", {"banks": banks})
 

@@ -86,6 +86,14 @@ contests.event_transition(event=event, to_state=Event.State.CLOSED, by=librarian
 event.refresh_from_db()
 result_set = results.results_publish(event=event, by=librarian, prizes={"first": 1, "second": 1, "third": 2})
 results.certificates_issue(result_set=result_set)
+from appeals import services as appeals
+appeals.appeal_policy_set(rnd=rnd, days=30, max_per_round=3)
+appeal = appeals.appeal_create(rnd=rnd, user=people["an@demo.vn"], kind="score", text="Xin phúc khảo điểm vòng thi.")
+from quizzes import services as quiz_services
+from quizzes.models import QuestionBank
+practice_bank = QuestionBank.objects.get(slug="cong-dan-so")
+draft = quiz_services.question_save(bank=practice_bank, by=librarian,
+    parsed=quiz_services.question_to_parsed(practice_bank.questions.first()))
 
 # Issue 16 (people16): a notification under the participant's bell, a teacher with one pupil's class account.
 from contests.classes import services as classes
@@ -119,6 +127,7 @@ print("A11Y-DATA " + json.dumps({
     "sessions": {role: cookie(people[email]) for role, email in
                  [("participant", "an@demo.vn"), ("organiser", "organiser@demo.vn"), ("judge", "judge@demo.vn"),
                   ("teacher", "teacher-a11y@demo.vn")]},
+                  ("librarian", "library@demo.vn")]},
     "contest": contest.slug,
     "contest_id": contest.pk,
     "quiz_round": contest.rounds.get(kind=Round.Kind.QUIZ).pk,
@@ -130,6 +139,10 @@ print("A11Y-DATA " + json.dumps({
     "pin": live.pin,
     "topic": Topic.objects.order_by("pk").last().pk,
     "board_round": rnd.pk,
+    "library_event": event.pk,
+    "appeal": appeal.pk,
+    "practice_bank": practice_bank.pk,
+    "draft_question": draft.pk,
     "certificate": Certificate.objects.filter(row__result_set=result_set).order_by("row__rank").first().code,
     "bank": QuestionBank.objects.get(slug="cong-dan-so-de-thi").pk,
     "question": QuestionBank.objects.get(slug="cong-dan-so-de-thi").questions.order_by("pk").first().pk,
@@ -304,6 +317,12 @@ JOURNEYS = [
     Journey("class-accounts", "/organiser/classes/{class_unit}/", "teacher"),
     Journey("class-consent", "/organiser/classes/{class_unit}/pupils/{class_account}/consent/", "teacher"),
     Journey("class-sign-in", "/class-login/"),
+    Journey("appeal-form", "/rounds/{board_round}/appeals/", "participant"),
+    Journey("appeal-thread", "/appeals/{appeal}/", "participant"),
+    Journey("organiser-appeals", "/organiser/events/{library_event}/appeals/", "librarian"),
+    Journey("organiser-appeal", "/organiser/appeals/{appeal}/", "librarian"),
+    Journey("review-queue", "/organiser/banks/{practice_bank}/review/", "organiser"),
+    Journey("question-review", "/organiser/questions/{draft_question}/review/", "organiser"),
 ]
 
 

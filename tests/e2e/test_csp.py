@@ -40,6 +40,9 @@ def scene(make_organiser, make_open_event):
         bank=bank,
         questions=[_question("Mật khẩu dài an toàn hơn.", "Mật khẩu"), _question("OTP là bí mật.", "Lừa đảo")],
     )
+    from quizzes.review import questions_approve_as_system
+
+    questions_approve_as_system(questions=bank.questions.all(), comment="test data")
     now = timezone.now().replace(second=0, microsecond=0)
     window = {"opens_at": now + dt.timedelta(days=1), "closes_at": now + dt.timedelta(days=8)}
     draft = contest_services.event_create(

@@ -86,6 +86,9 @@ def _quiz(organisation, count: int):
         for i in range(count)
     ]
     services.questions_import(bank=bank, questions=questions)
+    from quizzes.review import questions_approve_as_system
+
+    questions_approve_as_system(questions=bank.questions.all(), comment="test data")
     ids = list(bank.questions.order_by("pk").values_list("pk", flat=True))
     quiz = services.quiz_create(
         organisation=organisation,

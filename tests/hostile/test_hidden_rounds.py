@@ -123,6 +123,7 @@ def _third_party_sign_in(pattern: URLPattern) -> bool:
 
 def candidates() -> dict[str, list]:
     """Every value the walk tries for each URL parameter name: all the objects of the test's site."""
+    from appeals.models import Appeal
     from forums.models import Post, Resource, Topic
     from leaderboard.models import Certificate
     from quizzes.models import Attempt, LiveSession, Question, QuestionBank, Quiz
@@ -152,6 +153,7 @@ def candidates() -> dict[str, list]:
         "topic_id": pks(Topic),
         "post_id": pks(Post),
         "resource_id": pks(Resource),
+        "appeal_id": pks(Appeal),
         "pin": list(LiveSession.objects.values_list("pin", flat=True)) or ["000000"],
         "code": list(Certificate.objects.values_list("code", flat=True)) or ["NOCODE"],
         "token": ["forged-token"],

@@ -117,6 +117,17 @@ RULES: dict[str, Rule] = {
     "result_correct": organisers("results_event_id", POST),
     "certificates_issue": organisers("results_event_id", POST),
     "certificates_zip": organisers("results_event_id"),
+    # appeals
+    "round_appeals": public("results_round_id"),  # the requester's own appeals of the round
+    "appeal_detail": Rule(  # the appellant's thread; the organisers read it on their own page
+        "appeal_id", frozenset({"victim"}), OUTSIDERS | {"organiser", "judge", "other_judge"}
+    ),
+    "organiser_appeals": organisers("results_event_id"),
+    "organiser_appeals_xlsx": organisers("results_event_id"),
+    "organiser_appeal_policy": organisers("results_round_id", POST),
+    "organiser_appeal": organisers("appeal_id"),
+    "organiser_review_queue": organisers("bank_id"),
+    "organiser_question_review": organisers("question_id"),
     # submissions
     "reading_round": public("reading_round_id"),
     "reading_entry_create": public("reading_round_id", POST),  # sends the requester's own entry
@@ -222,6 +233,8 @@ def kwargs_for(world) -> dict[str, dict]:
         "quiz_id": {"quiz_id": o["quiz"].pk},
         "results_slug": {"slug": o["results_event"].slug},
         "results_event_id": {"event_id": o["results_event"].pk},
+        "results_round_id": {"round_id": o["results_round"].pk},
+        "appeal_id": {"appeal_id": o["appeal"].pk},
         "certificate_code": {"code": o["certificate"].code},
         "reading_round_id": {"round_id": o["reading_round"].round_id},
         "entry_id": {"entry_id": o["entry"].pk},

@@ -90,11 +90,17 @@ def _quiz(world, organisation, organiser, make_event, victim) -> None:
         ParsedQuestion(where="2", type="short_text", text=f"Gõ {PAYLOAD}", choices=[ParsedChoice("OTP", True)]),
     ]
     quiz_services.questions_import(bank=bank, questions=questions)
+    from quizzes.review import questions_approve_as_system
+
+    questions_approve_as_system(questions=bank.questions.all(), comment="test data")
     question = bank.questions.order_by("pk").first()
     parsed = quiz_services.question_to_parsed(question)
     quiz_services.question_save(bank=bank, parsed=parsed, question=question, image=_image())
     public_bank = quiz_services.bank_create(organisation=organisation, title=f"Luyện tập {PAYLOAD}", is_public=True)
     quiz_services.questions_import(bank=public_bank, questions=questions)
+    from quizzes.review import questions_approve_as_system
+
+    questions_approve_as_system(questions=public_bank.questions.all(), comment="test data")
     quiz = quiz_services.quiz_create(
         organisation=organisation,
         bank=bank,
@@ -187,6 +193,13 @@ def _results(world, make_event, organiser, victim, now) -> None:
     contest_services.event_transition(event=event, to_state=Event.State.CLOSED, by=organiser)
     result_set = results_services.results_publish(event=event, by=organiser, prizes={"first": 1})
     results_services.certificates_issue(result_set=result_set, participation=True)
+    from appeals import services as appeal_services
+
+    appeal_services.appeal_policy_set(rnd=rnd, days=7, max_per_round=3)
+    appeal = appeal_services.appeal_create(rnd=rnd, user=victim, kind="score", text=f"Phúc khảo {PAYLOAD}")
     world.objects.update(
-        results_event=event, results_round=rnd, certificate=Certificate.objects.filter(row__user=victim).first()
+        results_event=event,
+        results_round=rnd,
+        certificate=Certificate.objects.filter(row__user=victim).first(),
+        appeal=appeal,
     )

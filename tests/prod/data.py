@@ -60,6 +60,9 @@ def _bank(organisation, title="Ngân hàng (prod)"):
         for i in range(3)
     ]
     services.questions_import(bank=bank, questions=questions)
+    from quizzes.review import questions_approve_as_system
+
+    questions_approve_as_system(questions=bank.questions.all(), comment="test data")
     first = bank.questions.order_by("pk").first()
     picture = io.BytesIO()
     Image.new("RGB", (32, 24), (20, 120, 200)).save(picture, format="PNG")
