@@ -126,8 +126,7 @@ quizzes.attempt_submit(attempt_id=sheet.pk, user=taker)
 print("A11Y-DATA " + json.dumps({
     "sessions": {role: cookie(people[email]) for role, email in
                  [("participant", "an@demo.vn"), ("organiser", "organiser@demo.vn"), ("judge", "judge@demo.vn"),
-                  ("teacher", "teacher-a11y@demo.vn")]},
-                  ("librarian", "library@demo.vn")]},
+                  ("teacher", "teacher-a11y@demo.vn"), ("librarian", "library@demo.vn")]},
     "contest": contest.slug,
     "contest_id": contest.pk,
     "quiz_round": contest.rounds.get(kind=Round.Kind.QUIZ).pk,

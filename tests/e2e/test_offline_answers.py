@@ -17,6 +17,7 @@ QUESTIONS = 4
 def quiz_round(make_organiser, make_open_event, regions):
     from quizzes import services
     from quizzes.importing.base import ParsedChoice, ParsedQuestion
+    from quizzes.review import questions_approve_as_system
 
     organiser, organisation = make_organiser("btc@example.vn", organisation_name="Sở GD&ĐT", slug="so-gddt")
     bank = services.bank_create(organisation=organisation, title="Ngân hàng")
@@ -30,6 +31,7 @@ def quiz_round(make_organiser, make_open_event, regions):
         for i in range(QUESTIONS)
     ]
     services.questions_import(bank=bank, questions=questions)
+    questions_approve_as_system(questions=bank.questions.all(), comment="Đề kiểm thử")
     ids = list(bank.questions.values_list("pk", flat=True))
     quiz = services.quiz_create(organisation=organisation, bank=bank, title="Đề", question_ids=ids)
     event = make_open_event(organisation=organisation, by=organiser, title="Cuộc thi mạng yếu")

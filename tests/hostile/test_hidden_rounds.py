@@ -21,7 +21,7 @@ import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from contests import services as contest_services
-from contests.models import Event, EventTransition, Organisation, Round
+from contests.models import ClassAccount, Event, EventTransition, Organisation, Round
 from leaderboard import selectors
 from leaderboard.services import board_release, score_record
 from quizzes import services as quiz_services
@@ -126,6 +126,7 @@ def candidates() -> dict[str, list]:
     from appeals.models import Appeal
     from forums.models import Post, Resource, Topic
     from leaderboard.models import Certificate
+    from notifications.models import Notification
     from quizzes.models import Attempt, LiveSession, Question, QuestionBank, Quiz
     from submissions.models import Assignment, Entry, EntryVersion, JudgeInvitation, RoundJudge
 
@@ -154,6 +155,9 @@ def candidates() -> dict[str, list]:
         "post_id": pks(Post),
         "resource_id": pks(Resource),
         "appeal_id": pks(Appeal),
+        "account_id": pks(ClassAccount),
+        "notification_id": pks(Notification),
+        "kind": ["data", "guardian"],
         "pin": list(LiveSession.objects.values_list("pin", flat=True)) or ["000000"],
         "code": list(Certificate.objects.values_list("code", flat=True)) or ["NOCODE"],
         "token": ["forged-token"],
