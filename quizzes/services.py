@@ -31,6 +31,7 @@ from contests.services import round_create
 from leaderboard import ranking
 from leaderboard.services import ResultsFinal, board_configure, board_release, score_record
 
+from . import attempt_page
 from .choice_tokens import ChoiceTokens, attempt_scope
 from .grading import AnswerKey, InvalidResponse, clean_response, grade
 from .importing.base import ORDERING, SHORT_TEXT, ParsedQuestion
@@ -47,6 +48,7 @@ from .models import (
     QuizRound,
     SamplingRule,
 )
+from .posted import posted_answer
 
 MAX_PREDICTION = 10_000_000
 QUESTION_IMAGE_SIZE = (1200, 900)
@@ -134,6 +136,8 @@ def question_save(
         question.image.save(cleaned.name, cleaned, save=False)
     question.full_clean(exclude=["bank"])
     question.save()
+    if locked:  # a wording fix while attempts use it: their cached pages show it at the next reload
+        transaction.on_commit(attempt_page.questions_changed)
     if not locked:
         question.choices.all().delete()
         Choice.objects.bulk_create(
@@ -641,42 +645,45 @@ def attempt_submit(
     now: dt.datetime | None = None,
     prediction: int | None = None,
     closed_by: str = Attempt.ClosedBy.PARTICIPANT,
+    responses=None,
 ) -> Attempt:
     """Grade and close an attempt, then record the round's counting score. Submitting twice is harmless.
 
+    ``responses``: the answers as the attempt page's form posts them (``q3=<token>``, ``q4=<token>&q4=…``,
+    ``q5_<token>=<place>``: anything with ``get`` and ``getlist``, e.g. ``request.POST``), saved with the
+    grading in the same transaction — one call, one write of the answers that changed since their autosave
+    (at a deadline everyone submits at once, with the answers autosave already has). An answer that does not
+    fit its question is left as it was and its position listed in ``attempt.answers_refused``. Answers sent
+    after deadline + grace are not saved.
+
     An attempt closed by the deadline is stamped with its deadline, so time used never exceeds the limit.
+    A prediction out of range (InvalidResponse) still saves the posted answers but leaves the attempt open.
     """
     now = now or timezone.now()
-    if prediction is not None and not 0 <= prediction <= MAX_PREDICTION:
+    bad_prediction = prediction is not None and not 0 <= prediction <= MAX_PREDICTION
+    if bad_prediction and responses is None:
         raise InvalidResponse("prediction out of range")
     with serialised_writes(), transaction.atomic():
         attempts = Attempt.objects.select_for_update().select_related("quiz_round__round", "user")
         if user is not None:
             attempts = attempts.filter(user=user)
         attempt = attempts.get(pk=attempt_id)
+        attempt.answers_refused = []
         if attempt.status == Attempt.Status.SUBMITTED:
             return attempt
+        late_prediction = None
         if closed_by == Attempt.ClosedBy.PARTICIPANT and not attempt_is_open(attempt=attempt, now=now):
-            # One clock: nothing sent after deadline + grace counts, the prediction included. The attempt is
-            # closed as the deadline would have closed it, with the answers saved in time.
-            closed_by, late_prediction, prediction = Attempt.ClosedBy.DEADLINE, prediction, None
-        else:
-            late_prediction = None
+            # One clock: nothing sent after deadline + grace counts, the prediction and the posted answers
+            # included. The attempt is closed as the deadline would have closed it, with the answers saved in time.
+            closed_by, late_prediction, prediction, responses = Attempt.ClosedBy.DEADLINE, prediction, None, None
+            bad_prediction = False
         items = list(attempt.items.select_related("question").prefetch_related("question__choices"))
-        total = max_total = Decimal(0)
-        for item in items:
-            item.points = grade(answer_key(item.question), item.response)
-            total += item.points
-            max_total += item.question.points
-        _store_points(items)
-        attempt.status = Attempt.Status.SUBMITTED
-        attempt.closed_by = closed_by
-        attempt.submitted_at = min(now, attempt.deadline)
-        attempt.score, attempt.max_score = total, max_total
-        if attempt.quiz_round.has_prediction and prediction is not None:
-            attempt.prediction = prediction
-        attempt.save(update_fields=["status", "closed_by", "submitted_at", "score", "max_score", "prediction"])
-        _record_counting_score(attempt.quiz_round, attempt.user)
+        if responses is not None:
+            attempt.answers_refused = _save_posted_answers(attempt, items, responses, now)
+        if not bad_prediction:
+            _grade_and_close(attempt, items, now=now, prediction=prediction, closed_by=closed_by)
+    if bad_prediction:  # the posted answers are kept; the attempt stays open for a valid prediction
+        raise InvalidResponse("prediction out of range")
     if late_prediction is not None:
         raise LateSubmission(
             _(
@@ -685,6 +692,68 @@ def attempt_submit(
             )
         )
     return attempt
+
+
+def _grade_and_close(attempt: Attempt, items: list[AttemptItem], *, now, prediction, closed_by) -> None:
+    total = max_total = Decimal(0)
+    for item in items:
+        item.points = grade(answer_key(item.question), item.response)
+        total += item.points
+        max_total += item.question.points
+    _store_points(items)
+    attempt.status = Attempt.Status.SUBMITTED
+    attempt.closed_by = closed_by
+    attempt.submitted_at = min(now, attempt.deadline)
+    attempt.score, attempt.max_score = total, max_total
+    if attempt.quiz_round.has_prediction and prediction is not None:
+        attempt.prediction = prediction
+    attempt.save(update_fields=["status", "closed_by", "submitted_at", "score", "max_score", "prediction"])
+    _record_counting_score(attempt.quiz_round, attempt.user)
+
+
+def _save_posted_answers(attempt: Attempt, items: list[AttemptItem], form, now: dt.datetime) -> list[int]:
+    """Store the form's answers that differ from the saved ones, in one statement; return the positions of
+    those that do not fit their question (left unchanged). The form names choices by the attempt's tokens."""
+    scope = attempt_scope(attempt)
+    changed, refused = [], []
+    for item in items:
+        tokens = ChoiceTokens(scope=scope, choice_ids=item.choice_order)
+        posted = posted_answer(item.question.type, f"q{item.position}", list(tokens.by_id.values()), form)
+        if posted is None:
+            continue  # nothing posted for it: the saved answer stands
+        try:
+            response = clean_response(
+                _key_from_display(item), tokens.response_from_client(item.question.type, posted)
+            )
+        except InvalidResponse:
+            refused.append(item.position)
+            continue
+        if response != item.response:
+            item.response, item.answered_at = response, now
+            changed.append(item)
+    if changed:
+        _store_answers(changed)
+    return refused
+
+
+def _store_answers(items: list[AttemptItem]) -> None:
+    """The changed answers of a submit in one prepared UPDATE (the caller holds the writer lock)."""
+    response, answered_at = (AttemptItem._meta.get_field(name) for name in ("response", "answered_at"))
+    table, pk = AttemptItem._meta.db_table, AttemptItem._meta.pk.column
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(table)} SET {quote(response.column)} = %s, {quote(answered_at.column)} = %s "  # noqa: S608
+            f"WHERE {quote(pk)} = %s",
+            [
+                (
+                    response.get_db_prep_save(item.response, connection),
+                    answered_at.get_db_prep_save(item.answered_at, connection),
+                    item.pk,
+                )
+                for item in items
+            ],
+        )
 
 
 def _store_points(items: list[AttemptItem]) -> None:
