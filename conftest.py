@@ -37,16 +37,6 @@ def _fresh_board_cache(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_attempt_pages(monkeypatch):
-    """Cached attempt pages (quizzes/attempt_page.py) are keyed by attempt ids: each test reads its own."""
-    import uuid
-
-    from quizzes import attempt_page
-
-    monkeypatch.setattr(attempt_page, "NAMESPACE", f"attempt-cards-test-{uuid.uuid4().hex}")
-
-
-@pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     """Each test gets channel layers of its own. pytest-asyncio gives every test a new event loop, but the
     layer is a process-wide object: channels_redis keeps an asyncio lock and a receive loop from the test

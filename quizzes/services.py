@@ -31,7 +31,6 @@ from contests.services import round_create
 from leaderboard import ranking
 from leaderboard.services import ResultsFinal, board_configure, board_release, score_record
 
-from . import attempt_page
 from .choice_tokens import ChoiceTokens, attempt_scope
 from .grading import AnswerKey, InvalidResponse, clean_response, grade
 from .importing.base import ORDERING, SHORT_TEXT, ParsedQuestion
@@ -136,8 +135,6 @@ def question_save(
         question.image.save(cleaned.name, cleaned, save=False)
     question.full_clean(exclude=["bank"])
     question.save()
-    if locked:  # a wording fix while attempts use it: their cached pages show it at the next reload
-        transaction.on_commit(attempt_page.questions_changed)
     if not locked:
         question.choices.all().delete()
         Choice.objects.bulk_create(
