@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
@@ -366,17 +366,28 @@ def accommodation_grant(
 
 
 def _accommodation(quiz_round: QuizRound, user) -> tuple[int, int]:
+    """(extra time %, extra attempts) granted to ``user``: the largest time grant, the sum of attempt grants.
+    One query: a start reads it at every rush."""
     grants = Accommodation.objects.filter(quiz_round=quiz_round, user=user)
-    totals = grants.aggregate(time=Max("extra_time_percent"), attempts=Count("pk"))
-    extra_attempts = sum(grants.values_list("extra_attempts", flat=True)) if totals["attempts"] else 0
-    return totals["time"] or 0, extra_attempts
+    grants = list(grants.values_list("extra_time_percent", "extra_attempts"))
+    return max((time for time, _attempts in grants), default=0), sum(attempts for _time, attempts in grants)
 
 
 # --- Attempts -----------------------------------------------------------------------------------
 
 
-def attempt_start_problems(*, quiz_round: QuizRound, user, now: dt.datetime) -> list[str]:
-    """Why ``user`` cannot start an attempt now (empty list = they can). Checked on the server at start."""
+def attempt_start_problems(
+    *,
+    quiz_round: QuizRound,
+    user,
+    now: dt.datetime,
+    attempts: list[Attempt] | None = None,
+    accommodation: tuple[int, int] | None = None,
+) -> list[str]:
+    """Why ``user`` cannot start an attempt now (empty list = they can). Checked on the server at start.
+
+    ``attempts`` (the user's attempts in the round) and ``accommodation`` (``_accommodation``) when the caller
+    has read them already: the rules page and the start read them once."""
     rnd, event = quiz_round.round, quiz_round.round.event
     if event.state != Event.State.OPEN:
         return [_("The event is not open.")]
@@ -387,8 +398,11 @@ def attempt_start_problems(*, quiz_round: QuizRound, user, now: dt.datetime) -> 
     problems = round_participation_problems(rnd=rnd, user=user, now=now)
     if problems:
         return problems
-    _extra_time, extra_attempts = _accommodation(quiz_round, user)
-    used = Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.SUBMITTED).count()
+    _extra_time, extra_attempts = accommodation or _accommodation(quiz_round, user)
+    if attempts is None:
+        used = Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.SUBMITTED).count()
+    else:
+        used = sum(1 for attempt in attempts if attempt.status == Attempt.Status.SUBMITTED)
     if used >= quiz_round.attempts_allowed + extra_attempts:
         return [_("You have used all your attempts in this round.")]
     return []
@@ -422,13 +436,16 @@ def attempt_start(*, quiz_round: QuizRound, user, now: dt.datetime | None = None
     The deadline is fixed now by the server: time limit (plus granted extra time), never past the round's close.
     """
     now = now or timezone.now()
-    active = Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.ACTIVE).first()
-    if active is not None:
-        if attempt_close_if_expired(attempt=active, now=now):
-            active = None
-        else:
-            return active
-    problems = attempt_start_problems(quiz_round=quiz_round, user=user, now=now)
+    attempts = list(Attempt.objects.filter(quiz_round=quiz_round, user=user))  # a handful, read once
+    for attempt in attempts:
+        attempt.quiz_round = quiz_round
+    active = next((attempt for attempt in attempts if attempt.status == Attempt.Status.ACTIVE), None)
+    if active is not None and not attempt_close_if_expired(attempt=active, now=now):
+        return active
+    accommodation = _accommodation(quiz_round, user)
+    problems = attempt_start_problems(
+        quiz_round=quiz_round, user=user, now=now, attempts=attempts, accommodation=accommodation
+    )
     if problems:
         raise QuizError(" ".join(problems))
     seed = secrets.randbits(48) if seed is None else seed
@@ -436,7 +453,7 @@ def attempt_start(*, quiz_round: QuizRound, user, now: dt.datetime | None = None
     questions = _draw_questions(quiz_round.quiz, rng)
     if not questions:
         raise QuizError(_("This quiz has no questions yet."))
-    extra_time, _extra_attempts = _accommodation(quiz_round, user)
+    extra_time, _extra_attempts = accommodation
     limit = dt.timedelta(seconds=quiz_round.time_limit_s * (100 + extra_time) / 100)
     deadline = min(now + limit, quiz_round.round.closes_at)
     choices_by_question: dict[int, list[int]] = {}

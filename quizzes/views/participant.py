@@ -31,7 +31,7 @@ def quiz_round_page(request, round_id: int):
         if attempt.status == Attempt.Status.ACTIVE:
             services.attempt_close_if_expired(attempt=attempt, now=now)
     problems = (
-        services.attempt_start_problems(quiz_round=quiz_round, user=request.user, now=now)
+        services.attempt_start_problems(quiz_round=quiz_round, user=request.user, now=now, attempts=attempts)
         if request.user.is_authenticated
         else []
     )
