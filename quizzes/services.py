@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Value
+from django.db.models import Exists, F, Max, OuterRef, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -50,6 +50,7 @@ from .models import (
     QuizRound,
     SamplingRule,
 )
+from .posted import posted_answer
 
 MAX_PREDICTION = 10_000_000
 QUESTION_IMAGE_SIZE = (1200, 900)
@@ -204,6 +205,29 @@ def answer_key(question: Question) -> AnswerKey:
         partial_credit=question.partial_credit,
         ignore_diacritics=question.ignore_diacritics,
     )
+
+
+def _answer_keys(questions: list[Question]) -> dict[int, AnswerKey]:
+    """``answer_key`` of each question, their choices read in one query without model instances: a submit
+    grades 20 questions, and ``prefetch_related("question__choices")`` built a queryset per question (a third
+    of the grading's CPU, bench/quiz_submit.py --profile)."""
+    rows: dict[int, list[tuple]] = {question.pk: [] for question in questions}
+    choices = Choice.objects.filter(question_id__in=list(rows)).order_by("position", "pk")
+    for question_id, pk, is_correct, text in choices.values_list("question_id", "pk", "is_correct", "text"):
+        rows[question_id].append((pk, is_correct, text))
+    keys = {}
+    for question in questions:
+        own = rows[question.pk]
+        keys[question.pk] = AnswerKey(
+            type=question.type,
+            points=question.points,
+            choice_ids=tuple(pk for pk, _right, _text in own),
+            correct_ids=frozenset(pk for pk, right, _text in own if right),
+            accepted_texts=tuple(text for _pk, _right, text in own) if question.type == SHORT_TEXT else (),
+            partial_credit=question.partial_credit,
+            ignore_diacritics=question.ignore_diacritics,
+        )
+    return keys
 
 
 # --- Quizzes and quiz rounds --------------------------------------------------------------------
@@ -399,17 +423,28 @@ def accommodation_grant(
 
 
 def _accommodation(quiz_round: QuizRound, user) -> tuple[int, int]:
+    """(extra time %, extra attempts) granted to ``user``: the largest time grant, the sum of attempt grants.
+    One query: a start reads it at every rush."""
     grants = Accommodation.objects.filter(quiz_round=quiz_round, user=user)
-    totals = grants.aggregate(time=Max("extra_time_percent"), attempts=Count("pk"))
-    extra_attempts = sum(grants.values_list("extra_attempts", flat=True)) if totals["attempts"] else 0
-    return totals["time"] or 0, extra_attempts
+    grants = list(grants.values_list("extra_time_percent", "extra_attempts"))
+    return max((time for time, _attempts in grants), default=0), sum(attempts for _time, attempts in grants)
 
 
 # --- Attempts -----------------------------------------------------------------------------------
 
 
-def attempt_start_problems(*, quiz_round: QuizRound, user, now: dt.datetime) -> list[str]:
-    """Why ``user`` cannot start an attempt now (empty list = they can). Checked on the server at start."""
+def attempt_start_problems(
+    *,
+    quiz_round: QuizRound,
+    user,
+    now: dt.datetime,
+    attempts: list[Attempt] | None = None,
+    accommodation: tuple[int, int] | None = None,
+) -> list[str]:
+    """Why ``user`` cannot start an attempt now (empty list = they can). Checked on the server at start.
+
+    ``attempts`` (the user's attempts in the round) and ``accommodation`` (``_accommodation``) when the caller
+    has read them already: the rules page and the start read them once."""
     rnd, event = quiz_round.round, quiz_round.round.event
     if event.state != Event.State.OPEN:
         return [_("The event is not open.")]
@@ -420,8 +455,11 @@ def attempt_start_problems(*, quiz_round: QuizRound, user, now: dt.datetime) -> 
     problems = round_participation_problems(rnd=rnd, user=user, now=now)
     if problems:
         return problems
-    _extra_time, extra_attempts = _accommodation(quiz_round, user)
-    used = Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.SUBMITTED).count()
+    _extra_time, extra_attempts = accommodation or _accommodation(quiz_round, user)
+    if attempts is None:
+        used = Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.SUBMITTED).count()
+    else:
+        used = sum(1 for attempt in attempts if attempt.status == Attempt.Status.SUBMITTED)
     if used >= quiz_round.attempts_allowed + extra_attempts:
         return [_("You have used all your attempts in this round.")]
     return []
@@ -467,13 +505,16 @@ def attempt_start(
     ``client``: ``ip_address`` and ``user_agent`` of the request, kept for the organisers' attempt report.
     """
     now, client = now or timezone.now(), client or {}
-    active = Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.ACTIVE).first()
-    if active is not None:
-        if attempt_close_if_expired(attempt=active, now=now):
-            active = None
-        else:
-            return active
-    problems = attempt_start_problems(quiz_round=quiz_round, user=user, now=now)
+    attempts = list(Attempt.objects.filter(quiz_round=quiz_round, user=user))  # a handful, read once
+    for attempt in attempts:
+        attempt.quiz_round = quiz_round
+    active = next((attempt for attempt in attempts if attempt.status == Attempt.Status.ACTIVE), None)
+    if active is not None and not attempt_close_if_expired(attempt=active, now=now):
+        return active
+    accommodation = _accommodation(quiz_round, user)
+    problems = attempt_start_problems(
+        quiz_round=quiz_round, user=user, now=now, attempts=attempts, accommodation=accommodation
+    )
     if problems:
         raise QuizError(" ".join(problems))
     seed = secrets.randbits(48) if seed is None else seed
@@ -482,7 +523,7 @@ def attempt_start(
     questions = _draw_questions(quiz_round.quiz, rng, approved_only=in_contest)
     if not questions:
         raise QuizError(_("This quiz has no questions yet."))
-    extra_time, _extra_attempts = _accommodation(quiz_round, user)
+    extra_time, _extra_attempts = accommodation
     limit = dt.timedelta(seconds=quiz_round.time_limit_s * (100 + extra_time) / 100)
     deadline = min(now + limit, quiz_round.round.closes_at)
     choices_by_question: dict[int, list[int]] = {}
@@ -691,43 +732,46 @@ def attempt_submit(
     now: dt.datetime | None = None,
     prediction: int | None = None,
     closed_by: str = Attempt.ClosedBy.PARTICIPANT,
+    responses=None,
 ) -> Attempt:
     """Grade and close an attempt, then record the round's counting score. Submitting twice is harmless.
 
+    ``responses``: the answers as the attempt page's form posts them (``q3=<token>``, ``q4=<token>&q4=…``,
+    ``q5_<token>=<place>``: anything with ``get`` and ``getlist``, e.g. ``request.POST``), saved with the
+    grading in the same transaction — one call, one write of the answers that changed since their autosave
+    (at a deadline everyone submits at once, with the answers autosave already has). An answer that does not
+    fit its question is left as it was and its position listed in ``attempt.answers_refused``. Answers sent
+    after deadline + grace are not saved.
+
     An attempt closed by the deadline is stamped with its deadline, so time used never exceeds the limit.
+    A prediction out of range (InvalidResponse) still saves the posted answers but leaves the attempt open.
     """
     now = now or timezone.now()
-    if prediction is not None and not 0 <= prediction <= MAX_PREDICTION:
+    bad_prediction = prediction is not None and not 0 <= prediction <= MAX_PREDICTION
+    if bad_prediction and responses is None:
         raise InvalidResponse("prediction out of range")
     with serialised_writes(), transaction.atomic():
         attempts = Attempt.objects.select_for_update().select_related("quiz_round__round", "user")
         if user is not None:
             attempts = attempts.filter(user=user)
         attempt = attempts.get(pk=attempt_id)
+        attempt.answers_refused = []
         if attempt.status == Attempt.Status.SUBMITTED:
             return attempt
+        late_prediction = None
         if closed_by == Attempt.ClosedBy.PARTICIPANT and not attempt_is_open(attempt=attempt, now=now):
-            # One clock: nothing sent after deadline + grace counts, the prediction included. The attempt is
-            # closed as the deadline would have closed it, with the answers saved in time.
-            closed_by, late_prediction, prediction = Attempt.ClosedBy.DEADLINE, prediction, None
-        else:
-            late_prediction = None
-        items = list(attempt.items.select_related("question").prefetch_related("question__choices"))
-        total = max_total = Decimal(0)
-        for item in items:
-            item.points = grade(answer_key(item.question), item.response)
-            total += item.points
-            max_total += item.question.points
-        _store_points(items)
-        attempt.status = Attempt.Status.SUBMITTED
-        attempt.closed_by = closed_by
-        attempt.submitted_at = min(now, attempt.deadline)
-        attempt.score, attempt.max_score = total, max_total
-        if attempt.quiz_round.has_prediction and prediction is not None:
-            attempt.prediction = prediction
-        attempt.save(update_fields=["status", "closed_by", "submitted_at", "score", "max_score", "prediction"])
-        _record_counting_score(attempt.quiz_round, attempt.user)
-        notification_hooks.attempt_closed(attempt=attempt)  # people16: tells the owner when the deadline closed it
+            # One clock: nothing sent after deadline + grace counts, the prediction and the posted answers
+            # included. The attempt is closed as the deadline would have closed it, with the answers saved in time.
+            closed_by, late_prediction, prediction, responses = Attempt.ClosedBy.DEADLINE, prediction, None, None
+            bad_prediction = False
+        items = list(attempt.items.select_related("question"))
+        if responses is not None:
+            attempt.answers_refused = _save_posted_answers(attempt, items, responses, now)
+        if not bad_prediction:
+            _grade_and_close(attempt, items, now=now, prediction=prediction, closed_by=closed_by)
+            notification_hooks.attempt_closed(attempt=attempt)  # tells the owner when the deadline closed it
+    if bad_prediction:  # the posted answers are kept; the attempt stays open for a valid prediction
+        raise InvalidResponse("prediction out of range")
     if late_prediction is not None:
         raise LateSubmission(
             _(
@@ -736,6 +780,69 @@ def attempt_submit(
             )
         )
     return attempt
+
+
+def _grade_and_close(attempt: Attempt, items: list[AttemptItem], *, now, prediction, closed_by) -> None:
+    total = max_total = Decimal(0)
+    keys = _answer_keys([item.question for item in items])
+    for item in items:
+        item.points = grade(keys[item.question_id], item.response)
+        total += item.points
+        max_total += item.question.points
+    _store_points(items)
+    attempt.status = Attempt.Status.SUBMITTED
+    attempt.closed_by = closed_by
+    attempt.submitted_at = min(now, attempt.deadline)
+    attempt.score, attempt.max_score = total, max_total
+    if attempt.quiz_round.has_prediction and prediction is not None:
+        attempt.prediction = prediction
+    attempt.save(update_fields=["status", "closed_by", "submitted_at", "score", "max_score", "prediction"])
+    _record_counting_score(attempt.quiz_round, attempt.user)
+
+
+def _save_posted_answers(attempt: Attempt, items: list[AttemptItem], form, now: dt.datetime) -> list[int]:
+    """Store the form's answers that differ from the saved ones, in one statement; return the positions of
+    those that do not fit their question (left unchanged). The form names choices by the attempt's tokens."""
+    scope = attempt_scope(attempt)
+    changed, refused = [], []
+    for item in items:
+        tokens = ChoiceTokens(scope=scope, choice_ids=item.choice_order)
+        posted = posted_answer(item.question.type, f"q{item.position}", list(tokens.by_id.values()), form)
+        if posted is None:
+            continue  # nothing posted for it: the saved answer stands
+        try:
+            response = clean_response(
+                _key_from_display(item), tokens.response_from_client(item.question.type, posted)
+            )
+        except InvalidResponse:
+            refused.append(item.position)
+            continue
+        if response != item.response:
+            item.response, item.answered_at = response, now
+            changed.append(item)
+    if changed:
+        _store_answers(changed)
+    return refused
+
+
+def _store_answers(items: list[AttemptItem]) -> None:
+    """The changed answers of a submit in one prepared UPDATE (the caller holds the writer lock)."""
+    response, answered_at = (AttemptItem._meta.get_field(name) for name in ("response", "answered_at"))
+    table, pk = AttemptItem._meta.db_table, AttemptItem._meta.pk.column
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(table)} SET {quote(response.column)} = %s, {quote(answered_at.column)} = %s "  # noqa: S608
+            f"WHERE {quote(pk)} = %s",
+            [
+                (
+                    response.get_db_prep_save(item.response, connection),
+                    answered_at.get_db_prep_save(item.answered_at, connection),
+                    item.pk,
+                )
+                for item in items
+            ],
+        )
 
 
 def _store_points(items: list[AttemptItem]) -> None:

@@ -159,7 +159,11 @@ if env.REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # 20,000 entries, not Django's default 300: at a rush each participant has a session and a cached attempt
+    # page here, and culling a third of the cache at 300 threw sessions out (a database read each).
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}}
+    }
 
 # Sessions are read on every request, the autosave of each answer included: Django's cached_db engine
 # reads them from the cache (Redis, shared by all processes; in the embedded default the process's

@@ -20,9 +20,9 @@ from leaderboard import ranking
 from leaderboard import selectors as boards
 
 from .. import selectors, services
+from ..attempt_page import attempt_page_parts
 from ..autosave import answer_reply
 from ..grading import InvalidResponse
-from ..importing.base import MULTIPLE, ORDERING, SHORT_TEXT
 from ..models import Attempt, AttemptItem
 
 
@@ -35,7 +35,7 @@ def quiz_round_page(request, round_id: int):
         if attempt.status == Attempt.Status.ACTIVE:
             services.attempt_close_if_expired(attempt=attempt, now=now)
     problems = (
-        services.attempt_start_problems(quiz_round=quiz_round, user=request.user, now=now)
+        services.attempt_start_problems(quiz_round=quiz_round, user=request.user, now=now, attempts=attempts)
         if request.user.is_authenticated
         else []
     )
@@ -83,9 +83,11 @@ def _client_facts(request) -> dict:
 
 @login_required
 def attempt_take(request, attempt_id: int):
+    """The attempt page. A read only: an attempt past its deadline + grace is shown as closed (the result page,
+    the close job and the sweep close it), and the questions come from ``attempt_page``'s cache."""
     now = timezone.now()
     attempt = selectors.access_attempt(user=request.user, attempt_id=attempt_id)
-    if services.attempt_close_if_expired(attempt=attempt, now=now):
+    if not services.attempt_is_open(attempt=attempt, now=now):
         return redirect("attempt_result", attempt_id=attempt.pk)
     return render(
         request,
@@ -94,7 +96,7 @@ def attempt_take(request, attempt_id: int):
             "attempt": attempt,
             "quiz_round": attempt.quiz_round,
             "rnd": attempt.quiz_round.round,
-            "questions": selectors.attempt_questions(attempt=attempt),
+            "parts": attempt_page_parts(attempt=attempt),
             "seconds_left": max(0, int((attempt.deadline - now).total_seconds())),
         },
     )
@@ -116,76 +118,32 @@ def attempt_answer(request, attempt_id: int):
     return JsonResponse(reply, status=status)
 
 
-def responses_from_form(questions, data) -> dict[int, object]:
-    """Answers posted by the plain form (browsers without JavaScript, or the final submit), as the page names
-    choices: opaque tokens, checked and turned into ids by the service."""
-    responses = {}
-    for shown in questions:
-        item, name = shown.item, f"q{shown.item.position}"
-        qtype = item.question.type
-        if qtype == MULTIPLE:
-            values = data.getlist(name)
-            if values:
-                responses[item.position] = values
-        elif qtype == SHORT_TEXT:
-            if data.get(name, "").strip():
-                responses[item.position] = data[name]
-        elif qtype == ORDERING:
-            ranks = {token: data.get(f"{name}_{token}", "") for token, _text in shown.shown_choices}
-            if all(r.isdigit() for r in ranks.values()):
-                responses[item.position] = [token for token, _r in sorted(ranks.items(), key=lambda kv: int(kv[1]))]
-        elif data.get(name, ""):
-            responses[item.position] = data[name]
-    return responses
-
-
-def _same_answer(qtype: str, posted, stored) -> bool:
-    """A posted answer equal to the saved one (multiple choice compared as sets, as it is stored sorted;
-    an ordering's order is its answer)."""
-    if qtype == MULTIPLE and isinstance(posted, list) and isinstance(stored, list):
-        return sorted(posted) == sorted(stored)
-    return posted == stored
-
-
 @require_POST
 @login_required
 def attempt_submit(request, attempt_id: int):
-    now = timezone.now()
-    attempt = selectors.access_attempt(user=request.user, attempt_id=attempt_id)
-    if attempt.status == Attempt.Status.ACTIVE and services.attempt_is_open(attempt=attempt, now=now):
-        questions = selectors.attempt_questions(attempt=attempt)
-        by_position = {shown.item.position: shown for shown in questions}
-        for position, response in responses_from_form(questions, request.POST).items():
-            shown = by_position[position]
-            if _same_answer(shown.item.question.type, response, shown.shown_response):
-                continue  # autosave already has it: at a deadline everyone submits at once
-            try:
-                services.attempt_answer(
-                    attempt_id=attempt.pk,
-                    user=request.user,
-                    position=position,
-                    response=response,
-                    now=now,
-                    response_is_tokens=True,
-                )
-            except InvalidResponse:
-                messages.warning(
-                    request,
-                    _("Question %(n)d: that answer does not fit the question and was not saved.") % {"n": position},
-                )
+    """The form posts every answer on the page (the plain form without JavaScript, and the final submit):
+    they are saved, graded and the attempt closed in one service call (``services.attempt_submit``)."""
     prediction = request.POST.get("prediction", "").strip()
     try:
-        services.attempt_submit(
-            attempt_id=attempt.pk,
+        attempt = services.attempt_submit(
+            attempt_id=attempt_id,
             user=request.user,
-            now=now,
             prediction=int(prediction) if prediction.isdigit() else None,
+            responses=request.POST,
         )
+    except Attempt.DoesNotExist:
+        raise Http404 from None
     except InvalidResponse:
         messages.error(request, _("The prediction must be a whole number between 0 and 10,000,000."))
-        return redirect("attempt_take", attempt_id=attempt.pk)
+        return redirect("attempt_take", attempt_id=attempt_id)
     except services.LateSubmission as exc:
         messages.warning(request, str(exc))
+        return redirect("attempt_result", attempt_id=attempt_id)
+    for position in attempt.answers_refused:
+        messages.warning(
+            request,
+            _("Question %(n)d: that answer does not fit the question and was not saved.") % {"n": position},
+        )
     return redirect("attempt_result", attempt_id=attempt.pk)
 
 

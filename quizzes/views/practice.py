@@ -24,8 +24,8 @@ from ..choice_tokens import practice_scope
 from ..grading import InvalidResponse
 from ..importing.base import SHORT_TEXT
 from ..models import AttemptItem, PracticeAnswer, Question, QuestionBank
+from ..posted import posted_answer
 from ..selectors import ShownQuestion
-from .participant import responses_from_form
 
 RUN_KEY = "practice_run"
 NONCE_LENGTH = 64
@@ -106,7 +106,9 @@ def practice_answer(request, slug: str):
     if question is None or not 0 < len(nonce) <= NONCE_LENGTH:
         raise Http404
     shown = _shown(question, nonce)
-    response = responses_from_form([shown], request.POST).get(1)
+    response = posted_answer(
+        question.type, f"q{shown.item.position}", [token for token, _text in shown.shown_choices], request.POST
+    )
     error = None
     try:
         points = services.practice_answer(
