@@ -10,7 +10,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("contests.urls")),
     path("", include("quizzes.urls")),
+    path("", include("live.urls")),
     path("", include("leaderboard.urls")),
     path("", include("submissions.urls")),
+    path("", include("judging.urls")),
     path("", include("forums.urls")),
 ]

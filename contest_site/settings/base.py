@@ -37,7 +37,9 @@ INSTALLED_APPS = [
     "contests",
     "leaderboard",
     "quizzes",
+    "live",
     "submissions",
+    "judging",
     "forums",
 ]
 
@@ -73,7 +75,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "contests.context_processors.navigation",
-                "submissions.context_processors.judging",
+                "judging.context_processors.judging",
             ],
         },
     },
@@ -175,6 +177,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_REDIRECT_URL = "profile_edit"
 ACCOUNT_SIGNUP_FORM_CLASS = "contests.forms.SignupExtraForm"
+ACCOUNT_ADAPTER = "contests.adapter.AccountAdapter"  # the profile is written by services.profile_create
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # allauth's own rate limits, stated explicitly so that they are visibly on.
 ACCOUNT_RATE_LIMITS = {
