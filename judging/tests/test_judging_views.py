@@ -306,7 +306,8 @@ def test_forged_judge_ids_are_refused_without_an_error(client, scene, organiser)
 def test_admin_lists_judging_rows(client, scene, admin_user, marks_for):
     judging.score_save(assignment=_assignment(scene, "a", "entry"), marks=marks_for(scene["rr"], 5, 5), submit=True)
     client.force_login(admin_user)
-    for name in ("roundjudge", "assignment", "judgescore", "readinground"):
-        assert client.get(f"/admin/submissions/{name}/").status_code == 200, name
+    # judging's models are under their own app's admin since the layout move; the reading round stays
+    for path in ("judging/roundjudge", "judging/assignment", "judging/judgescore", "submissions/readinground"):
+        assert client.get(f"/admin/{path}/").status_code == 200, path
     score = JudgeScore.objects.get()
-    assert client.get(f"/admin/submissions/judgescore/{score.pk}/change/").status_code == 200
+    assert client.get(f"/admin/judging/judgescore/{score.pk}/change/").status_code == 200
