@@ -17,8 +17,8 @@ from openpyxl import Workbook
 
 from contest_site import ratelimit
 from contests.invites import SESSION_KEY
+from contests.organiser_area import form_errors_to_messages, organiser_required
 from contests.selectors import access_event_for_organiser, access_round_for_organiser, access_round_for_participant
-from contests.views.organiser import form_errors_to_messages, organiser_required
 
 from . import exports, selectors, services
 from .forms import AnswerForm, AppealForm, MessageForm, PolicyForm

@@ -158,7 +158,8 @@ from contests.models import Organisation
 from contests import services as contest_services
 from quizzes import services
 from quizzes.importing.base import ParsedChoice, ParsedQuestion
-from quizzes.live import services as live
+from live import payloads
+from live import services as live
 
 tag = os.environ["BENCH_TAG"]
 count = int(os.environ["BENCH_QUESTIONS"])
@@ -190,7 +191,7 @@ store.create()
 # Phones see and send choice tokens; the database keeps choice ids: the map, to check answers read back.
 from quizzes.models import Choice
 tokens = [
-    {token: choice for choice, token in live.question_tokens(
+    {token: choice for choice, token in payloads.question_tokens(
         session, index, Choice.objects.filter(question_id=qid).values_list("pk", flat=True)).by_id.items()}
     for index, qid in enumerate(session.question_ids)
 ]

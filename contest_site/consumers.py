@@ -8,7 +8,7 @@ class LeanConsumer:
     autosave door, one request per answer; live sockets, thousands per process):
 
     - its own channel-layer channel and a task receiving on it: these consumers get nothing through the
-      channel layer (live broadcasts come through the process's hub, quizzes/live/hub.py), and the
+      channel layer (live broadcasts come through the process's hub, live/hub.py), and the
       in-memory layer sweeps every channel on each send;
     - ``dispatch``'s hop to the database thread before every message (Channels ≥ 4.2 runs
       ``close_old_connections`` there): their database work runs on the autosave writer thread, which

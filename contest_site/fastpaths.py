@@ -1,7 +1,7 @@
 """Where the live game reaches past channels into daphne and autobahn for speed, and what it says when it
 cannot (issue 17).
 
-The live broadcast (quizzes/live/consumers.py) takes two shortcuts that depend on other projects' internals:
+The live broadcast (live/transport.py) takes two shortcuts that depend on other projects' internals:
 
 - ``server_send``: the server's own send from under channels' ``InstanceSessionWrapper`` (its ``real_send``),
   skipping a session-save check on every message;

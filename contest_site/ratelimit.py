@@ -3,12 +3,14 @@ when scaled out, so every daphne process shares the counts).
 
 allauth limits sign-in, sign-up and password resets itself (``ACCOUNT_RATE_LIMITS``); everything else that a
 script could repeat — wrong live-game PINs, uploads, votes, forum reactions — counts here. A refusal is
-HTTP 429 with a translated message (``too_many``) and changes nothing.
+HTTP 429 with a translated message (``too_many``) and changes nothing. Messages on an open WebSocket (live
+games, forum threads) are limited per connection by a token bucket (``RateLimit``), in memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from allauth.account.adapter import get_adapter
 from django.core.cache import cache
@@ -68,3 +70,19 @@ def too_many(request, message: str = "", *, back_url: str = ""):
     """The answer to a refused request: a page with the reason and a way back, status 429 (allauth's
     refusals render the same template, with its general message)."""
     return render(request, "429.html", {"message": message, "back_url": back_url}, status=429)
+
+
+class RateLimit:
+    """A token bucket per connection: ``rate`` messages a second, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst, self.tokens, self.at = rate, burst, float(burst), time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True

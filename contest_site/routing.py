@@ -2,6 +2,6 @@
 
 from forums.routing import websocket_urlpatterns as forum_routes
 from leaderboard.routing import websocket_urlpatterns as board_routes
-from quizzes.routing import websocket_urlpatterns as quiz_routes
+from live.routing import websocket_urlpatterns as live_routes
 
-websocket_urlpatterns: list = [*quiz_routes, *board_routes, *forum_routes]
+websocket_urlpatterns: list = [*live_routes, *board_routes, *forum_routes]

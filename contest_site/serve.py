@@ -9,7 +9,7 @@ before any application code may refuse it (issue 15: 3.4 GB for an anonymous 300
 2. daphne then puts every 8 KB piece of the body into the application's unbounded queue at once.
 
 This entry point changes those three things and nothing else (WebSockets, proxy headers, the prepared-frame
-broadcast of quizzes/live, timeouts and logs are daphne's own):
+broadcast of live/, timeouts and logs are daphne's own):
 
 - ``BoundedRequest`` applies contest_site/bodylimits.py at header time: a Content-Length over the route's
   limit, or a chunked body that passes it, is answered 413 on the spot and the connection closed after a

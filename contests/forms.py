@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,21 +70,12 @@ class SignupExtraForm(forms.Form):
         return _unique_phone(self.cleaned_data["phone"])
 
     def signup(self, request, user):
-        """Called by allauth once the user row exists. If another sign-up took the same phone number in
-        the meantime, the account is kept without a phone and the profile page asks for one."""
-        profile = services.profile_get_or_create(user=user)
-        profile.full_name = self.cleaned_data["full_name"]
-        try:
-            with transaction.atomic():
-                Profile.objects.filter(pk=profile.pk).update(
-                    full_name=profile.full_name, phone=self.cleaned_data["phone"]
-                )
-        except IntegrityError:
-            Profile.objects.filter(pk=profile.pk).update(full_name=profile.full_name)
-            messages.warning(
-                request,
-                _("This phone number was just registered by another account: enter yours again in your profile."),
-            )
+        """Called by allauth once the user row exists (allauth requires it of a sign-up form class). The
+        profile is written by our ``AccountAdapter`` (``contests.adapter``) through ``profile_create``; this
+        only covers a sign-up whose user was saved after the adapter ran (a social sign-up's form)."""
+        from allauth.account.adapter import get_adapter
+
+        get_adapter(request).signup_profile(request, user, self.cleaned_data)
 
 
 class ProfileForm(forms.ModelForm):

@@ -1,4 +1,5 @@
-"""Who may take part in (score in) a round of an event: the one rule that every kind of round shares.
+"""Who may take part in (score in) a round of an event: the one rule that every kind of round shares,
+and the forums too (``event_participation_problems``: a reading round's entries, a forum's messages).
 
 The quiz round's start check (``quizzes.services.attempt_start_problems``) adds its own window and attempt
 limits on top of the same people rule; a live round asks this at the end of its counting session, so that
@@ -33,13 +34,21 @@ def round_participation_problems(*, rnd: Round, user, now: dt.datetime) -> list[
     return RoundParticipation(rnd=rnd, now=now, user_ids=[getattr(user, "pk", None)]).problems(user)
 
 
-class RoundParticipation:
-    """The people rule of one round for many users at once (the end of a live game with thousands of
-    players): the event's insiders and eligible regions are read once, not per player; each user's profile
-    should come with the user (``select_related("user__profile")``)."""
+def event_participation_problems(*, event, user, now: dt.datetime, insiders_welcome: bool = False) -> list[str]:
+    """The same people rule for what belongs to the whole event rather than one scored round: a reading
+    round's entries (insiders refused, as in every round) and a forum's messages (``insiders_welcome``:
+    the organising committee moderates, and a judge may discuss; eligibility still applies to them)."""
+    people = RoundParticipation(event=event, now=now, user_ids=[getattr(user, "pk", None)])
+    return people.problems(user, insiders_welcome=insiders_welcome)
 
-    def __init__(self, *, rnd: Round, now: dt.datetime, user_ids):
-        self.event = rnd.event
+
+class RoundParticipation:
+    """The people rule of one round (or event) for many users at once (the end of a live game with
+    thousands of players): the event's insiders and eligible regions are read once, not per player; each
+    user's profile should come with the user (``select_related("user__profile")``)."""
+
+    def __init__(self, *, rnd: Round | None = None, event=None, now: dt.datetime, user_ids):
+        self.event = event if event is not None else rnd.event
         self.today = timezone.localdate(now)
         ids = [pk for pk in user_ids if pk is not None]
         members = Membership.objects.filter(organisation_id=self.event.organisation_id, user_id__in=ids)
@@ -47,10 +56,10 @@ class RoundParticipation:
         self.insiders = set(members.values_list("user_id", flat=True)) | set(judges.values_list("pk", flat=True))
         self.regions = region_with_descendants(self.event.eligible_regions.values_list("pk", flat=True))
 
-    def problems(self, user) -> list[str]:
+    def problems(self, user, *, insiders_welcome: bool = False) -> list[str]:
         if user is None or not user.is_authenticated:
             return [_("Only signed-in participants score in this round.")]
-        if user.pk in self.insiders:
+        if user.pk in self.insiders and not insiders_welcome:
             return [_("Members of the organising committee and judges cannot take part in their own event.")]
         profile = getattr(user, "profile", None)
         return eligibility_problems(event=self.event, profile=profile, today=self.today, region_ids=self.regions)

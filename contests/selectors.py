@@ -89,7 +89,7 @@ def participants_of_organiser(*, user) -> QuerySet:
         apps.get_model("leaderboard", "Score").objects.filter(in_events),
         apps.get_model("quizzes", "Attempt").objects.filter(quiz_round__round__event__organisation__in=orgs),
         apps.get_model("submissions", "Entry").objects.filter(reading_round__round__event__organisation__in=orgs),
-        apps.get_model("quizzes", "LivePlayer").objects.filter(
+        apps.get_model("live", "LivePlayer").objects.filter(
             user__isnull=False, session__round__event__organisation__in=orgs
         ),
     ]
@@ -163,8 +163,8 @@ def takes_part(*, user, event: Event) -> bool:
         apps.get_model("leaderboard", "Score").objects.filter(round__event=event),
         apps.get_model("quizzes", "Attempt").objects.filter(quiz_round__round__event=event),
         apps.get_model("submissions", "Entry").objects.filter(reading_round__round__event=event),
-        apps.get_model("submissions", "RoundJudge").objects.filter(reading_round__round__event=event),
-        apps.get_model("quizzes", "LivePlayer").objects.filter(session__round__event=event),
+        apps.get_model("judging", "RoundJudge").objects.filter(reading_round__round__event=event),
+        apps.get_model("live", "LivePlayer").objects.filter(session__round__event=event),
     ]
     return any(rows.filter(user=user).exists() for rows in places)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -75,6 +75,22 @@ def event_invite_check(*, event: Event, code: str, ip: str, user, now: dt.dateti
 def profile_get_or_create(*, user) -> Profile:
     profile, _created = Profile.objects.get_or_create(user=user)
     return profile
+
+
+def profile_create(*, user, full_name: str, phone: str) -> tuple[Profile, bool]:
+    """The profile of a new account, from the sign-up form: name and phone number. Returns the profile and
+    whether the phone number was kept: if another sign-up took the same number in the meantime (the unique
+    constraint decides), the account is kept without a phone and the profile page asks for one."""
+    profile = profile_get_or_create(user=user)
+    try:
+        with transaction.atomic():
+            Profile.objects.filter(pk=profile.pk).update(full_name=full_name, phone=phone)
+    except IntegrityError:
+        Profile.objects.filter(pk=profile.pk).update(full_name=full_name)
+        profile.refresh_from_db()
+        return profile, False
+    profile.refresh_from_db()
+    return profile, True
 
 
 def profile_update(

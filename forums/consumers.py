@@ -13,8 +13,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
-from contests.views.public import INVITE_SESSION_KEY
-from quizzes.live.consumers import RateLimit
+from contest_site.ratelimit import RateLimit
+from contests.invites import SESSION_KEY as INVITE_SESSION_KEY
 
 from . import selectors
 from .broadcast import topic_group

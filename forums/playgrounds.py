@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from contests.models import Event, Round
 from contests.selectors import access_event_for_visitor
-from leaderboard.models import Score
-from leaderboard.selectors import closed_board_rounds
-from quizzes.live.scoring import competition_ranks
-from quizzes.models import LiveSession, QuestionBank, QuizRound
+from leaderboard.ranking import competition_ranks
+from leaderboard.selectors import closed_board_rounds, scores_in_event
+from live.models import LiveSession
+from quizzes.models import QuestionBank, QuizRound
 
 WEEKLY_BOARD_SIZE = 20
 
@@ -84,7 +84,8 @@ def weekly_board(*, event: Event, now: dt.datetime, limit: int = WEEKLY_BOARD_SI
     start, end = week_bounds(now)
     share = Cast(F("points"), FloatField()) * 100.0 * Cast(F("round__weight"), FloatField())
     rows = list(
-        Score.objects.filter(round__event=event, submitted_at__gte=start, submitted_at__lt=end, max_points__gt=0)
+        scores_in_event(event=event, scored_out_of_something=True)
+        .filter(submitted_at__gte=start, submitted_at__lt=end)
         .exclude(round__in=closed_board_rounds(now=now, event=event))
         .values("user_id")
         .annotate(total=Sum(share / Cast(F("max_points"), FloatField())), last=Max("submitted_at"))

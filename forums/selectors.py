@@ -21,12 +21,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contests.eligibility import eligibility_problems
 from contests.models import Event, Round
-from contests.selectors import access_event_for_visitor, organisations_organised_by, region_with_descendants
-from leaderboard.models import Score
-from leaderboard.selectors import closed_board_rounds
-from quizzes.live.scoring import competition_ranks
+from contests.participation import event_participation_problems
+from contests.selectors import access_event_for_visitor, organisations_organised_by
+from leaderboard.ranking import competition_ranks
+from leaderboard.selectors import any_score_in, closed_board_rounds, scored_user_ids, scores_in_event, scores_of_round
 
 from . import points
 from .models import Post, Reaction, Report, Topic
@@ -65,13 +64,7 @@ def posting_problems(*, user, event: Event, now: dt.datetime, moderator: bool | 
         return [_("This forum is closed for new messages.")]
     if moderator:
         return []
-    region_ids = region_with_descendants(event.eligible_regions.values_list("pk", flat=True))
-    return eligibility_problems(
-        event=event,
-        profile=getattr(user, "profile", None),
-        today=timezone.localdate(now),
-        region_ids=region_ids,
-    )
+    return event_participation_problems(event=event, user=user, now=now, insiders_welcome=True)
 
 
 # --- Access ------------------------------------------------------------------------------------
@@ -250,10 +243,10 @@ def forum_board(*, event: Event, limit: int = 50, now: dt.datetime | None = None
     if rnd is None:
         return []
     closed = closed_board_rounds(now=now or timezone.now(), event=event)
-    if rnd.pk in closed or Score.objects.filter(round__in=closed, round__kind=Round.Kind.LIVE).exists():
+    if rnd.pk in closed or any_score_in(rounds=closed, kind=Round.Kind.LIVE):
         return []
     scores = list(
-        Score.objects.filter(round=rnd, points__gt=0)
+        scores_of_round(rnd=rnd, positive_only=True)
         .select_related("user__profile")
         .order_by("-points", "submitted_at", "user_id")[:limit]
     )
@@ -283,7 +276,7 @@ def contributions_of(*, event: Event, user) -> list[points.Contribution]:
         points.Contribution(kind=points.BEST_ANSWER, at=at, day=local(at))
         for at in best.values_list("best_marked_at", flat=True)
     ]
-    live = Score.objects.filter(round__event=event, round__kind=Round.Kind.LIVE, user=user, max_points__gt=0)
+    live = scores_in_event(event=event, kind=Round.Kind.LIVE, user=user, scored_out_of_something=True)
     found += [
         points.Contribution(kind=points.LIVE, at=at, day=local(at), share=score / maximum)
         for score, maximum, at in live.values_list("points", "max_points", "submitted_at")
@@ -323,7 +316,7 @@ def points_recompute(rnd: Round) -> dict[int, Decimal]:
     have points is included when they have some or already have a row, as ``services.points_refresh``
     records them."""
     event = rnd.event
-    recorded = set(Score.objects.filter(round=rnd).values_list("user_id", flat=True))
+    recorded = scored_user_ids(rnd=rnd)
     found = {}
     for user in points_candidates(event=event):
         if is_moderator(user=user, event=event):

@@ -24,6 +24,7 @@ from contests.images import normalise_image
 from contests.models import Event, Round
 from leaderboard import ranking
 from leaderboard.models import Score
+from leaderboard.selectors import has_score
 from leaderboard.services import ResultsFinal, board_configure, score_record
 
 from . import broadcast, points, selectors
@@ -389,7 +390,7 @@ def points_refresh(*, event: Event, user, now: dt.datetime | None = None) -> Sco
         return None
     tally = points.tally(selectors.contributions_of(event=event, user=user))
     rnd = points_round(event=event)
-    if tally.points == 0 and not Score.objects.filter(round=rnd, user=user).exists():
+    if tally.points == 0 and not has_score(rnd=rnd, user=user):
         return None
     try:
         return score_record(

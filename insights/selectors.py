@@ -20,9 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from contests.models import Category, Event, Region, Round
 from contests.selectors import organisations_organised_by
+from judging.models import Assignment
 from leaderboard.models import Score
-from quizzes.models import Attempt, AttemptItem, LivePlayer, Question, QuizItem
-from submissions.models import Assignment, Entry
+from live.models import LivePlayer
+from quizzes.models import Attempt, AttemptItem, Question, QuizItem
+from submissions.models import Entry
 
 from .item_analysis import (
     AttemptRecord,

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from contests.models import Round
-from contests.views.organiser import organiser_required
+from contests.organiser_area import organiser_required
 
 from . import selectors
 from .export import XLSX, flag_labels, item_analysis_workbook

@@ -129,8 +129,9 @@ def better_than(score, chain: Sequence[str], *, full_marks_count: int | None) ->
     return annotations, condition
 
 
-def competition_ranks(keyed: Sequence[tuple]) -> list[int]:
-    """Ranks of rows already sorted best first by their key tuples: equal tuples share a rank."""
+def competition_ranks(keyed: Sequence) -> list[int]:
+    """Ranks of rows already sorted best first by their keys (tuples, or plain scores): equal keys share a
+    rank and the next one skips ("1, 2, 2, 4"). The one ranking rule of boards, live games and forums."""
     ranks, previous = [], object()
     for position, key in enumerate(keyed, 1):
         ranks.append(ranks[-1] if key == previous else position)

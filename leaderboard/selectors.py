@@ -246,3 +246,46 @@ def closed_board_rounds(*, now: dt.datetime, event=None) -> list[int]:
         if not board_is_public(config=config, now=now):
             closed.append(rnd.pk)
     return closed
+
+
+# --- Reads for the apps that feed the leaderboard ----------------------------------------------------
+# Other apps read scores through these (never ``leaderboard.models.Score`` directly): one place says what a
+# recorded score means, and the board's indexes serve every such read.
+
+
+def scored_user_ids(*, rnd: Round) -> set[int]:
+    """The users who have a score row in ``rnd`` (any points, zero included)."""
+    return set(Score.objects.filter(round=rnd).values_list("user_id", flat=True))
+
+
+def has_score(*, rnd: Round, user) -> bool:
+    return Score.objects.filter(round=rnd, user_id=user.pk).exists()
+
+
+def took_part_in_event(*, event: Event, user) -> bool:
+    """Whether ``user`` has a recorded score in any round of ``event``."""
+    return Score.objects.filter(round__event=event, user_id=user.pk).exists()
+
+
+def scores_of_round(*, rnd: Round, positive_only: bool = False):
+    """The round's score rows (``positive_only``: only those with points), for a board built elsewhere."""
+    rows = Score.objects.filter(round=rnd)
+    return rows.filter(points__gt=0) if positive_only else rows
+
+
+def scores_in_event(*, event: Event, kind: str | None = None, user=None, scored_out_of_something: bool = False):
+    """Score rows of ``event``'s rounds, optionally of one round kind, one user, and only rows of rounds with
+    a maximum (``max_points > 0``: shares of the maximum can be computed)."""
+    rows = Score.objects.filter(round__event=event)
+    if kind is not None:
+        rows = rows.filter(round__kind=kind)
+    if user is not None:
+        rows = rows.filter(user=user)
+    if scored_out_of_something:
+        rows = rows.filter(max_points__gt=0)
+    return rows
+
+
+def any_score_in(*, rounds, kind: str | None = None) -> bool:
+    rows = Score.objects.filter(round__in=rounds)
+    return (rows.filter(round__kind=kind) if kind is not None else rows).exists()

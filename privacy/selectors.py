@@ -18,7 +18,8 @@ from django.utils import timezone
 from contests.models import Profile
 from forums.models import Post
 from leaderboard.models import Certificate, ResultRow, Score
-from quizzes.models import Attempt, AttemptItem, Choice, LivePlayer
+from live.models import LivePlayer
+from quizzes.models import Attempt, AttemptItem, Choice
 from quizzes.services import review_allowed
 from submissions.models import Entry, Vote
 

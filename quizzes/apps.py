@@ -9,8 +9,6 @@ class QuizzesConfig(AppConfig):
     def ready(self):
         from leaderboard.recompute import register
 
-        from .live.services import recompute_live_round
         from .services import recompute_round
 
         register("quiz", recompute_round)
-        register("live", recompute_live_round)

@@ -105,35 +105,8 @@ def seed(*, stdout, now) -> None:
                 "feedback": QuizRound.Feedback.IMMEDIATE,
             },
         )
-    _live_demo(department, contest_bank, contest, stdout)
     stdout.write(f"question bank {bank.slug}: {bank.questions.count()} questions (public, practice)")
     stdout.write(f"question bank {contest_bank.slug}: {contest_bank.questions.count()} questions (private, contest)")
-
-
-def _live_demo(department, bank, contest, stdout) -> None:
-    """A live quiz in its lobby, ready for the organiser to host at the opening ceremony."""
-    from django.contrib.auth import get_user_model
-
-    from quizzes.live.services import session_create
-    from quizzes.models import LiveSession, Quiz
-
-    live_round = contest.rounds.filter(kind="live").first()
-    session = LiveSession.objects.filter(round=live_round).exclude(state=LiveSession.State.ENDED).first()
-    if session is None:
-        quiz = Quiz.objects.filter(title="Đố vui Lễ khai mạc").first() or services.quiz_create(
-            organisation=department,
-            bank=bank,
-            title="Đố vui Lễ khai mạc",
-            question_ids=list(
-                bank.questions.filter(type__in=["single", "true_false"]).order_by("pk").values_list("pk", flat=True)[:8]
-            ),
-        )
-        host = get_user_model().objects.get(email="organiser@demo.vn")
-        session = session_create(quiz=quiz, host=host, rnd=live_round, question_time_s=20)
-    stdout.write(
-        f"live quiz ready to host: /live/{session.pk}/host/ (organiser@demo.vn), players join at /play/ "
-        f"with PIN {session.pin}"
-    )
 
 
 # --- seed_demo --rich: the product alive -----------------------------------------------------------

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from .live import views as live
 from .views import organiser, participant, practice, review
 
 urlpatterns = [
@@ -15,15 +14,6 @@ urlpatterns = [
     path("practice/<slug:slug>/", practice.practice_question, name="practice_question"),
     path("practice/<slug:slug>/answer/", practice.practice_answer, name="practice_answer"),
     path("practice/<slug:slug>/summary/", practice.practice_summary, name="practice_summary"),
-    path("rounds/<int:round_id>/live/", live.live_round_page, name="live_round"),
-    path("play/", live.play_start, name="live_play_start"),
-    path("play/<str:pin>/", live.play_page, name="live_play"),
-    path("live/<int:session_id>/host/", live.host_page, name="live_host"),
-    path("live/<int:session_id>/results.csv", live.results_csv, name="live_results_csv"),
-    path("live/<int:session_id>/results.xlsx", live.results_xlsx, name="live_results_xlsx"),
-    path("organiser/live/new/", live.session_create, name="live_session_create"),
-    path("organiser/rounds/<int:round_id>/live/", live.live_round_settings, name="organiser_live_round"),
-    path("organiser/rounds/<int:round_id>/live/count/", live.live_round_choose, name="organiser_live_round_choose"),
     # organiser area
     path("organiser/banks/", organiser.bank_list, name="organiser_banks"),
     path("organiser/banks/template.xlsx", organiser.import_template, name="organiser_question_template"),

@@ -1,8 +1,8 @@
 """Demo part of the submissions app: the reading round of "cong-dan-so-2023" gets its settings and a few
-entries with real (synthetic) recordings from the demo participants, processed, approved and voted on;
-then a rubric, judge@demo.vn on the (blind) panel with the entries assigned, and one entry already scored.
+entries with real (synthetic) recordings from the demo participants, processed, approved and voted on (the
+judging app's demo then judges them).
 
-Idempotent: settings, entries, rubric, panel and scores that exist are kept. Processing runs here,
+Idempotent: settings and entries that exist are kept. Processing runs here,
 synchronously, so that the gallery has playable entries as soon as ``make run`` starts; the queued jobs
 then find nothing to do.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -20,8 +19,7 @@ from django.core.files import File
 from contests.models import Event, Round
 
 from . import services, synth
-from .judging import services as judging
-from .models import Assignment, Criterion, Entry, EntryVersion, JudgeScore, ReadingRound
+from .models import Entry, EntryVersion, ReadingRound
 
 PASSAGE = """Đọc to **một đoạn từ 3 đến 10 phút** trong cuốn *Cẩm nang Công dân số* hoặc một tài liệu giáo dục mở
 về kỹ năng số, rồi ghi âm hoặc ghi hình bài đọc của bạn.
@@ -50,51 +48,6 @@ ENTRIES = [
         20,
     ),
 ]
-
-
-RUBRIC = [  # the highest total is 3 × 10 + 3 × 10 + 2 × 10 + 2 × 10 = 100
-    ("Phát âm, lưu loát", "Đọc rõ ràng, đúng chính tả, không vấp; tốc độ vừa phải.", 10, 3),
-    ("Diễn cảm, ngữ điệu", "Ngữ điệu phù hợp nội dung; ngắt nghỉ đúng chỗ; truyền được cảm xúc.", 10, 3),
-    ("Trung thành với văn bản", "Đọc đúng đoạn đã chọn, không thêm bớt; giới thiệu tên sách và chương.", 10, 2),
-    ("Trình bày", "Âm thanh, hình ảnh rõ; tác phong, trang phục phù hợp (với bài ghi hình).", 10, 2),
-]
-DEMO_MARKS = (8, "7.5", 9, 8)  # judge@demo.vn's submitted score of the video entry: 3×8 + 3×7.5 + 2×9 + 2×8 = 80.5
-
-
-def _judging(reading_round: ReadingRound, now: dt.datetime) -> None:
-    """A rubric, judge@demo.vn on the panel with every entry, one entry scored (only what is missing)."""
-    if not Criterion.objects.filter(reading_round=reading_round).exists():
-        judging.rubric_save(
-            reading_round=reading_round,
-            items=[
-                {"name": name, "description": text, "max_points": high, "weight": weight}
-                for name, text, high, weight in RUBRIC
-            ],
-        )
-        judging.judging_configure(
-            reading_round=reading_round,
-            settings={"judges_per_entry": 1, "blind_judging": True, "disagreement_percent": 20},
-        )
-    judge_user = get_user_model().objects.filter(email="judge@demo.vn").first()
-    organiser = get_user_model().objects.filter(email="organiser@demo.vn").first()
-    if judge_user is None:
-        return
-    judging.judge_invite(reading_round=reading_round, email=judge_user.email, by=organiser, now=now)
-    judging.assignments_fill(reading_round=reading_round, by=organiser, now=now)
-    if JudgeScore.objects.filter(assignment__entry__reading_round=reading_round).exists():
-        return
-    video = Assignment.objects.filter(
-        entry__reading_round=reading_round, entry__current__kind=EntryVersion.Kind.VIDEO, judge__user=judge_user
-    ).first()
-    if video is not None:
-        criteria = list(Criterion.objects.filter(reading_round=reading_round).order_by("position"))
-        judging.score_save(
-            assignment=video,
-            marks={c.pk: Decimal(str(v)) for c, v in zip(criteria, DEMO_MARKS, strict=False)},
-            comment="Giọng đọc truyền cảm; phần giới thiệu chương hơi nhanh.",
-            submit=True,
-            now=now,
-        )
 
 
 def _settings(rnd: Round, now: dt.datetime) -> ReadingRound:
@@ -174,45 +127,23 @@ def seed(*, stdout, now) -> None:
             voter = binh if entry.user == an else an
             if voter is not None:
                 services.vote_cast(entry=entry, user=voter, now=now)
-    _judging(reading_round, now)
-    stdout.write(
-        f"reading round {rnd.pk}: {reading_round.entries.count()} entries, judged blind by judge@demo.vn "
-        f"(/judging/rounds/{rnd.pk}/)"
-    )
+    stdout.write(f"reading round {rnd.pk}: {reading_round.entries.count()} entries")
 
 
 # --- seed_demo --rich -------------------------------------------------------------------------------
 
 RICH_VOTERS = 40
-AUDIO_MARKS = (9, 8, "9.5", 7)  # judge@demo.vn's score of the audio entry: 27 + 24 + 19 + 14 = 84
 
 
 def seed_rich(*, stdout, now, people) -> None:
-    """Both demo entries scored by the judge, and simulated participants voting in the gallery (through
-    the services: one vote per account and entry). Idempotent."""
+    """Simulated participants voting in the gallery (through the services: one vote per account and entry).
+    Idempotent. The judge's scores of the demo entries are judging's part (judging/demo.py)."""
     from .models import Vote
 
     rnd = Round.objects.filter(event__slug="cong-dan-so-2023", kind=Round.Kind.READING).first()
     reading_round = ReadingRound.objects.filter(round=rnd).first() if rnd else None
     if reading_round is None:
         return
-    judge_user = get_user_model().objects.filter(email="judge@demo.vn").first()
-    audio = (
-        Assignment.objects.filter(
-            entry__reading_round=reading_round, entry__current__kind=EntryVersion.Kind.AUDIO, judge__user=judge_user
-        )
-        .exclude(score__submitted_at__isnull=False)
-        .first()
-    )
-    if audio is not None:
-        criteria = list(Criterion.objects.filter(reading_round=reading_round).order_by("position"))
-        judging.score_save(
-            assignment=audio,
-            marks={c.pk: Decimal(str(v)) for c, v in zip(criteria, AUDIO_MARKS, strict=False)},
-            comment="Đọc rõ ràng, ngắt nghỉ đúng chỗ; nên giới thiệu tên sách chậm hơn.",
-            submit=True,
-            now=now,
-        )
     entries = [e for e in reading_round.entries.all() if e.in_gallery]
     voted = set(Vote.objects.filter(entry__in=entries).values_list("entry_id", "user_id"))
     cast = 0
@@ -221,4 +152,4 @@ def seed_rich(*, stdout, now, people) -> None:
             if (entry.pk, person.pk) not in voted:
                 services.vote_cast(entry=entry, user=person, now=now)
                 cast += 1
-    stdout.write(f"reading round {rnd.pk}: both entries judged, {cast} simulated votes")
+    stdout.write(f"reading round {rnd.pk}: {cast} simulated votes")

@@ -11,8 +11,8 @@ from django.http import Http404
 from contests.models import Event, Round
 from contests.selectors import access_round_for_organiser, organisations_organised_by, region_with_descendants
 
-from . import scoring
-from .models import Assignment, Entry, EntryVersion, ReadingRound, ResumableUpload, RoundJudge, Vote
+from .models import Entry, EntryVersion, ReadingRound, ResumableUpload, Vote
+from .panel import is_panel_judge, judges_entry
 
 MEDIA_PARTS = ("media", "poster", "original")
 
@@ -102,7 +102,7 @@ def kept_blind(*, user, reading_round: ReadingRound, now) -> bool:
     """
     if not user.is_authenticated or not reading_round.blind_judging or reading_round.judging_closed(now):
         return False
-    return RoundJudge.objects.filter(reading_round=reading_round, user_id=user.pk).exists()
+    return is_panel_judge(user=user, reading_round=reading_round)
 
 
 # --- Who may play what -------------------------------------------------------------------------
@@ -110,11 +110,6 @@ def kept_blind(*, user, reading_round: ReadingRound, now) -> bool:
 
 def _organises(user, event: Event) -> bool:
     return organisations_organised_by(user).filter(pk=event.organisation_id).exists()
-
-
-def _judges(user, entry: Entry) -> bool:
-    """A judge who is assigned the entry now (an ended assignment — conflict, withdrawn — plays nothing)."""
-    return Assignment.objects.filter(entry=entry, judge__user_id=user.pk, state=Assignment.State.ACTIVE).exists()
 
 
 def in_public_gallery(entry: Entry) -> bool:
@@ -136,7 +131,7 @@ def may_play(*, user, version: EntryVersion, part: str) -> bool:
         return False
     if in_public_gallery(entry):
         return True
-    return user.is_authenticated and _judges(user, entry)
+    return user.is_authenticated and judges_entry(user=user, entry=entry)
 
 
 def access_media(*, user, version_id: int, part: str):
@@ -191,14 +186,6 @@ def voted_entry_ids(*, reading_round: ReadingRound, user) -> set[int]:
 def vote_counts(*, reading_round: ReadingRound) -> dict[int, int]:
     """Votes per entry of the round (every entry, zero included): what judging combines with ``vote_weight``."""
     return dict(Entry.objects.filter(reading_round=reading_round).annotate(n=Count("votes")).values_list("pk", "n"))
-
-
-def normalised_votes(counts: dict[int, int]) -> dict[int, float]:
-    """Each entry's votes as a share of the most-voted entry's (0…1); all zero when nobody voted.
-
-    Normalising by the maximum keeps the scale of the judges' scores whatever the turnout.
-    """
-    return scoring.vote_shares(counts)
 
 
 def public_label(user) -> str:

@@ -33,17 +33,17 @@ from django.utils.translation import gettext as _
 
 from contest_site import ratelimit
 from contest_site.media_storage import local_copy
-from contests.eligibility import eligibility_problems
 from contests.images import normalise_image
-from contests.models import Event, Membership, Round
-from contests.selectors import region_with_descendants
+from contests.models import Event, Round
+from contests.participation import event_participation_problems
 from leaderboard.services import board_await_release
 from notifications import hooks as notification_hooks
 
 from .media_probe import MediaInfo, MediaLimits, MediaRejected, check_rules, probe
 from .media_transcode import TranscodeAbandoned, Transcoded, TranscodeTimeout, time_budget_s
 from .media_transcode import transcode_in_child as transcode  # the job's transcode: a child, under a budget
-from .models import Entry, EntryVersion, ReadingRound, RoundJudge, Vote
+from .models import Entry, EntryVersion, ReadingRound, Vote
+from .panel import is_panel_judge
 from .selectors import in_public_gallery
 
 logger = logging.getLogger(__name__)
@@ -123,14 +123,7 @@ def entry_problems(*, reading_round: ReadingRound, user, now: dt.datetime) -> li
         return [_("The round has not opened yet.")]
     if now >= reading_round.deadline:
         return [_("The deadline for entries has passed.")]
-    if (
-        Membership.objects.filter(user_id=user.pk, organisation_id=event.organisation_id).exists()
-        or RoundJudge.objects.filter(user_id=user.pk, reading_round__round__event=event).exists()
-    ):
-        return [_("Members of the organising committee and judges cannot take part in their own event.")]
-    profile = getattr(user, "profile", None)
-    regions = region_with_descendants(event.eligible_regions.values_list("pk", flat=True))
-    return eligibility_problems(event=event, profile=profile, today=timezone.localdate(now), region_ids=regions)
+    return event_participation_problems(event=event, user=user, now=now)
 
 
 def quota_left(*, reading_round: ReadingRound, user) -> int:
@@ -697,7 +690,7 @@ def vote_problems(*, entry: Entry, user, now: dt.datetime) -> list[str]:
         return [_("Judging is finalised: voting has ended.")]
     if entry.user_id == user.pk:
         return [_("You cannot vote for your own entry.")]
-    if RoundJudge.objects.filter(reading_round=reading_round, user_id=user.pk).exists():
+    if is_panel_judge(user=user, reading_round=reading_round):
         # the vote is a share of the final score: a judge would weigh twice on the entries they score
         return [_("Judges of this round do not vote in its public vote.")]
     if not EmailAddress.objects.filter(user_id=user.pk, verified=True).exists():

@@ -9,11 +9,3 @@ def process_entry_version(version_id: int) -> str:
     from .services import version_process
 
     return version_process(version_id=version_id)
-
-
-@task()
-def judging_email_send(kind: str, object_id: int) -> bool:
-    """Enqueued after a judging change commits: an invitation, a "you are on the panel" note, a reminder."""
-    from .judging.emails import send
-
-    return send(kind, object_id)

@@ -37,7 +37,9 @@ INSTALLED_APPS = [
     "contests",
     "leaderboard",
     "quizzes",
+    "live",
     "submissions",
+    "judging",
     "forums",
     "privacy",  # added by wp-mydata16: "My data" (Decree 13/2023)
     "insights",
@@ -79,7 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "contests.context_processors.navigation",
-                "submissions.context_processors.judging",
+                "judging.context_processors.judging",
                 "notifications.context_processors.bell",
             ],
         },
@@ -193,6 +195,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_REDIRECT_URL = "profile_edit"
 ACCOUNT_SIGNUP_FORM_CLASS = "contests.forms.SignupExtraForm"
+ACCOUNT_ADAPTER = "contests.adapter.AccountAdapter"  # the profile is written by services.profile_create
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # allauth's own rate limits, stated explicitly so that they are visibly on.
 ACCOUNT_RATE_LIMITS = {

@@ -23,7 +23,7 @@ def _invite_only(event: Event) -> Event:
 @pytest.fixture
 def door(make_quiz_round, make_reading_round, make_entry, make_forum, make_user, complete_profile, organiser, quiz):
     """One invite-only event of each kind with something in it; and a stranger who has no code."""
-    from quizzes.live import services as live_services
+    from live import services as live_services
     from submissions import services as reading_services
 
     quiz_round = make_quiz_round()
@@ -154,7 +154,7 @@ async def _socket(path, user=None):
 
 @pytest.fixture
 def invite_game(make_forum, quiz, organiser):
-    from quizzes.live import services as live_services
+    from live import services as live_services
 
     forum = _invite_only(make_forum(live_round=True))
     return live_services.session_create(quiz=quiz, host=organiser, rnd=forum.rounds.get(kind="live"))

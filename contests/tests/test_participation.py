@@ -27,7 +27,7 @@ def reading_and_live_rounds(make_event):
 def test_a_panel_judge_of_any_round_of_the_event_does_not_score_in_its_live_round(
     reading_and_live_rounds, make_user, complete_profile
 ):
-    from submissions.models import RoundJudge
+    from judging.models import RoundJudge
 
     reading_round, live = reading_and_live_rounds
     outside_judge = make_user("gk.ngoai@example.vn", profile=complete_profile("+84912000777"))
@@ -52,9 +52,9 @@ def test_organisers_guests_and_incomplete_profiles_do_not_score(reading_and_live
 
 def test_a_panel_judge_of_the_event_cannot_start_its_quiz_round(reading_and_live_rounds, make_user, complete_profile):
     """The quiz round's start check shares the people rule: a judge from outside the organisation is refused."""
+    from judging.models import RoundJudge
     from quizzes import services as quiz_services
     from quizzes.tests.conftest import sample_questions
-    from submissions.models import RoundJudge
 
     reading_round, live = reading_and_live_rounds
     event = live.event

@@ -12,9 +12,10 @@ from django.urls import reverse
 from contests.demo import RICH_PARTICIPANTS
 from contests.models import Profile
 from forums.models import Post
+from judging.models import JudgeScore
 from leaderboard.models import Certificate, ResultRow, ResultSet, Score
 from quizzes.models import Attempt, AttemptItem
-from submissions.models import JudgeScore, Vote
+from submissions.models import Vote
 
 pytestmark = pytest.mark.django_db
 

@@ -2,13 +2,14 @@
 both for what does not exist and for what belongs to another organisation."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from contests.organiser_area import form_errors_to_messages, organiser_required
 
 from .. import selectors, services
 from ..forms import EventForm, OrganisationForm, RosterUploadForm, RoundForm
@@ -16,30 +17,6 @@ from ..models import Event, Region
 from ..roster import RosterFileError, RosterRow, parse_roster, roster_template
 
 ROSTER_SESSION_KEY = "roster_preview"
-
-
-def organiser_required(view):
-    """Signed-in users who organise at least one organisation (or site admins); others get 404."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not selectors.is_organiser(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def form_errors_to_messages(request, exc: ValidationError, form=None) -> None:
-    """Show a service's ValidationError next to the form's fields, or as messages when there is no form."""
-    if form is not None and hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @organiser_required

@@ -10,8 +10,8 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
+from contests.invites import SESSION_KEY as INVITE_SESSION_KEY
 from contests.models import Event
-from contests.views.public import INVITE_SESSION_KEY
 from forums import services
 from forums.consumers import CLOSE_NOT_FOUND, CLOSE_RATE_LIMITED
 from forums.routing import websocket_urlpatterns

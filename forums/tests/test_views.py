@@ -215,7 +215,7 @@ def playground(make_event, organisation, now):
 
 
 def test_the_playground_page_offers_practice_quizzes_and_live_games(client, playground, organiser):
-    from quizzes.live import services as live_services
+    from live import services as live_services
 
     session = live_services.session_create(quiz=playground["quiz"], host=organiser, rnd=playground["live_round"])
     body = client.get(reverse("playground", args=[playground["event"].slug])).content.decode()

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from contest_site import ratelimit
 from contest_site.serving import media_response
+from contests.invites import SESSION_KEY as INVITE_SESSION_KEY
 from contests.invites import require_round
 from contests.models import Round
-from contests.views.public import INVITE_SESSION_KEY
 
 from .. import playgrounds, selectors, services
 from ..forms import EditForm, ReplyForm, ReportForm, TopicForm, quoted

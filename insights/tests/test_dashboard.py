@@ -149,8 +149,8 @@ def test_a_site_admin_sees_every_dashboard(client, admin_user, quiz_round):
 def test_reading_entries_by_moderation_state_and_judging_progress(
     judging_round, make_entry, make_judge, make_person, organiser, marks_for
 ):
+    from judging import services as judging
     from submissions import services as submissions
-    from submissions.judging import services as judging
 
     reading_round = judging_round()
     entries = [make_entry(reading_round, make_person(), title=f"Bài {n}", process=False) for n in range(3)]

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from contests.invites import require_round
 from contests.models import Category, Region, Round
+from contests.organiser_area import organiser_required
 from contests.selectors import access_event_for_visitor, access_round_for_organiser, events_managed_by
-from contests.views.organiser import organiser_required
 
 from .. import ranking, selectors, services, units
 

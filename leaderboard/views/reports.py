@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from contests.organiser_area import organiser_required
 from contests.selectors import access_event_for_organiser, access_event_for_visitor
-from contests.views.organiser import organiser_required
 from contests.xlsx import spreadsheet_safe
 
 from .. import reports, selectors

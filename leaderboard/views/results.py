@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from contests.organiser_area import form_errors_to_messages, organiser_required
 from contests.selectors import (
     access_event_for_organiser,
     access_event_for_visitor,
     access_round_for_organiser,
     events_managed_by,
 )
-from contests.views.organiser import form_errors_to_messages, organiser_required
 
 from .. import results, selectors, standings, units
 from ..certificates import render_pdf

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-SINGLE = "single"
-MULTIPLE = "multiple"
-TRUE_FALSE = "true_false"
-SHORT_TEXT = "short_text"
-ORDERING = "ordering"
-QUESTION_TYPES = (SINGLE, MULTIPLE, TRUE_FALSE, SHORT_TEXT, ORDERING)
+from ..question_types import MULTIPLE, ORDERING, QUESTION_TYPES, SHORT_TEXT, SINGLE, TRUE_FALSE
+
+__all__ = ["MULTIPLE", "ORDERING", "QUESTION_TYPES", "SHORT_TEXT", "SINGLE", "TRUE_FALSE"]  # importers' names
 
 
 @dataclass

@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contests.organiser_area import form_errors_to_messages, organiser_required
 from contests.selectors import (
     access_event_for_organiser,
     access_round_for_organiser,
     organisations_organised_by,
     participant_find_for_organiser,
 )
-from contests.views.organiser import form_errors_to_messages, organiser_required
 
 from .. import selectors, services
 from ..forms import (

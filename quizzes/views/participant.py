@@ -176,7 +176,7 @@ def _signed_for(request, question) -> bool:
     """A live game hands players a signed image URL (guests have no account to check)."""
     from django.core import signing
 
-    from ..live.services import IMAGE_SALT
+    from ..image_links import IMAGE_SALT
 
     try:
         return signing.loads(request.GET.get("t", ""), salt=IMAGE_SALT, max_age=6 * 3600) == question.pk

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from contests.views.organiser import form_errors_to_messages, organiser_required
+from contests.organiser_area import form_errors_to_messages, organiser_required
 
 from .. import review, selectors
 from ..models import Question, QuestionReview

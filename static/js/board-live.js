@@ -3,8 +3,8 @@
 // inside the server's one-second throttle window is still shown. Without JavaScript the page reloads itself.
 (function () {
   const board = document.getElementById("board");
-  if (!board || !("WebSocket" in window)) return;
-  let trailing = null, delay = 1000;
+  if (!board || !("WebSocket" in window) || !window.SiteSocket) return;
+  let trailing = null;
   async function refresh() {
     const reply = await fetch(board.dataset.boardUrl, { credentials: "same-origin" });
     if (reply.ok) board.innerHTML = await reply.text(); // our own server-rendered, escaped fragment
@@ -14,12 +14,10 @@
     clearTimeout(trailing);
     trailing = setTimeout(refresh, 1100);
   }
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const socket = new WebSocket(scheme + location.host + board.dataset.socket);
-    socket.onmessage = (event) => { try { if (JSON.parse(event.data).type === "board.changed") onPing(); } catch (e) {} };
-    socket.onopen = () => { delay = 1000; };
-    socket.onclose = () => { setTimeout(connect, delay); delay = Math.min(delay * 2, 30000); };
-  }
-  connect();
+  SiteSocket.open(board.dataset.socket, {
+    baseDelay: 1000,
+    maxDelay: 30000,
+    jitter: 0,
+    onMessage(message) { if (message.type === "board.changed") onPing(); },
+  });
 })();

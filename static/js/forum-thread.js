@@ -5,10 +5,9 @@
 // JavaScript the page works as it is (reload to see new replies).
 (function () {
   const list = document.getElementById("posts");
-  if (!list || !("WebSocket" in window)) return;
+  if (!list || !("WebSocket" in window) || !window.SiteSocket) return;
   const status = document.getElementById("live-status");
   const live = list.dataset.live === "true"; // only the thread's last page grows
-  let delay = 1000;
   let busy = Promise.resolve();
 
   function newest() {
@@ -53,26 +52,21 @@
 
   function queue(task) { busy = busy.then(task).catch(() => {}); } // one fetch at a time, in order
 
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const socket = new WebSocket(scheme + location.host + list.dataset.socket);
-    socket.onopen = () => {
-      if (delay > 1000) queue(fetchNew); // back after a lost connection: fetch what was missed
-      delay = 1000;
+  SiteSocket.open(list.dataset.socket, {
+    baseDelay: 1000,
+    maxDelay: 30000,
+    jitter: 0,
+    onOpen(info) {
+      if (info.reconnected) queue(fetchNew); // back after a lost connection: fetch what was missed
       list.dataset.connected = "true";
-    };
-    socket.onmessage = (event) => {
-      let message;
-      try { message = JSON.parse(event.data); } catch (error) { return; }
+    },
+    onMessage(message) {
       if (message.type === "post.created") queue(fetchNew);
       else if (message.type === "post.changed") queue(() => refresh(message.post));
-    };
-    socket.onclose = (event) => {
+    },
+    onClose(event) {
       list.dataset.connected = "false";
-      if (event.code === 4404) return; // not allowed to read: nothing to wait for
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
-    };
-  }
-  connect();
+      return event.code !== 4404; // not allowed to read: nothing to wait for
+    },
+  });
 })();

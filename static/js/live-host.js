@@ -296,7 +296,6 @@
   function onMessage(m) {
     switch (m.type) {
       case "state": {
-        retries = 0;
         setConnection("connected");
         game.state = m.state;
         game.index = m.index;
@@ -363,65 +362,13 @@
     }
   }
 
-  // --- Connection: reconnect with backoff, heartbeat to notice dead sockets ------------------------
-  let socket = null;
-  let retries = 0;
-  let retryTimer = null;
-  let lastHeard = 0;
-  let stopped = false;
-  function connect() {
-    clearTimeout(retryTimer);
-    if (stopped) return;
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const ws = new WebSocket(scheme + location.host + root.dataset.wsPath);
-    socket = ws;
-    lastHeard = performance.now();
-    ws.addEventListener("message", (event) => {
-      if (ws !== socket) return;
-      lastHeard = performance.now();
-      let message;
-      try { message = JSON.parse(event.data); } catch (e) { return; }
-      onMessage(message);
-    });
-    ws.addEventListener("close", (event) => {
-      if (ws !== socket) return;
-      socket = null;
-      if (event.code === 4403) {
-        stopped = true;
-        setConnection("forbidden");
-        showError(S.forbidden);
-        return;
-      }
-      setConnection("reconnecting");
-      const delay = Math.min(10000, 500 * 2 ** retries) + Math.random() * 400;
-      retries += 1;
-      retryTimer = setTimeout(connect, delay);
-    });
-  }
+  // --- Connection: the site's socket module (static/js/socket.js: back-off, heartbeat, wake-up) ----------
+  let connection = null;
   function send(message) {
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(message));
-      return true;
-    }
+    if (connection && connection.send(message)) return true;
     showError(S.reconnecting);
     return false;
   }
-  function reconnectNow() {
-    if (stopped) return;
-    if (socket) { const old = socket; socket = null; old.close(); }
-    retries = 0;
-    setConnection("reconnecting");
-    connect();
-  }
-  setInterval(() => {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return;
-    if (performance.now() - lastHeard > 45000) { reconnectNow(); return; }
-    socket.send(JSON.stringify({ type: "ping" }));
-  }, 20000);
-  window.addEventListener("online", () => { if (!socket) reconnectNow(); });
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && !socket) reconnectNow();
-  });
 
   // --- Controls ----------------------------------------------------------------------------------
   $("start-btn").addEventListener("click", () => send({ type: "start" }));
@@ -450,5 +397,15 @@
   });
 
   setConnection("connecting");
-  connect();
+  connection = SiteSocket.open(root.dataset.wsPath, {
+    heartbeat: true,
+    onMessage: onMessage,
+    onClose(event) {
+      if (event.code !== 4403) return true;
+      setConnection("forbidden");
+      showError(S.forbidden);
+      return false;
+    },
+    onReconnecting() { setConnection("reconnecting"); },
+  });
 })();

@@ -285,7 +285,7 @@
     show("ended");
   }
   function gone(reason) {
-    stopped = true;
+    if (connection) connection.stop();
     ["kicked", "replaced", "ended"].forEach((r) => { $("pg-" + r).hidden = r !== reason; });
     $("pg-reload-box").hidden = reason !== "replaced";
     if (reason !== "replaced") clearToken();
@@ -297,7 +297,6 @@
   function onMessage(m) {
     switch (m.type) {
       case "joined":
-        retries = 0;
         me.player = m.player;
         me.nickname = m.nickname;
         setToken(m.token);
@@ -377,78 +376,15 @@
     }
   }
 
-  // --- Connection: rejoin with the token, reconnect with backoff, wake-up on visibility ------------
-  let socket = null;
-  let retries = 0;
-  let retryTimer = null;
-  let lastHeard = 0;
-  let stopped = false;
+  // --- Connection: the site's socket module (static/js/socket.js: back-off, heartbeat, wake-up); a phone
+  // rejoins with its token on every (re)connection ----------------------------------------------------
+  let connection = null;
   let finished = false;
-  function connect() {
-    clearTimeout(retryTimer);
-    if (stopped) return;
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const ws = new WebSocket(scheme + location.host + root.dataset.wsPath);
-    socket = ws;
-    lastHeard = performance.now();
-    ws.addEventListener("open", () => {
-      if (ws !== socket) return;
-      setConnection("connected");
-      const token = getToken();
-      if (token) ws.send(JSON.stringify({ type: "rejoin", token: token }));
-      else show("join");
-    });
-    ws.addEventListener("message", (event) => {
-      if (ws !== socket) return; // a stale connection (replaced by a newer one of ours)
-      lastHeard = performance.now();
-      let message;
-      try { message = JSON.parse(event.data); } catch (e) { return; }
-      onMessage(message);
-    });
-    ws.addEventListener("close", (event) => {
-      if (ws !== socket) return;
-      socket = null;
-      if (stopped) return;
-      if (event.code === 4403) { gone("kicked"); return; }
-      if (event.code === 4409) { gone("replaced"); return; }
-      // 4429: too many wrong PINs from this network; the error shown explains, and retrying would only count.
-      if (event.code === 4429) { stopped = true; setConnection(""); return; }
-      if (event.code === 4404 || finished) { if (!finished) gone("ended"); return; }
-      setConnection("reconnecting");
-      const delay = Math.min(10000, 500 * 2 ** retries) + Math.random() * 500;
-      retries += 1;
-      retryTimer = setTimeout(connect, delay);
-    });
-  }
   function send(message) {
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(message));
-      return true;
-    }
+    if (connection && connection.send(message)) return true;
     showError(S.reconnecting);
     return false;
   }
-  function reconnectNow() {
-    if (stopped || finished) return;
-    if (socket) { const old = socket; socket = null; old.close(); }
-    retries = 0;
-    setConnection("reconnecting");
-    connect();
-  }
-  setInterval(() => {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return;
-    if (performance.now() - lastHeard > 45000) { reconnectNow(); return; }
-    socket.send(JSON.stringify({ type: "ping" }));
-  }, 20000);
-  window.addEventListener("online", () => { if (!socket) reconnectNow(); });
-  // A phone that slept may hold a dead socket: on wake, reconnect at once, or check the line with a ping.
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState !== "visible" || stopped || finished) return;
-    if (!socket || socket.readyState !== WebSocket.OPEN) { reconnectNow(); return; }
-    const before = lastHeard;
-    socket.send(JSON.stringify({ type: "ping" }));
-    setTimeout(() => { if (lastHeard === before) reconnectNow(); }, 4000);
-  });
 
   $("join-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -459,5 +395,24 @@
   $("pg-reload").addEventListener("click", () => window.location.reload());
 
   setConnection("connecting");
-  connect();
+  connection = SiteSocket.open(root.dataset.wsPath, {
+    heartbeat: true,
+    jitter: 500,
+    onOpen(info) {
+      setConnection("connected");
+      const token = getToken();
+      if (token) info.socket.send(JSON.stringify({ type: "rejoin", token: token }));
+      else show("join");
+    },
+    onMessage: onMessage,
+    onClose(event) {
+      if (event.code === 4403) { gone("kicked"); return false; }
+      if (event.code === 4409) { gone("replaced"); return false; }
+      // 4429: too many wrong PINs from this network; the error shown explains, and retrying would only count.
+      if (event.code === 4429) { setConnection(""); return false; }
+      if (event.code === 4404 || finished) { if (!finished) gone("ended"); return false; }
+      return true;
+    },
+    onReconnecting() { setConnection("reconnecting"); },
+  });
 })();

@@ -2,9 +2,14 @@
 
 import django.core.validators
 import django.db.models.deletion
-import submissions.models.judging
+import secrets
 from django.conf import settings
 from django.db import migrations, models
+
+
+def new_invitation_token():
+    """Copied here when judging moved to its own app (the model's default is now judging.models')."""
+    return secrets.token_urlsafe(32)
 
 
 class Migration(migrations.Migration):
@@ -62,7 +67,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('email', models.EmailField(max_length=254, verbose_name='e-mail address')),
                 ('stages', models.CharField(choices=[('first', 'Shortlist stage (or the only stage)'), ('final', 'Final stage'), ('both', 'Both stages')], default='first', max_length=5, verbose_name='stages')),
-                ('token', models.CharField(default=submissions.models.judging.new_invitation_token, editable=False, max_length=64, unique=True)),
+                ('token', models.CharField(default=new_invitation_token, editable=False, max_length=64, unique=True)),
                 ('created_at', models.DateTimeField()),
                 ('sent_at', models.DateTimeField(blank=True, null=True)),
                 ('accepted_at', models.DateTimeField(blank=True, null=True)),

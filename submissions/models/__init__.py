@@ -1,4 +1,5 @@
-"""The submissions app's data: entries and their recordings (``entries``), and their judging (``judging``)."""
+"""The submissions app's data: entries and their recordings (``entries``) and resumable uploads (``resumable``);
+judging lives in the ``judging`` app."""
 
 from .entries import (
     MB,
@@ -11,34 +12,16 @@ from .entries import (
     original_path,
     poster_path,
 )
-from .judging import (
-    Assignment,
-    Criterion,
-    CriterionMark,
-    JudgeInvitation,
-    JudgeScore,
-    RoundJudge,
-    Stages,
-    new_invitation_token,
-)
 from .resumable import ResumableUpload, new_upload_key, resumable_folder
 
 __all__ = [
     "MB",
-    "Assignment",
-    "Criterion",
-    "CriterionMark",
     "Entry",
     "EntryVersion",
-    "JudgeInvitation",
-    "JudgeScore",
     "ReadingRound",
     "ResumableUpload",
-    "RoundJudge",
-    "Stages",
     "Vote",
     "media_path",
-    "new_invitation_token",
     "new_token",
     "new_upload_key",
     "original_path",

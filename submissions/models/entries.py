@@ -52,8 +52,8 @@ class ReadingRound(models.Model):
     The submission deadline defaults to the round's close; judging and the public vote have their own
     windows. ``vote_weight`` is the share w of normalised public votes in the final score:
     final = judges × (1 − w) + votes × w (DESIGN.md §4). The judging settings (judges per entry, blind
-    judging, how totals are averaged, two stages…) are explained rule by rule in ``submissions.scoring``
-    and ``submissions.judging.services``.
+    judging, how totals are averaged, two stages…) are explained rule by rule in ``judging.scoring``
+    and ``judging.services``.
     """
 
     class Media(models.TextChoices):

@@ -171,7 +171,7 @@ def make_reader(make_user, complete_profile):
 def make_judge(make_user, organiser):
     """A person put on a round's panel through ``judge_invite`` (an account exists: they are seated at once)."""
     from contests import services as contest_services
-    from submissions.judging import services as judging
+    from judging import services as judging
 
     def make(reading_round, email: str, *, stages="first", organisation=None):
         user = make_user(email)
@@ -188,7 +188,7 @@ def make_judge(make_user, organiser):
 @pytest.fixture
 def judging_round(make_reading_round):
     """A reading round with the test rubric; judging open now (rolling: no window set)."""
-    from submissions.judging import services as judging
+    from judging import services as judging
 
     def make(**settings):
         reading_round = make_reading_round(**settings)
@@ -201,7 +201,7 @@ def judging_round(make_reading_round):
 @pytest.fixture
 def marks_for():
     """Marks for the test rubric as ``score_save`` takes them: ``marks_for(rr, 8, 6)``."""
-    from submissions.models import Criterion
+    from judging.models import Criterion
 
     def build(reading_round, *values):
         criteria = list(Criterion.objects.filter(reading_round=reading_round).order_by("position"))

@@ -148,7 +148,7 @@ ROLES = ["anonymous", "stranger", "owner", "judge", "assigned_judge", "other_org
 @pytest.fixture
 def people(request, reader, make_user, versions, organiser):
     """``judge`` is a judge of the organisation with nothing assigned; ``assigned_judge`` has the entry."""
-    from submissions.judging import services as judging
+    from judging import services as judging
 
     people = {"anonymous": None, "owner": reader, "stranger": make_user("stranger@example.vn")}
     for role in ("judge", "other_organiser", "organiser", "admin_user"):

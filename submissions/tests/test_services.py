@@ -291,12 +291,6 @@ def test_totals_live_or_at_the_end(voting_round, now):
     assert voting_round.vote_totals_visible(now)
 
 
-def test_normalised_votes_for_judging():
-    assert selectors.normalised_votes({1: 10, 2: 5, 3: 0}) == {1: 1.0, 2: 0.5, 3: 0.0}
-    assert selectors.normalised_votes({1: 0}) == {1: 0.0}
-    assert selectors.normalised_votes({}) == {}
-
-
 def test_public_label_follows_the_participant_s_preference(reader):
     profile = reader.profile
     assert selectors.public_label(reader) == "N. V. T."

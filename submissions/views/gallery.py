@@ -13,8 +13,8 @@ from contest_site import ratelimit
 from contests.invites import require_round
 
 from .. import selectors, services
-from ..judging.selectors import is_panel_judge
 from ..models import Entry
+from ..panel import is_panel_judge
 
 
 def _judging_hides_votes(request, reading_round, now) -> bool:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contest_site.serving import streaming_response
-from contests.views.organiser import form_errors_to_messages, organiser_required
+from contests.organiser_area import form_errors_to_messages, organiser_required
 
 from .. import selectors, services
 from ..archive import zip_stream

@@ -4,8 +4,9 @@ carry no serious or critical accessibility violation by axe-core's WCAG 2.0/2.1 
 The pages are those of ``make run``: the demo data (``seed_demo``) plus an event with published results and
 certificates, served by daphne (the live quiz pages need WebSockets, which pytest-django's live server
 cannot carry) on its own SQLite file. People are signed in by session cookies made in the setup script.
-axe-core is vendored (static/vendor/axe-core) and injected into each page; the contexts bypass the site's
-Content-Security-Policy, which would refuse an injected script.
+axe-core is vendored (tests/e2e/vendor/axe-core: a test tool, kept out of static/ so it is never published)
+and injected into each page; the contexts bypass the site's Content-Security-Policy, which would refuse an
+injected script.
 
 ``SCREENSHOTS=1`` (``make screenshots``) also writes each page to docs/screenshots/<journey>-<width>.png.
 """
@@ -26,7 +27,7 @@ from tests.servers import daphne, prepare_database, project_env
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "docs" / "screenshots"
 TIMEZONE = "Asia/Ho_Chi_Minh"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -51,8 +52,10 @@ from forums.models import Topic
 from leaderboard import results
 from leaderboard.models import Certificate
 from leaderboard.services import score_record
-from quizzes.models import LiveSession, QuestionBank, QuizRound
-from submissions.models import Assignment, Entry
+from live.models import LiveSession
+from quizzes.models import QuestionBank, QuizRound
+from judging.models import Assignment
+from submissions.models import Entry
 
 call_command("seed_demo", stdout=io.StringIO())
 User = get_user_model()

@@ -24,8 +24,8 @@ def judged_round(browser, make_organiser, make_user, regions, tmp_path):
 
     from contests import services as contest_services
     from contests.models import Event
+    from judging import services as judging
     from submissions import services, synth
-    from submissions.judging import services as judging
 
     organiser, organisation = make_organiser("btc.chamthi@example.vn", organisation_name="Sở GD", slug="so-gd")
     now = timezone.now().replace(second=0, microsecond=0)
@@ -85,7 +85,7 @@ def _score_with_keyboard(page, first: str, second: str) -> None:
 
 
 def test_a_judge_scores_two_entries_with_the_keyboard(new_context, login, judged_round):
-    from submissions.models import JudgeScore
+    from judging.models import JudgeScore
 
     page = new_context().new_page()
     login(page, "giam.khao@example.vn")

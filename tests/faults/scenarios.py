@@ -138,7 +138,7 @@ def _open(event, by) -> None:
 
 def live_game(*, questions: int, question_time_s: int) -> dict:
     """A lobby of a live session of single-choice questions, with the host's session cookie."""
-    from quizzes.live import services as live
+    from live import services as live
 
     organisation, host = _organiser()
     quiz = _quiz(organisation, questions)
@@ -155,13 +155,15 @@ def live_game(*, questions: int, question_time_s: int) -> dict:
 
 def _as_tokens(live, session, index: int, choices: dict) -> dict:
     """The right/wrong/other choices as a phone names them in this game (tokens, not ids)."""
-    tokens = live.question_tokens(session, index, choices.values())
+    from live import payloads
+
+    tokens = payloads.question_tokens(session, index, choices.values())
     return {name: tokens.token(choice_id) for name, choice_id in choices.items()}
 
 
 def live_scores(*, session: int) -> dict:
     """Each player's stored score and number of answers, by nickname."""
-    from quizzes.models import LivePlayer
+    from live.models import LivePlayer
 
     players = LivePlayer.objects.filter(session_id=session)
     return {p.nickname: {"score": p.score, "answers": p.answers.count()} for p in players}
@@ -336,8 +338,8 @@ def _attempt_to_submit() -> dict:
 def _entry_to_vote_and_judge() -> dict:
     from django.utils import timezone
 
+    from judging import services as judging
     from submissions import services, synth
-    from submissions.judging import services as judging
 
     organisation, organiser = _organiser()
     event, rnd = _open_event(organisation, organiser, kind="reading", title="Cuộc thi đọc")
@@ -379,9 +381,10 @@ def _entry_to_vote_and_judge() -> dict:
 
 def race_records(*, attempt: int, entry: int, assignment: int) -> dict:
     """How many records each race left, and what they hold."""
+    from judging.models import CriterionMark, JudgeScore
     from leaderboard.models import Score
     from quizzes.models import Attempt
-    from submissions.models import CriterionMark, JudgeScore, Vote
+    from submissions.models import Vote
 
     submitted = Attempt.objects.select_related("quiz_round").get(pk=attempt)
     scores = JudgeScore.objects.filter(assignment_id=assignment)

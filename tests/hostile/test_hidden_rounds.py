@@ -125,10 +125,12 @@ def candidates() -> dict[str, list]:
     """Every value the walk tries for each URL parameter name: all the objects of the test's site."""
     from appeals.models import Appeal
     from forums.models import Post, Resource, Topic
+    from judging.models import Assignment, JudgeInvitation, RoundJudge
     from leaderboard.models import Certificate
+    from live.models import LiveSession
     from notifications.models import Notification
-    from quizzes.models import Attempt, LiveSession, Question, QuestionBank, Quiz
-    from submissions.models import Assignment, Entry, EntryVersion, JudgeInvitation, RoundJudge
+    from quizzes.models import Attempt, Question, QuestionBank, Quiz
+    from submissions.models import Entry, EntryVersion
 
     def pks(model) -> list[int]:
         return list(model.objects.order_by("pk").values_list("pk", flat=True)) or [1]

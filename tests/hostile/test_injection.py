@@ -201,7 +201,7 @@ def test_names_never_become_formulas_in_exports(client, world, export):
     """A nickname or a full name typed as a formula must reach the organiser's spreadsheet as text."""
     from contests.models import Profile
     from leaderboard.models import ResultRow
-    from quizzes.models import LivePlayer
+    from live.models import LivePlayer
 
     LivePlayer.objects.filter(session=world.objects["live_session"]).update(nickname="=1+2")
     Profile.objects.filter(user=world.users["victim"]).update(full_name=FORMULA)

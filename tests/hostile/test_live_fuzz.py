@@ -22,12 +22,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contest_site import ratelimit
+from contest_site.ratelimit import RateLimit
 from contest_site.routing import websocket_urlpatterns
 from leaderboard.models import Score
-from quizzes.live import services
-from quizzes.live.consumers import RateLimit
-from quizzes.live.protocol import ERRORS, HOST_MESSAGES, MAX_MESSAGE_BYTES, PLAYER_MESSAGES
-from quizzes.models import Choice, LiveAnswer, LivePlayer, LiveSession
+from live import services
+from live.models import LiveAnswer, LivePlayer, LiveSession
+from live.protocol import ERRORS, HOST_MESSAGES, MAX_MESSAGE_BYTES, PLAYER_MESSAGES
+from quizzes.models import Choice
 
 from .test_protocol import json_values, near_messages
 

@@ -13,9 +13,9 @@ from decimal import Decimal
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from live.nicknames import MAX_LENGTH, clean_nickname, fold, nickname_problem
 from quizzes.grading import AnswerKey, InvalidResponse, clean_response, grade, normalise_text
 from quizzes.importing.base import MULTIPLE, ORDERING, QUESTION_TYPES, SHORT_TEXT, SINGLE
-from quizzes.live.nicknames import MAX_LENGTH, clean_nickname, fold, nickname_problem
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáạảãằắặẳẵầấậẩẫèéẹẻẽềếệểễìíịỉĩòóọỏõồốộổỗờớợởỡùúụủũừứựửữỳýỵỷỹ"
 vietnamese_words = st.text(alphabet=VIETNAMESE + " 0123456789", min_size=1, max_size=30)

@@ -8,7 +8,7 @@ import json
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from quizzes.live.protocol import ERRORS, HOST_MESSAGES, MAX_MESSAGE_BYTES, PLAYER_MESSAGES, ProtocolError, parse
+from live.protocol import ERRORS, HOST_MESSAGES, MAX_MESSAGE_BYTES, PLAYER_MESSAGES, ProtocolError, parse
 
 SCHEMAS = {"player": PLAYER_MESSAGES, "host": HOST_MESSAGES}
 TYPES = sorted({*PLAYER_MESSAGES, *HOST_MESSAGES, "", "hack", "__proto__", "error"})

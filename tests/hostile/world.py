@@ -19,14 +19,14 @@ from contests.models import Event, Organisation
 from forums import services as forum_services
 from forums.models import Report
 from forums.notifications import unsubscribe_token
+from judging import services as judging
+from judging.models import Assignment
 from leaderboard import results as results_services
 from leaderboard.models import Certificate
 from leaderboard.services import score_record
+from live import services as live_services
 from quizzes import services as quiz_services
 from quizzes.importing.base import ParsedChoice, ParsedQuestion
-from quizzes.live import services as live_services
-from submissions.judging import services as judging
-from submissions.models import Assignment
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(1)>[x](javascript:alert(1))"
 SHORT_PAYLOAD = "<i onclick=alert(1)>"  # a live nickname has at most 20 characters

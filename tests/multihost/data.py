@@ -37,7 +37,7 @@ def assign_to_judge(*, entry_id: int) -> int:
     they will play."""
     from django.contrib.auth import get_user_model
 
-    from submissions.judging import services as judging
+    from judging import services as judging
     from submissions.models import Entry
     from tests.prod import data
 

@@ -29,7 +29,8 @@ from contests.models import Organisation
 from contests import services as contest_services
 from quizzes import services
 from quizzes.importing.base import ParsedChoice, ParsedQuestion
-from quizzes.live import services as live
+from live import payloads
+from live import services as live
 
 org = Organisation.objects.create(name="Sở GD&ĐT", slug="so")
 host = get_user_model().objects.create_user("host", "host@example.vn", "x")
@@ -45,7 +46,7 @@ session = live.session_create(quiz=quiz, host=host, question_time_s=30)
 right = {q.pk: q.choices.get(is_correct=True).pk for q in bank.questions.all()}
 print(json.dumps({"session": session.pk, "pin": session.pin, "cookie": signed_in_session(host),
                   # what phones see and send: the right choice's token for its place in this game
-                  "right": [live.question_tokens(session, i, [right[qid]]).token(right[qid])
+                  "right": [payloads.question_tokens(session, i, [right[qid]]).token(right[qid])
                             for i, qid in enumerate(session.question_ids)]}))
 """
 

@@ -77,8 +77,9 @@ def world() -> dict:
 
     from contests import services as contest_services
     from contests.models import Event, Organisation
+    from live import payloads
+    from live import services as live
     from quizzes import services as quiz_services
-    from quizzes.live import services as live
     from submissions import services as reading_services
 
     organisation = Organisation.objects.create(name="Sở GD&ĐT (prod)", slug="so-prod")
@@ -110,7 +111,7 @@ def world() -> dict:
     session = live.session_create(quiz=quiz, host=host, question_time_s=30)
     right = {q.pk: q.choices.get(is_correct=True).pk for q in bank.questions.all()}
     right_tokens = [  # what a phone sends: the question's tokens in this game, never choice ids
-        live.question_tokens(session, index, bank.questions.get(pk=qid).choices.values_list("pk", flat=True)).token(
+        payloads.question_tokens(session, index, bank.questions.get(pk=qid).choices.values_list("pk", flat=True)).token(
             right[qid]
         )
         for index, qid in enumerate(session.question_ids)

@@ -16,7 +16,7 @@ from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from twisted.internet.testing import StringTransport
 
 from contest_site import fastpaths
-from quizzes.live.consumers import PlayerConsumer
+from live.consumers import PlayerConsumer
 
 SCOPE = {"type": "websocket", "path": "/ws/live/123456/", "headers": [], "url_route": {"kwargs": {"pin": "123456"}}}
 

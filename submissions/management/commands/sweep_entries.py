@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from submissions.judging.services import judging_sweep
+from judging.services import judging_sweep
 from submissions.resumable import resumables_sweep
 from submissions.services import versions_sweep
 

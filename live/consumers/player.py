@@ -1,0 +1,100 @@
+"""The phone's socket of a live game (``/ws/live/<pin>/``)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from django.utils import timezone, translation
+
+from contest_site.ratelimit import RateLimit
+from contests.invites import scope_may_enter_round
+from quizzes.autosave import on_writer
+
+from .. import payloads, services
+from ..hub import get_hub
+from ..models import LiveSession
+from ..protocol import PLAYER_MESSAGES, ProtocolError
+from ..transport import LiveConsumer
+
+
+class PlayerConsumer(LiveConsumer):
+    """``/ws/live/<pin>/``: a phone in a game. Join (nickname) or rejoin (signed token), then answer."""
+
+    schema = PLAYER_MESSAGES
+
+    async def connect(self):
+        self.limiter = RateLimit(rate=5, burst=10)
+        self.player_id = None
+        # Guessing PINs over the socket counts against the same per-address limit as the join page.
+        address = (self.scope.get("client") or ["?"])[0]
+        guessing = await sync_to_async(services.pin_guessing, thread_sensitive=False)(address)  # cache only
+        self.session = None if guessing else await database_sync_to_async(self._running_session)(address)
+        await self.accept()
+        if self.session is None:
+            with translation.override(self.language()):
+                await self.send_json(ProtocolError("pin_guessing" if guessing else "ended").as_message())
+            await self.close(code=4429 if guessing else 4404)
+
+    def _running_session(self, address: str) -> LiveSession | None:
+        """The running game of the PIN, if this connection may enter its round (invite-only events); a wrong
+        PIN counts against the address."""
+        pin = self.scope["url_route"]["kwargs"]["pin"]
+        session = LiveSession.objects.filter(pin=pin).exclude(state=LiveSession.State.ENDED).first()
+        if session is not None and not scope_may_enter_round(self.scope, session.round_id):
+            session = None  # a game of an invite-only event: as if no game ran with that PIN
+        if session is None:
+            services.wrong_pin(address)
+        return session
+
+    async def disconnect(self, code):
+        if getattr(self, "session", None) is not None and self.player_id is not None:
+            await get_hub().detach(self.session.pk, self, player_id=self.player_id)
+
+    async def handle(self, message: dict) -> None:
+        match message:
+            case {"type": "ping"}:
+                await self.send_json({"type": "pong"})
+            case {"type": "join" | "rejoin"}:
+                await self.enter(message)
+            case {"type": "answer"}:
+                await self.answer(message)
+
+    async def enter(self, message: dict) -> None:
+        if self.player_id is not None:
+            raise ProtocolError("already_joined")
+        # Joins come in waves (a class typing the PIN at once): on the writer thread with its kept
+        # connection. The phone is attached to the hub before the game's state is read for its reply,
+        # so an event published in between is either in that state or delivered to it.
+        if message["type"] == "join":
+            join = partial(services.player_join, nickname=message.get("nickname"), user=self.scope.get("user"))
+        else:
+            join = partial(services.player_rejoin, token=message["token"])
+        player = await on_writer(join)(session=self.session)
+        self.player_id = player.pk
+        await get_hub().attach(self.session.pk, self, player_id=player.pk)
+        await self.send_json(await on_writer(payloads.joined_message)(player, language=self.language()))
+
+    async def answer(self, message: dict) -> None:
+        if self.player_id is None:
+            raise ProtocolError("not_joined")
+        state = await get_hub().question_state(self.session.pk)
+        if state is None:
+            raise ProtocolError("no_question")
+        # The answer burst of a question (everyone within seconds) goes through the process's single writer
+        # thread with its reused connection, as autosaves do: no reconnect and no lock wait per answer.
+        index = message["question"]
+        fresh = await on_writer(services.answer_submit)(
+            state=state, player_id=self.player_id, index=index, response=message["response"], now=timezone.now()
+        )
+        await self.send_json({"type": "answer_received", "index": index, "duplicate": not fresh})
+
+    async def kicked(self) -> None:
+        with translation.override(self.language()):
+            await self.send_json(ProtocolError("kicked").as_message())
+        await self.close(code=4403)
+
+    async def replaced(self) -> None:
+        await self.send_json({"type": "replaced"})
+        await self.close(code=4409)

@@ -1,0 +1,560 @@
+"""Every write of a live session, and the events it produces: sessions, players joining, the host's
+commands (one named service each: ``session_start``, ``question_reveal``, ``session_end``…), answers.
+
+Functions here are synchronous (the ORM); consumers call them through ``database_sync_to_async`` and
+publish the returned event through the hub after the transaction has committed. Time is the server's:
+``now`` is taken once per command and stored with the question, and an answer's speed is measured from
+the stored start, never from anything the phone says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from dataclasses import dataclass, field
+
+from django.core import signing
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from contest_site import ratelimit
+from leaderboard import ranking
+from leaderboard.services import board_await_release, board_release
+from quizzes.choice_tokens import ChoiceTokens
+from quizzes.grading import AnswerKey, InvalidResponse, clean_response, grade
+from quizzes.models import Question, Quiz
+from quizzes.services import _draw_questions, answer_key
+
+from . import scoring
+from .models import LiveAnswer, LivePlayer, LiveRoundChoice, LiveSession
+from .nicknames import clean_nickname, nickname_problem
+from .payloads import (
+    MAX_LISTED_PLAYERS,
+    TOKEN_SALT,
+    answer_count,
+    leaderboard_event,
+    limit_ms,
+    question_at,
+    question_payload,
+    question_tokens,
+    reveal_summary,
+)
+from .protocol import ProtocolError
+from .rounds import round_scores_record
+
+ANSWER_GRACE_MS = 300  # network delay we forgive after the buzzer; documented in docs/live-protocol.md
+
+
+@dataclass
+class QuestionState:
+    """What a process needs to accept answers to the open question without reading the database."""
+
+    session_id: int
+    index: int
+    started_at: dt.datetime
+    deadline: dt.datetime | None  # None while paused
+    limit_ms: int
+    key: AnswerKey
+    scoring: str
+    tokens: ChoiceTokens  # the question's choice tokens, computed once: answers arrive as tokens
+    answered: set[int] = field(default_factory=set)  # player ids that answered through this process
+
+
+def _new_pin() -> str:
+    while True:
+        pin = f"{secrets.randbelow(900000) + 100000}"
+        if not LiveSession.objects.filter(pin=pin).exclude(state=LiveSession.State.ENDED).exists():
+            return pin
+
+
+class ContestMaterial(Exception):
+    """The quiz holds questions of a contest round that is not over, and the host does not organise it."""
+
+
+def session_create(
+    *,
+    quiz: Quiz,
+    host,
+    rnd=None,
+    allow_guests: bool = True,
+    scoring_mode: str = "speed",
+    streak_bonus: bool = True,
+    question_time_s: int = 20,
+    now: dt.datetime | None = None,
+) -> LiveSession:
+    """Open a lobby with a fresh PIN. The question order is fixed now (drawn if the quiz samples).
+
+    Refuses (ContestMaterial) a quiz with questions an open or upcoming contest round reserves, unless the
+    host organises that contest: a game reveals every answer to whoever has the PIN."""
+    from .selectors import hosting_refusal
+
+    refusal = hosting_refusal(quiz=quiz, user=host, now=now or timezone.now())
+    if refusal:
+        raise ContestMaterial(refusal)
+    questions = _draw_questions(quiz, random.Random(secrets.randbits(48)))  # noqa: S311 - order of play
+    if not questions:
+        raise ValueError("the quiz has no questions")
+    for _attempt in range(5):
+        # The first session of a live round counts for it; a second one is played for practice unless the
+        # organiser chooses it (live_round_choose). Two first sessions at once: the constraint picks one.
+        counts = rnd is not None and not LiveSession.objects.filter(round=rnd, counts=True).exists()
+        try:
+            with transaction.atomic():
+                session = LiveSession.objects.create(
+                    quiz=quiz,
+                    host=host,
+                    round=rnd,
+                    pin=_new_pin(),
+                    allow_guests=allow_guests,
+                    scoring=scoring_mode,
+                    streak_bonus=streak_bonus,
+                    question_time_s=question_time_s,
+                    question_ids=[q.pk for q in questions],
+                    counts=counts,
+                )
+                if counts:
+                    LiveRoundChoice.objects.create(round=rnd, session=session, by=host, at=now or timezone.now())
+                    board_await_release(rnd=rnd)  # its results wait for this game to end
+                return session
+        except IntegrityError:  # the same PIN drawn twice at once, or another first session of the round
+            continue
+    raise RuntimeError("could not allocate a PIN")
+
+
+def player_join(*, session: LiveSession, nickname: str, user=None) -> LivePlayer:
+    """Add a player, or return the signed-in user's existing one (a second phone of the same account)."""
+    session.refresh_from_db(fields=["state", "locked"])
+    if session.state == LiveSession.State.ENDED:
+        raise ProtocolError("ended")
+    if user is not None and user.is_authenticated:
+        existing = LivePlayer.objects.filter(session=session, user=user).first()
+        if existing is not None:
+            if existing.kicked:
+                raise ProtocolError("kicked")
+            return existing
+    elif not session.allow_guests:
+        raise ProtocolError("login_required")
+    if session.locked:
+        raise ProtocolError("locked")
+    nickname = clean_nickname(nickname)
+    problem = nickname_problem(nickname)
+    if problem:
+        raise ProtocolError(problem)
+    taken = LivePlayer.objects.filter(session=session, nickname__iexact=nickname).first()
+    if taken is not None:
+        raise ProtocolError("nickname_blocked" if taken.kicked else "nickname_taken")
+    try:
+        with transaction.atomic():
+            return LivePlayer.objects.create(
+                session=session, nickname=nickname, user=user if user is not None and user.is_authenticated else None
+            )
+    except IntegrityError as exc:
+        raise ProtocolError("nickname_taken") from exc
+
+
+def player_rejoin(*, session: LiveSession, token: str) -> LivePlayer:
+    """The player a signed rejoin token names, with their score (after a reload, a lost network, a restart)."""
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=24 * 3600)
+    except signing.BadSignature as exc:
+        raise ProtocolError("bad_token") from exc
+    player = LivePlayer.objects.filter(pk=data.get("p"), session_id=data.get("s"), session=session).first()
+    if player is None:
+        raise ProtocolError("bad_token")
+    if player.kicked:
+        raise ProtocolError("kicked")
+    return player
+
+
+def question_state(session: LiveSession) -> QuestionState | None:
+    """The open question's state for answer checks, or None when no question is open."""
+    if session.state != LiveSession.State.QUESTION or session.current_index < 0:
+        return None
+    question = Question.objects.prefetch_related("choices").get(pk=session.question_ids[session.current_index])
+    key = answer_key(question)
+    return QuestionState(
+        session_id=session.pk,
+        index=session.current_index,
+        started_at=session.question_started_at,
+        deadline=session.question_deadline,
+        limit_ms=limit_ms(session, question),
+        key=key,
+        scoring=session.scoring,
+        tokens=question_tokens(session, session.current_index, key.choice_ids),
+    )
+
+
+@transaction.atomic
+def _open_question(session: LiveSession, index: int, now: dt.datetime) -> dict:
+    question = question_at(session, index)
+    session.state = LiveSession.State.QUESTION
+    session.current_index = index
+    session.question_started_at = now
+    session.question_deadline = now + dt.timedelta(milliseconds=limit_ms(session, question))
+    session.paused_remaining_ms = None
+    session.save(
+        update_fields=["state", "current_index", "question_started_at", "question_deadline", "paused_remaining_ms"]
+    )
+    return question_payload(session, question, now)
+
+
+def _locked_session(session_id: int) -> LiveSession:
+    return LiveSession.objects.select_for_update().select_related("quiz").get(pk=session_id)
+
+
+def _start(session: LiveSession, now):
+    if session.state != LiveSession.State.LOBBY:
+        raise ProtocolError("bad_state")
+    return _open_question(session, 0, now)
+
+
+def _next(session: LiveSession, now):
+    if session.state not in (LiveSession.State.REVEAL, LiveSession.State.LEADERBOARD):
+        raise ProtocolError("bad_state")
+    if session.current_index + 1 >= len(session.question_ids):
+        return _end(session, now)
+    return _open_question(session, session.current_index + 1, now)
+
+
+def _skip(session: LiveSession, now):
+    """Drop the open question: its answers are deleted and nobody scores; play goes on with the next one."""
+    if session.state != LiveSession.State.QUESTION:
+        raise ProtocolError("bad_state")
+    LiveAnswer.objects.filter(session=session, question_index=session.current_index).delete()
+    session.skipped = [*session.skipped, session.current_index]
+    session.save(update_fields=["skipped"])
+    if session.current_index + 1 >= len(session.question_ids):
+        return _end(session, now)
+    return _open_question(session, session.current_index + 1, now)
+
+
+def _pause(session: LiveSession, now):
+    if session.state != LiveSession.State.QUESTION or session.is_paused:
+        raise ProtocolError("bad_state")
+    session.paused_remaining_ms = max(0, int((session.question_deadline - now).total_seconds() * 1000))
+    session.question_deadline = None
+    session.save(update_fields=["paused_remaining_ms", "question_deadline"])
+    return {"type": "paused", "index": session.current_index, "remaining_ms": session.paused_remaining_ms}
+
+
+def _resume(session: LiveSession, now):
+    """Restart the timer where it stopped; the start moves too, so speed points stay fair."""
+    if not session.is_paused:
+        raise ProtocolError("bad_state")
+    remaining = dt.timedelta(milliseconds=session.paused_remaining_ms)
+    limit = dt.timedelta(milliseconds=limit_ms(session, question_at(session, session.current_index)))
+    session.question_deadline = now + remaining
+    session.question_started_at = now - (limit - remaining)
+    session.paused_remaining_ms = None
+    session.save(update_fields=["paused_remaining_ms", "question_deadline", "question_started_at"])
+    return {"type": "resumed", "index": session.current_index, "remaining_ms": int(remaining.total_seconds() * 1000)}
+
+
+def answers_close_at(deadline: dt.datetime) -> dt.datetime:
+    """The last moment an answer to a question with this buzzer is accepted: the network delay we forgive."""
+    return deadline + dt.timedelta(milliseconds=ANSWER_GRACE_MS)
+
+
+def reveal_due(*, deadline: dt.datetime | None, answered: int, players: int, now: dt.datetime) -> bool:
+    """Whether the open question may be revealed now: once nobody can still answer, i.e. after the buzzer
+    *and* the grace (an answer accepted in the grace is scored, never revealed past), or when every player
+    has answered. Paused (no deadline): never."""
+    if deadline is None:
+        return False
+    return now > answers_close_at(deadline) or (players > 0 and answered >= players)
+
+
+def host_view(session_id: int, now: dt.datetime) -> dict:
+    """What the projector's live view needs every tick: the lobby's player list, or the open question's
+    answer count and whether it is due for the automatic reveal (``reveal_due``: the game's rule of when
+    a question is over, here with the reveal that applies it)."""
+    session = LiveSession.objects.get(pk=session_id)
+    players = session.players.filter(kicked=False)
+    total = players.count()
+    view = {"state": session.state, "total": total, "index": session.current_index}
+    if session.state == LiveSession.State.LOBBY:
+        newest = list(players.order_by("-joined_at").values("id", "nickname")[:MAX_LISTED_PLAYERS])
+        view["players"] = newest[::-1]
+        view["players_key"] = (total, newest[0]["id"] if newest else None)
+    elif session.state == LiveSession.State.QUESTION:
+        answered = answer_count(session_id=session_id, index=session.current_index)
+        view["answered"] = answered
+        view["due"] = reveal_due(deadline=session.question_deadline, answered=answered, players=total, now=now)
+    return view
+
+
+def _reveal(session: LiveSession, now):
+    """Close the question, score it once for everyone (streaks, ranks) and describe it for all screens.
+
+    A reveal asked for while answers are still accepted (the host's button before the buzzer, or in the
+    grace after it) does not reveal: it stops the clock now and announces ``time_up``; the host screen's
+    automatic reveal follows once the grace is over. Revealing at once would show the answer to phones
+    whose answers are still in flight, and would score the question without them."""
+    if session.state != LiveSession.State.QUESTION:
+        raise ProtocolError("bad_state")
+    index = session.current_index
+    answers = {a.player_id: a for a in LiveAnswer.objects.filter(session=session, question_index=index)}
+    players = list(session.players.filter(kicked=False).order_by("-score", "joined_at"))
+    deadline = session.question_deadline
+    if deadline is None or not reveal_due(deadline=deadline, answered=len(answers), players=len(players), now=now):
+        return _time_up(session, now)
+    question = Question.objects.prefetch_related("choices").get(pk=session.question_ids[index])
+    key = answer_key(question)
+    gained = _score_question(session, index, answers, players)
+    players.sort(key=lambda p: (-p.score, p.joined_at))
+    ranks = ranking.competition_ranks([p.score for p in players])
+    session.state = LiveSession.State.REVEAL
+    session.question_deadline = None
+    session.paused_remaining_ms = None
+    session.save(update_fields=["state", "question_deadline", "paused_remaining_ms"])
+    return {
+        **reveal_summary(session, question, key, list(answers.values()), index, len(players)),
+        # per player: [right?, points gained, score, rank, streak]; the hub hands each player their own
+        "results": {
+            str(p.pk): [int(gained[p.pk] > 0), gained[p.pk], p.score, rank, p.streak]
+            for p, rank in zip(players, ranks, strict=True)
+        },
+    }
+
+
+def _score_question(session: LiveSession, index: int, answers: dict, players: list[LivePlayer]) -> dict[int, int]:
+    """Add each player's points for question ``index`` (streaks too) and store the standings; returns the
+    points each player gained. ``players`` sorted best first (their ranks before this question)."""
+    old_rank = dict(zip((p.pk for p in players), ranking.competition_ranks([p.score for p in players]), strict=True))
+    gained = {}
+    for player in players:
+        answer = answers.get(player.pk)
+        # Before the first reveal everyone is tied at 0: no "moved down" arrows for question 1.
+        player.previous_rank = old_rank[player.pk] if index > 0 else None
+        player.streak, gained[player.pk] = scoring.after_answer(
+            streak=player.streak,
+            correct=answer is not None and answer.correct,
+            points=answer.points if answer is not None else 0,
+            with_bonus=session.streak_bonus,
+        )
+        player.score += gained[player.pk]
+    _save_standings(players)
+    return gained
+
+
+def _time_up(session: LiveSession, now) -> dict:
+    """Stop the open question's clock now (or keep an earlier buzzer); the reveal waits for the grace."""
+    if session.question_deadline is None or session.question_deadline > now:
+        session.question_deadline = now
+        session.paused_remaining_ms = None
+        session.save(update_fields=["question_deadline", "paused_remaining_ms"])
+    return {"type": "time_up", "index": session.current_index, "remaining_ms": 0}
+
+
+def _save_standings(players: list[LivePlayer]) -> None:
+    """Store every player's new score, streak and previous rank: one prepared UPDATE run for all rows.
+    ``bulk_update`` builds a CASE expression per field with a branch per player, and compiling it was
+    most of a reveal's time at 2,000 players (about 0.6 s); executemany sends the same rows in one go."""
+    meta = LivePlayer._meta
+    columns = [meta.get_field(name).column for name in ("score", "streak", "previous_rank")]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model, values as parameters
+        quote(meta.db_table), ", ".join(f"{quote(column)} = %s" for column in columns), quote(meta.pk.column)
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(p.score, p.streak, p.previous_rank, p.pk) for p in players])
+
+
+def _leaderboard(session: LiveSession, now):
+    if session.state != LiveSession.State.REVEAL:
+        raise ProtocolError("bad_state")
+    session.state = LiveSession.State.LEADERBOARD
+    session.save(update_fields=["state"])
+    return leaderboard_event(session)
+
+
+def _end(session: LiveSession, now):
+    if session.state == LiveSession.State.ENDED:
+        raise ProtocolError("bad_state")
+    index = session.current_index
+    if session.state == LiveSession.State.QUESTION and index not in session.skipped:
+        # Ended with a question open: its answers were acknowledged, so they are scored (no reveal shown).
+        answers = {a.player_id: a for a in LiveAnswer.objects.filter(session=session, question_index=index)}
+        _score_question(
+            session, index, answers, list(session.players.filter(kicked=False).order_by("-score", "joined_at"))
+        )
+    session.state = LiveSession.State.ENDED
+    session.ended_at = now
+    session.question_deadline = None
+    session.save(update_fields=["state", "ended_at", "question_deadline"])
+    players = list(session.players.filter(kicked=False).select_related("user__profile").order_by("-score", "joined_at"))
+    ranks = ranking.competition_ranks([p.score for p in players])
+    if session.round_id and session.counts:
+        round_scores_record(session, players, now)
+        board_release(rnd=session.round, now=max(now, session.round.closes_at))
+    return {
+        "type": "ended",
+        "podium": [
+            {"player": p.pk, "nickname": p.nickname, "score": p.score, "rank": r}
+            for p, r in zip(players[:3], ranks[:3], strict=True)
+        ],
+        "results": {str(p.pk): [p.score, r] for p, r in zip(players, ranks, strict=True)},
+    }
+
+
+def _kick(session: LiveSession, now, *, player: int):
+    """Remove a player; their nickname stays taken so that it cannot come back in this game."""
+    updated = LivePlayer.objects.filter(session=session, pk=player, kicked=False).update(kicked=True)
+    if not updated:
+        raise ProtocolError("unknown_player")
+    return {"type": "kicked", "player": player}
+
+
+def _lock(session: LiveSession, now, *, locked: bool):
+    session.locked = locked
+    session.save(update_fields=["locked"])
+    return {"type": "locked", "locked": locked}
+
+
+# --- Host commands -----------------------------------------------------------------------------------
+# One named service per command of the projector, each in one transaction with the session row locked.
+# Each returns the event to publish (or None); a command illegal in the game's state raises
+# ProtocolError("bad_state") and changes nothing.
+
+
+def _under_lock(session_id: int, now: dt.datetime | None, step, **args) -> dict | None:
+    with transaction.atomic():
+        return step(_locked_session(session_id), now or timezone.now(), **args)
+
+
+def session_start(*, session_id: int, now: dt.datetime | None = None) -> dict:
+    """From the lobby to the first question."""
+    return _under_lock(session_id, now, _start)
+
+
+def question_next(*, session_id: int, now: dt.datetime | None = None) -> dict:
+    """After a reveal or the leaderboard: the next question, or the end after the last one."""
+    return _under_lock(session_id, now, _next)
+
+
+def question_skip(*, session_id: int, now: dt.datetime | None = None) -> dict:
+    return _under_lock(session_id, now, _skip)
+
+
+def question_pause(*, session_id: int, now: dt.datetime | None = None) -> dict:
+    return _under_lock(session_id, now, _pause)
+
+
+def question_resume(*, session_id: int, now: dt.datetime | None = None) -> dict:
+    return _under_lock(session_id, now, _resume)
+
+
+def question_reveal(*, session_id: int, now: dt.datetime | None = None) -> dict:
+    """Reveal the open question, or only stop its clock while answers are still accepted (``_reveal``)."""
+    return _under_lock(session_id, now, _reveal)
+
+
+def leaderboard_show(*, session_id: int, now: dt.datetime | None = None) -> dict:
+    return _under_lock(session_id, now, _leaderboard)
+
+
+def session_end(*, session_id: int, now: dt.datetime | None = None) -> dict:
+    """End the game (at any point): scores recorded on the live round's board if this session counts."""
+    return _under_lock(session_id, now, _end)
+
+
+def player_kick(*, session_id: int, player: int, now: dt.datetime | None = None) -> dict:
+    return _under_lock(session_id, now, _kick, player=player)
+
+
+def session_lock(*, session_id: int, locked: bool, now: dt.datetime | None = None) -> dict:
+    """Close (or reopen) the game to new players."""
+    return _under_lock(session_id, now, _lock, locked=locked)
+
+
+def answer_submit(*, state: QuestionState, player_id: int, index: int, response, now: dt.datetime) -> bool:
+    """Record a player's answer to the open question. Returns False if they had already answered (the
+    first answer stands; answering twice is harmless). Refuses late answers and answers that do not fit."""
+    if index != state.index:
+        raise ProtocolError("wrong_question")
+    if state.deadline is None:
+        raise ProtocolError("no_question")  # paused
+    if now > answers_close_at(state.deadline):
+        raise ProtocolError("too_late")
+    if player_id in state.answered:
+        return False
+    try:
+        # Tokens only: a raw choice id (or anything else) is refused like any answer that does not fit.
+        cleaned = clean_response(state.key, state.tokens.response_from_client(state.key.type, response))
+    except InvalidResponse as exc:
+        raise ProtocolError("bad_answer") from exc
+    if cleaned is None or cleaned == [] or cleaned == "":
+        raise ProtocolError("bad_answer")
+    elapsed = max(0, int((now - state.started_at).total_seconds() * 1000))
+    full = grade(state.key, cleaned) == state.key.points
+    points = scoring.answer_points(correct=full, elapsed_ms=elapsed, limit_ms=state.limit_ms, mode=state.scoring)
+    try:
+        with transaction.atomic():
+            _check_still_open(state.session_id, index, now)
+            LiveAnswer.objects.create(
+                session_id=state.session_id,
+                player_id=player_id,
+                question_index=index,
+                response=cleaned,
+                elapsed_ms=min(elapsed, state.limit_ms),
+                correct=full,
+                points=points,
+                answered_at=now,
+            )
+    except IntegrityError:
+        state.answered.add(player_id)
+        return False
+    state.answered.add(player_id)
+    return True
+
+
+def _check_still_open(session_id: int, index: int, now: dt.datetime) -> None:
+    """Refuse the answer unless the question is still open in the database, holding the session row so that
+    a reveal cannot commit until this answer has: an answer acknowledged is an answer scored.
+
+    The process's QuestionState may lag behind an event (a host's early ``time_up``, a reveal on another
+    process); this one read settles it. On PostgreSQL ``FOR KEY SHARE`` waits for a reveal's ``FOR UPDATE``
+    and makes it wait, while answers never wait for each other; SQLite's IMMEDIATE transactions already
+    serialise every writer."""
+    table = connection.ops.quote_name(LiveSession._meta.db_table)
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    sql = f"SELECT id, state, current_index, question_deadline FROM {table} WHERE id = %s{lock}"  # noqa: S608
+    session = next(iter(LiveSession.objects.raw(sql, [session_id])), None)
+    if session is None or session.state != LiveSession.State.QUESTION or session.current_index != index:
+        raise ProtocolError("wrong_question")
+    deadline = session.question_deadline
+    if deadline is None:
+        raise ProtocolError("no_question")
+    if now > answers_close_at(deadline):
+        raise ProtocolError("too_late")
+
+
+async def question_state_from_event(session_id: int, into: QuestionState | None = None) -> QuestionState | None:
+    """Reload the open question's state from the database (one row + the question) for this process."""
+    from channels.db import database_sync_to_async
+
+    session = await LiveSession.objects.select_related("quiz").aget(pk=session_id)
+    if into is not None:
+        into.deadline = session.question_deadline
+        into.started_at = session.question_started_at
+        return into
+    return await database_sync_to_async(question_state)(session)
+
+
+# Wrong PINs per address (a school's network shares one): six digits are few, so whoever tries PINs in a
+# loop is stopped long before finding a running game, while a class mistyping a few is not. Counted by
+# ``wrong_pin``, checked by ``pin_guessing`` before any lookup, so a blocked address learns nothing.
+WRONG_PINS = 30
+
+
+WRONG_PINS_PERIOD_S = 600
+
+
+def pin_guessing(ip: str) -> bool:
+    """Whether ``ip`` has typed too many wrong PINs lately (also for the WebSocket join, by its address)."""
+    return ratelimit.over(f"live-pin:{ip}", limit=WRONG_PINS, period_s=WRONG_PINS_PERIOD_S)
+
+
+def wrong_pin(ip: str) -> None:
+    ratelimit.hit(f"live-pin:{ip}", limit=WRONG_PINS, period_s=WRONG_PINS_PERIOD_S)
