@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.http import Http404
 
@@ -65,7 +67,7 @@ def hosting_refusal(*, quiz: Quiz, user: User, now: dt.datetime) -> str | None:
     )
 
 
-def access_session_for_host(*, user, session_id: int) -> LiveSession:
+def access_session_for_host(*, user: AbstractBaseUser | AnonymousUser, session_id: int) -> LiveSession:
     """The session for its host, or for an organiser of the quiz's organisation; 404 for anyone else."""
     if not user.is_authenticated:
         raise Http404
