@@ -68,7 +68,7 @@ lint: setup
 # with the models, types (mypy + django-stubs; strict modules and the baseline in pyproject.toml).
 check: setup
 	$(BIN)/ruff check .
-	# $(BIN)/ruff format --check .   # enabled by the lead once the codebase is formatted (issue 17)
+	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/mypy .
 

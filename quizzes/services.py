@@ -811,9 +811,7 @@ def _save_posted_answers(attempt: Attempt, items: list[AttemptItem], form, now: 
         if posted is None:
             continue  # nothing posted for it: the saved answer stands
         try:
-            response = clean_response(
-                _key_from_display(item), tokens.response_from_client(item.question.type, posted)
-            )
+            response = clean_response(_key_from_display(item), tokens.response_from_client(item.question.type, posted))
         except InvalidResponse:
             refused.append(item.position)
             continue

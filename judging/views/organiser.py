@@ -163,9 +163,7 @@ def judge_edit(request, judge_id: int):
         else:
             messages.success(request, _("Judge saved. Entries that now conflict went to other judges."))
             return redirect("organiser_judging_judges", round_id=judge.reading_round.round_id)
-    return render(
-        request, "judging/organiser/judge.html", _round_context(judge.reading_round, judge=judge, form=form)
-    )
+    return render(request, "judging/organiser/judge.html", _round_context(judge.reading_round, judge=judge, form=form))
 
 
 @require_POST

@@ -96,9 +96,7 @@ def test_a_contest_draw_takes_approved_questions_only(make_event, draft_bank, or
     for question in approved:
         review.question_review(question=question, by=colleague, decision="review")
         review.question_review(question=question, by=colleague, decision="approve")
-    quiz = services.quiz_create(
-        organisation=organisation, bank=draft_bank, title="Bốc thăm", rules=[("", None, 5)]
-    )
+    quiz = services.quiz_create(organisation=organisation, bank=draft_bank, title="Bốc thăm", rules=[("", None, 5)])
     event = make_event(rounds=1)
     with pytest.raises(ValidationError, match="2 approved"):
         services.quiz_round_configure(rnd=event.rounds.get(), quiz=quiz, settings={"time_limit_s": 600})
