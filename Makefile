@@ -43,7 +43,7 @@ test: setup
 # test settings when MEDIA_STORAGE=s3 and no MEDIA_S3_ENDPOINT_URL is given): recordings, tus uploads, serving,
 # question and forum images, banners, certificates; then a judge's browser playing and seeking a recording
 # through the redirect to the bucket (CSP included).
-S3_FAMILIES = submissions quizzes/tests/test_contest_material.py contests/tests/test_views.py \
+S3_FAMILIES = submissions judging privacy live/tests/test_live.py quizzes/tests/test_contest_material.py quizzes/tests/test_organiser.py contests/tests/test_views.py \
 	forums/tests/test_views.py tests/hostile/test_uploads.py leaderboard/tests/test_final.py leaderboard/tests/test_results.py
 test-s3: setup
 	MEDIA_STORAGE=s3 $(BIN)/pytest $(S3_FAMILIES) -m "not e2e"
