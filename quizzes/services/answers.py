@@ -22,11 +22,7 @@ from notifications import hooks as notification_hooks
 
 from ..choice_tokens import ChoiceTokens, attempt_scope
 from ..grading import AnswerKey, InvalidResponse, clean_response, grade
-from ..models import (
-    Attempt,
-    AttemptItem,
-    QuizRound,
-)
+from ..models import Attempt, AttemptItem, QuizRound
 from ..posted import posted_answer
 from .clock import attempt_is_open
 from .errors import LateSubmission, QuizError

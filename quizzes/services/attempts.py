@@ -21,14 +21,7 @@ from contests.participation import round_participation_problems
 
 from .. import review
 from ..importing.base import ORDERING, SHORT_TEXT
-from ..models import (
-    Attempt,
-    AttemptItem,
-    Choice,
-    Question,
-    Quiz,
-    QuizRound,
-)
+from ..models import Attempt, AttemptItem, Choice, Question, Quiz, QuizRound
 from .closing import attempt_close_if_expired
 from .errors import QuizError
 from .quizzes import _accommodation

@@ -10,10 +10,7 @@ import datetime as dt
 
 from contests.models import Event
 
-from ..models import (
-    Attempt,
-    QuizRound,
-)
+from ..models import Attempt, QuizRound
 
 
 def quiz_round_over_at(quiz_round: QuizRound) -> dt.datetime:

@@ -14,10 +14,7 @@ from django.utils import timezone
 from contests.models import Event, EventTransition
 from leaderboard.services import board_release
 
-from ..models import (
-    Attempt,
-    QuizRound,
-)
+from ..models import Attempt, QuizRound
 from .answers import attempt_submit
 from .clock import attempt_is_open, quiz_round_is_over
 

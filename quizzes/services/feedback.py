@@ -9,10 +9,7 @@ import datetime as dt
 
 from contests.models import Event
 
-from ..models import (
-    Attempt,
-    QuizRound,
-)
+from ..models import Attempt, QuizRound
 from .clock import quiz_round_results_ready
 from .quizzes import _accommodation
 

@@ -9,10 +9,7 @@ from django.utils import timezone
 
 from ..choice_tokens import ChoiceTokens
 from ..grading import clean_response, grade
-from ..models import (
-    PracticeAnswer,
-    Question,
-)
+from ..models import PracticeAnswer, Question
 from .questions import answer_key
 
 

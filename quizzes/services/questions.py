@@ -18,13 +18,7 @@ from contests.images import normalise_image
 
 from ..grading import AnswerKey
 from ..importing.base import SHORT_TEXT, ParsedQuestion
-from ..models import (
-    AttemptItem,
-    Choice,
-    Question,
-    QuestionBank,
-    QuizItem,
-)
+from ..models import AttemptItem, Choice, Question, QuestionBank, QuizItem
 
 QUESTION_IMAGE_SIZE = (1200, 900)
 

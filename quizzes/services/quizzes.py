@@ -19,15 +19,7 @@ from leaderboard import ranking
 from leaderboard.services import board_configure
 
 from .. import review
-from ..models import (
-    Accommodation,
-    Question,
-    QuestionBank,
-    Quiz,
-    QuizItem,
-    QuizRound,
-    SamplingRule,
-)
+from ..models import Accommodation, Question, QuestionBank, Quiz, QuizItem, QuizRound, SamplingRule
 from .clock import _schedule_release
 
 
