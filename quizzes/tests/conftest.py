@@ -158,10 +158,10 @@ def publish_round_results(quiz_round):
 
 @pytest.fixture(autouse=True)
 def _fresh_close_slots():
-    """services._schedule_close remembers per process which (round, slot) jobs it enqueued; a test's round
-    may reuse an earlier test's id in the same slot (rolled back), so each test starts with none."""
-    from quizzes import services
+    """services.attempts._schedule_close remembers per process which (round, slot) jobs it enqueued; a test's
+    round may reuse an earlier test's id in the same slot (rolled back), so each test starts with none."""
+    from quizzes.services import attempts
 
-    services._closes_scheduled.clear()
+    attempts._closes_scheduled.clear()
     yield
-    services._closes_scheduled.clear()
+    attempts._closes_scheduled.clear()

@@ -6,6 +6,7 @@ from notifications.kinds import Kind
 from notifications.models import Notification
 from submissions import services
 from submissions.media_probe import MediaRejected
+from submissions.services import processing
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def test_a_file_refused_by_processing_notifies_the_reason(reading_round, reader,
     def refuse(*args, **kwargs):
         raise MediaRejected("undecodable")
 
-    monkeypatch.setattr(services, "transcode", refuse)
+    monkeypatch.setattr(processing, "transcode", refuse)
     entry = make_entry(reading_round, reader)
     version = entry.versions.get()
     assert version.state == "rejected"

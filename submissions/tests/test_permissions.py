@@ -7,8 +7,8 @@ Outsiders get 404 (the same answer as for an id that does not exist) so that ids
 import pytest
 from django.urls import reverse
 
-from submissions import services
 from submissions.models import Entry, EntryVersion, ReadingRound
+from submissions.services import processing
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ def actors(request):
 
 @pytest.fixture
 def target(reading_round, reader, make_entry, monkeypatch):
-    monkeypatch.setattr(services, "MAX_ATTEMPTS", 1)
-    monkeypatch.setattr(services, "transcode", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
+    monkeypatch.setattr(processing, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(processing, "transcode", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("down")))
     entry = make_entry(reading_round, reader)
     monkeypatch.undo()
     return {"round": reading_round.round, "entry": entry, "version": entry.versions.get()}

@@ -14,6 +14,7 @@ from submissions import media_transcode, services
 from submissions.media_probe import MediaRejected, probe
 from submissions.media_transcode import bucket_peaks, rotation_filters, target_size, transcode
 from submissions.models import Entry, EntryVersion
+from submissions.services import processing
 
 # --- Pure transcoding ------------------------------------------------------------------------------
 
@@ -101,7 +102,7 @@ def test_undecodable_content_found_by_the_job_is_rejected_without_retry(reading_
     def broken(*args, **kwargs):
         raise MediaRejected("undecodable")
 
-    monkeypatch.setattr(services, "transcode", broken)
+    monkeypatch.setattr(processing, "transcode", broken)
     entry = make_entry(reading_round, reader)
     version = entry.versions.get()
     assert version.state == "rejected" and version.reason_code == "undecodable" and version.attempts == 1
@@ -115,7 +116,7 @@ def test_infrastructure_errors_are_retried_then_marked_failed(
     def disk_full(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(services, "transcode", disk_full)
+    monkeypatch.setattr(processing, "transcode", disk_full)
     entry = make_entry(reading_round, reader, process=False)
     version = entry.versions.get()
     for attempt in range(1, services.MAX_ATTEMPTS + 1):
@@ -135,8 +136,8 @@ def test_infrastructure_errors_are_retried_then_marked_failed(
 def test_organiser_can_requeue_a_failed_version(
     reading_round, reader, make_entry, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "MAX_ATTEMPTS", 1)
-    monkeypatch.setattr(services, "transcode", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("bug")))
+    monkeypatch.setattr(processing, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(processing, "transcode", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("bug")))
     entry = make_entry(reading_round, reader)
     version = entry.versions.get()
     assert version.state == "failed"

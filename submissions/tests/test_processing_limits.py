@@ -29,6 +29,7 @@ from submissions.media_transcode import (
     transcode_in_child,
 )
 from submissions.models import EntryVersion
+from submissions.services import processing
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,7 @@ def test_the_child_stops_when_its_worker_dies(slow_video, tmp_path):
             str(slow_video),
             str(tmp_path / "out.mp4"),
         ],
-        cwd=Path(services.__file__).resolve().parent.parent,
+        cwd=Path(services.__file__).resolve().parents[2],  # the project root, above submissions/services/
     )
     try:
         deadline = time.monotonic() + 10
@@ -223,7 +224,7 @@ def _retry_while_locked(write):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_job_renews_its_lease_while_the_child_transcodes(slow_entry, monkeypatch):
-    monkeypatch.setattr(services, "LEASE_RENEW_S", 0.1)
+    monkeypatch.setattr(processing, "LEASE_RENEW_S", 0.1)
     version = slow_entry.versions.get()
     started = timezone.now()
     assert services.version_process(version_id=version.pk) == "ready"
@@ -236,17 +237,17 @@ def test_a_job_whose_lease_was_taken_over_stops_its_child_and_writes_nothing(slo
     """Renewals failed for longer than the lease (say the database was unreachable): the sweep took the
     version over. The first job learns it at its next renewal, kills its child and leaves the version to
     the new job."""
-    monkeypatch.setattr(services, "LEASE_RENEW_S", 0.1)
+    monkeypatch.setattr(processing, "LEASE_RENEW_S", 0.1)
     version = slow_entry.versions.get()
     first_job = version.job_id
-    in_child = services.transcode
+    in_child = processing.transcode
 
     def taken_over_as_it_starts(source, target, **options):
         later = timezone.now() + services.PROCESSING_LEASE + dt.timedelta(seconds=1)
         assert _retry_while_locked(lambda: services.versions_sweep(now=later)) == 1
         return in_child(source, target, **{**options, "poll_s": 0.05})
 
-    monkeypatch.setattr(services, "transcode", taken_over_as_it_starts)
+    monkeypatch.setattr(processing, "transcode", taken_over_as_it_starts)
     started = time.monotonic()
     assert services.version_process(version_id=version.pk) == "abandoned"
     assert time.monotonic() - started < 1.5, "stopped well before the transcode would have finished"

@@ -13,6 +13,7 @@ from contests.models import Membership, Round
 from submissions import selectors, services
 from submissions.media_probe import MediaRejected
 from submissions.models import Entry, EntryVersion, ReadingRound, Vote
+from submissions.services import votes
 
 pytestmark = pytest.mark.django_db
 
@@ -272,7 +273,7 @@ def test_votes_that_cannot_count(voting_round, gallery_entry, voter, reader, org
 
 
 def test_votes_are_rate_limited(voting_round, gallery_entry, make_user, monkeypatch):
-    monkeypatch.setattr(services, "VOTES_PER_MINUTE", 2)
+    monkeypatch.setattr(votes, "VOTES_PER_MINUTE", 2)
     user = make_user("fast@example.vn")
     services.vote_cast(entry=gallery_entry, user=user)
     for _attempt in range(2):

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from submissions import services
 from submissions.models import Entry, EntryVersion
+from submissions.services import processing, votes
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -145,7 +146,7 @@ def test_entry_page_shows_the_state_and_polls_while_processing(client, reading_r
 def test_a_rejected_version_shows_its_reason(client, reading_round, reader, make_entry, monkeypatch):
     from submissions.media_probe import MediaRejected
 
-    monkeypatch.setattr(services, "transcode", lambda *a, **k: (_ for _ in ()).throw(MediaRejected("undecodable")))
+    monkeypatch.setattr(processing, "transcode", lambda *a, **k: (_ for _ in ()).throw(MediaRejected("undecodable")))
     entry = make_entry(reading_round, reader)
     client.force_login(reader)
     body = client.get(reverse("reading_entry", args=[entry.pk])).content.decode()
@@ -335,8 +336,8 @@ def test_originals_zip_holds_the_current_originals(client, organiser, reading_ro
 
 
 def test_organiser_requeues_from_the_entry_page(client, organiser, reading_round, reader, make_entry, monkeypatch):
-    monkeypatch.setattr(services, "MAX_ATTEMPTS", 1)
-    monkeypatch.setattr(services, "transcode", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("bug")))
+    monkeypatch.setattr(processing, "MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(processing, "transcode", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("bug")))
     entry = make_entry(reading_round, reader)
     version = entry.versions.get()
     client.force_login(organiser)
@@ -383,7 +384,7 @@ def test_a_send_beyond_the_quota_is_refused_before_the_body_is_read(
 
 
 def test_votes_over_the_limit_get_429_and_count_nothing(client, voting, gallery_entry, make_user, monkeypatch):
-    monkeypatch.setattr(services, "VOTES_PER_MINUTE", 1)
+    monkeypatch.setattr(votes, "VOTES_PER_MINUTE", 1)
     client.force_login(make_user("fan@example.vn"))
     assert client.post(reverse("reading_vote", args=[gallery_entry.pk])).status_code == 302
     response = client.post(reverse("reading_vote", args=[gallery_entry.pk]))

@@ -11,6 +11,7 @@ from django.utils import translation
 
 from submissions import services
 from submissions.models import Vote
+from submissions.services import votes
 
 THREADS = 6
 
@@ -38,7 +39,7 @@ def _vote_waiting_for_locks(entry, user) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_votes_of_one_account_count_once(gallery_entry, reading_round, make_user, now, monkeypatch):
-    monkeypatch.setattr(services, "VOTES_PER_MINUTE", 10_000)  # the race, not the rate limit, is under test
+    monkeypatch.setattr(votes, "VOTES_PER_MINUTE", 10_000)  # the race, not the rate limit, is under test
     services.reading_round_configure(
         rnd=reading_round.round,
         settings={

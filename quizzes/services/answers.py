@@ -1,0 +1,289 @@
+"""Answering and submitting: autosave, submit with grading, the stored points and the counting score sent
+to the leaderboard, and the regrade ``verify_results`` uses.
+
+Together because the submit, its bulk writes and the counting score are one transaction's work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contest_site.db import serialised_writes
+from leaderboard.services import ResultsFinal, score_record
+from notifications import hooks as notification_hooks
+
+from ..choice_tokens import ChoiceTokens, attempt_scope
+from ..grading import AnswerKey, InvalidResponse, clean_response, grade
+from ..models import Attempt, AttemptItem, QuizRound
+from ..posted import posted_answer
+from .clock import attempt_is_open
+from .errors import LateSubmission, QuizError
+from .questions import _answer_keys, answer_key
+
+MAX_PREDICTION = 10_000_000
+
+
+def attempt_answer(
+    *,
+    attempt_id: int,
+    user,
+    position: int,
+    response,
+    now: dt.datetime | None = None,
+    response_is_tokens: bool = False,
+    left: int = 0,
+) -> AttemptItem:
+    """Autosave one answer. Idempotent: the same answer twice stores the same thing.
+
+    ``response_is_tokens``: the response names choices by the attempt's opaque tokens, as every page and
+    client does (``choice_tokens``); they are turned into ids here, from the item already loaded, so that
+    the hot path costs no extra query. A raw choice id is then an unknown token: InvalidResponse.
+    ``left``: times the page was hidden so far (insights), kept as the highest seen, in the same UPDATE.
+
+    The attempt row is locked for the duration so that a concurrent submit either sees this answer or
+    refuses it — an answer acknowledged to the participant is always graded.
+    Raises AttemptItem.DoesNotExist for another user's attempt (the view answers 404), QuizError when
+    the attempt is closed, InvalidResponse when the answer does not fit the question.
+    """
+    now = now or timezone.now()
+    with serialised_writes(), transaction.atomic():
+        item = (
+            AttemptItem.objects.select_related("attempt__quiz_round", "question")
+            # Only what the checks read: compiling the SQL for every column of three joined tables was a
+            # third of an autosave's CPU (bench/quiz_submit.py --profile).
+            .only(*_ANSWER_FIELDS)
+            .select_for_update(of=("attempt",))
+            .get(attempt_id=attempt_id, attempt__user=user, position=position)
+        )
+        if not attempt_is_open(attempt=item.attempt, now=now):
+            raise QuizError(_("This attempt is closed: answers are no longer accepted."))
+        if response_is_tokens:
+            tokens = ChoiceTokens(scope=attempt_scope(item.attempt), choice_ids=item.choice_order)
+            response = tokens.response_from_client(item.question.type, response)
+        key = _key_from_display(item)
+        item.response = clean_response(key, response)
+        item.answered_at = now
+        left_page = {"left_page": Greatest("left_page", Value(left))} if left else {}  # the page's hidden-count
+        AttemptItem.objects.filter(pk=item.pk).update(response=item.response, answered_at=now, **left_page)
+    return item
+
+
+_ANSWER_FIELDS = (
+    "position",
+    "choice_order",
+    "attempt__user",
+    "attempt__status",
+    "attempt__deadline",
+    "attempt__quiz_round__grace_s",
+    "question__type",
+    "question__points",
+)
+
+
+def _key_from_display(item: AttemptItem) -> AnswerKey:
+    """Enough of a key to validate the shape of a response without reading the answer key."""
+    return AnswerKey(
+        type=item.question.type,
+        points=item.question.points,
+        choice_ids=tuple(item.choice_order),
+        correct_ids=frozenset(),
+    )
+
+
+def attempt_submit(
+    *,
+    attempt_id: int,
+    user=None,
+    now: dt.datetime | None = None,
+    prediction: int | None = None,
+    closed_by: str = Attempt.ClosedBy.PARTICIPANT,
+    responses=None,
+) -> Attempt:
+    """Grade and close an attempt, then record the round's counting score. Submitting twice is harmless.
+
+    ``responses``: the answers as the attempt page's form posts them (``q3=<token>``, ``q4=<token>&q4=…``,
+    ``q5_<token>=<place>``: anything with ``get`` and ``getlist``, e.g. ``request.POST``), saved with the
+    grading in the same transaction — one call, one write of the answers that changed since their autosave
+    (at a deadline everyone submits at once, with the answers autosave already has). An answer that does not
+    fit its question is left as it was and its position listed in ``attempt.answers_refused``. Answers sent
+    after deadline + grace are not saved.
+
+    An attempt closed by the deadline is stamped with its deadline, so time used never exceeds the limit.
+    A prediction out of range (InvalidResponse) still saves the posted answers but leaves the attempt open.
+    """
+    now = now or timezone.now()
+    bad_prediction = prediction is not None and not 0 <= prediction <= MAX_PREDICTION
+    if bad_prediction and responses is None:
+        raise InvalidResponse("prediction out of range")
+    with serialised_writes(), transaction.atomic():
+        attempts = Attempt.objects.select_for_update().select_related("quiz_round__round", "user")
+        if user is not None:
+            attempts = attempts.filter(user=user)
+        attempt = attempts.get(pk=attempt_id)
+        attempt.answers_refused = []
+        if attempt.status == Attempt.Status.SUBMITTED:
+            return attempt
+        late_prediction = None
+        if closed_by == Attempt.ClosedBy.PARTICIPANT and not attempt_is_open(attempt=attempt, now=now):
+            # One clock: nothing sent after deadline + grace counts, the prediction and the posted answers
+            # included. The attempt is closed as the deadline would have closed it, with the answers saved in time.
+            closed_by, late_prediction, prediction, responses = Attempt.ClosedBy.DEADLINE, prediction, None, None
+            bad_prediction = False
+        items = list(attempt.items.select_related("question"))
+        if responses is not None:
+            attempt.answers_refused = _save_posted_answers(attempt, items, responses, now)
+        if not bad_prediction:
+            _grade_and_close(attempt, items, now=now, prediction=prediction, closed_by=closed_by)
+            notification_hooks.attempt_closed(attempt=attempt)  # tells the owner when the deadline closed it
+    if bad_prediction:  # the posted answers are kept; the attempt stays open for a valid prediction
+        raise InvalidResponse("prediction out of range")
+    if late_prediction is not None:
+        raise LateSubmission(
+            _(
+                "The time was up: your answers saved before the deadline were graded, "
+                "but the prediction arrived too late and does not count."
+            )
+        )
+    return attempt
+
+
+def _grade_and_close(attempt: Attempt, items: list[AttemptItem], *, now, prediction, closed_by) -> None:
+    total = max_total = Decimal(0)
+    keys = _answer_keys([item.question for item in items])
+    for item in items:
+        item.points = grade(keys[item.question_id], item.response)
+        total += item.points
+        max_total += item.question.points
+    _store_points(items)
+    attempt.status = Attempt.Status.SUBMITTED
+    attempt.closed_by = closed_by
+    attempt.submitted_at = min(now, attempt.deadline)
+    attempt.score, attempt.max_score = total, max_total
+    if attempt.quiz_round.has_prediction and prediction is not None:
+        attempt.prediction = prediction
+    attempt.save(update_fields=["status", "closed_by", "submitted_at", "score", "max_score", "prediction"])
+    _record_counting_score(attempt.quiz_round, attempt.user)
+
+
+def _save_posted_answers(attempt: Attempt, items: list[AttemptItem], form, now: dt.datetime) -> list[int]:
+    """Store the form's answers that differ from the saved ones, in one statement; return the positions of
+    those that do not fit their question (left unchanged). The form names choices by the attempt's tokens."""
+    scope = attempt_scope(attempt)
+    changed, refused = [], []
+    for item in items:
+        tokens = ChoiceTokens(scope=scope, choice_ids=item.choice_order)
+        posted = posted_answer(item.question.type, f"q{item.position}", list(tokens.by_id.values()), form)
+        if posted is None:
+            continue  # nothing posted for it: the saved answer stands
+        try:
+            response = clean_response(_key_from_display(item), tokens.response_from_client(item.question.type, posted))
+        except InvalidResponse:
+            refused.append(item.position)
+            continue
+        if response != item.response:
+            item.response, item.answered_at = response, now
+            changed.append(item)
+    if changed:
+        _store_answers(changed)
+    return refused
+
+
+def _store_answers(items: list[AttemptItem]) -> None:
+    """The changed answers of a submit in one prepared UPDATE (the caller holds the writer lock)."""
+    response, answered_at = (AttemptItem._meta.get_field(name) for name in ("response", "answered_at"))
+    table, pk = AttemptItem._meta.db_table, AttemptItem._meta.pk.column
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(table)} SET {quote(response.column)} = %s, {quote(answered_at.column)} = %s "  # noqa: S608
+            f"WHERE {quote(pk)} = %s",
+            [
+                (
+                    response.get_db_prep_save(item.response, connection),
+                    answered_at.get_db_prep_save(item.answered_at, connection),
+                    item.pk,
+                )
+                for item in items
+            ],
+        )
+
+
+def _store_points(items: list[AttemptItem]) -> None:
+    """One prepared UPDATE run for every item. Why not ``bulk_update``: its CASE WHEN statement is compiled
+    anew for each submit, which cost more than the grading itself, and the caller holds the writer lock."""
+    field = AttemptItem._meta.get_field("points")
+    table, points, pk = AttemptItem._meta.db_table, field.column, AttemptItem._meta.pk.column
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(table)} SET {quote(points)} = %s WHERE {quote(pk)} = %s",  # noqa: S608 - names only
+            [(field.get_db_prep_save(item.points, connection), item.pk) for item in items],
+        )
+
+
+def _record_counting_score(quiz_round: QuizRound, user) -> None:
+    """Send the attempt that counts (best / last / first, as the round says) to the leaderboard."""
+    submitted = list(Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.SUBMITTED))
+    if quiz_round.counting == QuizRound.Counting.FIRST:
+        counting = min(submitted, key=lambda a: a.number)
+    elif quiz_round.counting == QuizRound.Counting.LAST:
+        counting = max(submitted, key=lambda a: a.number)
+    else:  # best: more points, then less time, then the earlier attempt
+        counting = min(submitted, key=lambda a: (-a.score, a.time_used, a.number))
+    prediction = next(
+        (a.prediction for a in sorted(submitted, key=lambda a: -a.number) if a.prediction is not None), None
+    )
+    try:
+        _score_counting(quiz_round, user, counting, prediction, len(submitted))
+    except ResultsFinal:  # an attempt closed after publication stays stored, unscored (correct it if needed)
+        logging.getLogger(__name__).warning("results final: round %s, user %s not rescored", quiz_round.pk, user.pk)
+
+
+def _score_counting(quiz_round: QuizRound, user, counting, prediction, attempts_used: int) -> None:
+    score_record(
+        rnd=quiz_round.round,
+        user=user,
+        points=counting.score,
+        max_points=counting.max_score,
+        submitted_at=counting.submitted_at,
+        time_used_ms=int(counting.time_used.total_seconds() * 1000),
+        prediction=prediction,
+        attempts_used=attempts_used,
+    )
+
+
+def recompute_round(rnd) -> dict[int, Decimal]:
+    """Each participant's counting points in a quiz round, regraded from the stored answers with today's
+    grading code (used by ``manage.py verify_results``)."""
+    quiz_round = QuizRound.objects.filter(round=rnd).first()
+    if quiz_round is None:
+        return {}
+    attempts: dict[int, list[tuple]] = {}
+    items = (
+        AttemptItem.objects.filter(attempt__quiz_round=quiz_round, attempt__status=Attempt.Status.SUBMITTED)
+        .select_related("attempt", "question")
+        .prefetch_related("question__choices")
+    )
+    for item in items:
+        attempt = item.attempt
+        per_attempt = attempts.setdefault(attempt.user_id, {}).setdefault(attempt.pk, [attempt, Decimal(0)])
+        per_attempt[1] += grade(answer_key(item.question), item.response)
+    points = {}
+    for user_id, by_attempt in attempts.items():
+        graded = list(by_attempt.values())
+        if quiz_round.counting == QuizRound.Counting.FIRST:
+            chosen = min(graded, key=lambda pair: pair[0].number)
+        elif quiz_round.counting == QuizRound.Counting.LAST:
+            chosen = max(graded, key=lambda pair: pair[0].number)
+        else:
+            chosen = min(graded, key=lambda pair: (-pair[1], pair[0].time_used, pair[0].number))
+        points[user_id] = chosen[1]
+    return points
