@@ -244,7 +244,7 @@ def _submitted_attempts(quiz_round, people, first_start, *, seed: int, predictio
 
 
 def _draw(rules, questions, rng) -> list:
-    """A draw by the quiz's sampling rules, as ``services._draw_questions`` makes it, from questions already
+    """A draw by the quiz's sampling rules, as ``services.attempts._draw_questions`` makes it, from questions already
     in memory (that function asks the database twice per rule: for 150 attempts, most of the demo's time)."""
     drawn, picked_all = set(), []
     for rule in rules:

@@ -23,7 +23,7 @@ def close_expired_attempt(attempt_id: int) -> bool:
 
 @task(queue_name=ATTEMPTS_QUEUE)
 def close_expired_attempts(quiz_round_id: int) -> int:
-    """Scheduled at start, once per round and half-minute (``services._schedule_close``): close every attempt
+    """Scheduled at start, once per round and half-minute (``services.attempts._schedule_close``): close every attempt
     of the round whose deadline + grace has passed. ``close_expired_attempt`` above stays for jobs queued
     before this one existed."""
     from .models import QuizRound
