@@ -4,7 +4,6 @@ built-in fonts do not), the code printed and as a QR code leading to the public 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -14,25 +13,14 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-FONTS = Path(__file__).resolve().parent / "fonts"
-_registered = False
-
-
-def _fonts() -> None:
-    global _registered
-    if not _registered:
-        pdfmetrics.registerFont(TTFont("DejaVu", str(FONTS / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
-        _registered = True
+from contest_site.pdf_fonts import register_fonts
 
 
 def render_pdf(certificate, *, verify_url: str) -> bytes:
     """One certificate as a PDF. Reads the published row, so the PDF says what the results say."""
-    _fonts()
+    register_fonts()
     row = certificate.row
     event = row.result_set.owner_event
     out = io.BytesIO()

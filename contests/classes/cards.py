@@ -13,7 +13,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from leaderboard.certificates import _fonts
+from contest_site.pdf_fonts import register_fonts
 
 COLUMNS, ROWS = 2, 4
 MARGIN = 10 * mm
@@ -34,7 +34,7 @@ def _qr(page: canvas.Canvas, url: str, x: float, y: float) -> None:
 
 def render_cards(cards: list[dict], *, unit_name: str) -> bytes:
     """``cards``: dicts with full_name, class_name, username, password and login_url (absolute)."""
-    _fonts()
+    register_fonts()
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=A4)
     page.setTitle(_("Login cards · %(unit)s") % {"unit": unit_name})
