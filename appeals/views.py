@@ -3,19 +3,16 @@ window and export the log. Views parse, authorise through a selector and call on
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from contest_site import ratelimit
+from contest_site import downloads, ratelimit
 from contests.invites import SESSION_KEY
 from contests.organiser_area import form_errors_to_messages, organiser_required
 from contests.selectors import access_event_for_organiser, access_round_for_organiser, access_round_for_participant
@@ -23,8 +20,6 @@ from contests.selectors import access_event_for_organiser, access_round_for_orga
 from . import exports, selectors, services
 from .forms import AnswerForm, AppealForm, MessageForm, PolicyForm
 from .models import Appeal
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -181,8 +176,4 @@ def organiser_export(request, event_id: int):
     event = access_event_for_organiser(user=request.user, event_id=event_id)
     workbook = Workbook()
     exports.appeal_log(workbook.active, appeals=selectors.event_appeals(event=event))
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="phuc-khao-{event.slug}.xlsx"'
-    return response
+    return downloads.workbook_attachment(workbook, filename=f"phuc-khao-{event.slug}.xlsx")

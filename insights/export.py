@@ -3,17 +3,14 @@ cell goes through ``spreadsheet_safe`` so that none runs as a formula when an or
 
 from __future__ import annotations
 
-import io
-
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from contest_site.downloads import workbook_bytes
 from contests.xlsx import spreadsheet_safe
 
 from .selectors import ItemAnalysis
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def flag_labels() -> dict[str, str]:
@@ -76,6 +73,4 @@ def item_analysis_workbook(analysis: ItemAnalysis, *, title: str) -> bytes:
         )
     sheet.column_dimensions["B"].width = 60
     sheet.column_dimensions["I"].width = 30
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook_bytes(workbook)

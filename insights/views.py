@@ -4,15 +4,15 @@ writes: the pages inform organisers, who decide."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from contest_site import downloads
 from contests.models import Round
 from contests.organiser_area import organiser_required
 
 from . import selectors
-from .export import XLSX, flag_labels, item_analysis_workbook
+from .export import flag_labels, item_analysis_workbook
 from .forms import AttemptFilterForm, SuspicionForm
 from .pictures import dashboard_charts
 from .suspicion import DEFAULT_WINDOW_S
@@ -81,9 +81,7 @@ def item_analysis_export(request, round_id: int):
     rnd = selectors.access_round(user=request.user, round_id=round_id, kind=Round.Kind.QUIZ)
     analysis = selectors.item_analysis_for(rnd=rnd, which=_which(request))
     data = item_analysis_workbook(analysis, title=f"{rnd.event.title} · {rnd.title}")
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="phan-tich-cau-hoi-vong-{rnd.pk}.xlsx"'
-    return response
+    return downloads.attachment(data, filename=f"phan-tich-cau-hoi-vong-{rnd.pk}.xlsx", content_type=downloads.XLSX)
 
 
 ATTEMPTS_PER_PAGE = 50

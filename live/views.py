@@ -3,8 +3,6 @@ and the result exports. Everything in the game itself goes over the WebSocket (d
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import wraps
 
 import segno
@@ -12,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from contest_site import ratelimit
+from contest_site import downloads, ratelimit
 from contests.invites import require_round
 from contests.models import Event, Round
 from contests.organiser_area import organiser_required
@@ -206,14 +204,7 @@ def _results(request, session_id: int):
 @host_required
 def results_csv(request, session_id: int):
     session, headers, rows = _results(request, session_id)
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly (Vietnamese names)
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="live-{session.pin}.csv"'
-    return response
+    return downloads.csv_attachment(headers, rows, filename=f"live-{session.pin}.csv")
 
 
 @host_required
@@ -225,13 +216,7 @@ def results_xlsx(request, session_id: int):
     sheet.append(headers)
     for row in rows:
         sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="live-{session.pin}.xlsx"'
-    return response
+    return downloads.workbook_attachment(workbook, filename=f"live-{session.pin}.xlsx")
 
 
 def live_round_page(request, round_id: int):

@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contest_site import downloads
 from contest_site.ratelimit import too_many
 
 from . import export, selectors, services
@@ -39,16 +39,15 @@ def _export(request, *, render_file, content_type: str, extension: str):
     except services.MyDataLimited as refused:
         return too_many(request, refused.messages[0], back_url=reverse("mydata"))
     data = selectors.mydata_collect(user=request.user)
-    response = HttpResponse(render_file(data), content_type=content_type)
     day = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="du-lieu-cua-toi-{day}.{extension}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return downloads.attachment(
+        render_file(data), filename=f"du-lieu-cua-toi-{day}.{extension}", content_type=content_type, private=True
+    )
 
 
 @login_required
 def mydata_export_json(request):
-    return _export(request, render_file=export.as_json, content_type="application/json", extension="json")
+    return _export(request, render_file=export.as_json, content_type=downloads.JSON, extension="json")
 
 
 @login_required
@@ -56,7 +55,7 @@ def mydata_export_xlsx(request):
     return _export(
         request,
         render_file=export.as_xlsx,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=downloads.XLSX,
         extension="xlsx",
     )
 

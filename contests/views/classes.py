@@ -12,14 +12,14 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contest_site import ratelimit
+from contest_site import downloads, ratelimit
 
 from ..classes import selectors, services
 from ..classes.cards import render_cards
@@ -126,20 +126,13 @@ def class_cards(request, slug: str):
     pdf = render_cards(cards, unit_name=unit.name)
     if "keep" not in request.GET:
         request.session.pop(_session_key(CARDS_KEY, unit), None)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="login-cards-{unit.slug}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return downloads.attachment(pdf, filename=f"login-cards-{unit.slug}.pdf", content_type=downloads.PDF, private=True)
 
 
 @login_required
 def class_list_template_download(request, slug: str):
     selectors.access_unit_for_teacher(user=request.user, slug=slug)
-    response = HttpResponse(
-        class_list_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="danh-sach-lop.xlsx"'
-    return response
+    return downloads.attachment(class_list_template(), filename="danh-sach-lop.xlsx", content_type=downloads.XLSX)
 
 
 @login_required

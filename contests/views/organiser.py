@@ -4,11 +4,11 @@ both for what does not exist and for what belongs to another organisation."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contest_site import downloads
 from contests.organiser_area import form_errors_to_messages, organiser_required
 
 from .. import selectors, services
@@ -223,8 +223,4 @@ def roster_import(request, slug: str):
 @organiser_required
 def roster_template_download(request, slug: str):
     selectors.access_organisation_for_organiser(user=request.user, slug=slug)
-    response = HttpResponse(
-        roster_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
-    return response
+    return downloads.attachment(roster_template(), filename="roster-template.xlsx", content_type=downloads.XLSX)

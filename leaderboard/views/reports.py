@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from contest_site import downloads
 from contests.organiser_area import organiser_required
 from contests.selectors import access_event_for_organiser, access_event_for_visitor
 from contests.xlsx import spreadsheet_safe
 
 from .. import reports, selectors
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @organiser_required
@@ -41,25 +37,15 @@ def export_xlsx(request, event_id: int):
         part.append([str(titles[key]), _("Participants")])
         for label, count in values:
             part.append([spreadsheet_safe(label), count])
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="bao-cao-{event.slug}.xlsx"'
-    return response
+    return downloads.workbook_attachment(workbook, filename=f"bao-cao-{event.slug}.xlsx")
 
 
 @organiser_required
 def export_csv(request, event_id: int):
     event = access_event_for_organiser(user=request.user, event_id=event_id)
     headers, rows = reports.result_rows(event)
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ket-qua-{event.slug}.csv"'
-    return response
+    safe_rows = ([spreadsheet_safe(value) for value in row] for row in rows)
+    return downloads.csv_attachment(headers, safe_rows, filename=f"ket-qua-{event.slug}.csv")
 
 
 def statistics(request, slug: str):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contest_site import downloads
 from contests.organiser_area import form_errors_to_messages, organiser_required
 from contests.selectors import (
     access_event_for_organiser,
@@ -40,14 +41,11 @@ from ..importing.excel import template_workbook
 from ..importing.export import export_workbook
 from ..models import Attempt, Question, QuestionBank, Quiz, QuizRound
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPORT_SESSION_KEY = "question_import"
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return downloads.attachment(content, filename=filename, content_type=downloads.XLSX)
 
 
 # --- Banks ------------------------------------------------------------------------------------
