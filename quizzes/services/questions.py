@@ -38,6 +38,15 @@ def bank_create(
     return bank
 
 
+def bank_update(*, bank: QuestionBank, title: str, description: str, is_public: bool) -> QuestionBank:
+    """Rename or describe a bank, or open it to practice (``is_public``). Questions a contest round still reserves
+    stay out of practice and public images whatever this says (``quizzes.selectors.reservations``)."""
+    bank.title, bank.description, bank.is_public = title, description, is_public
+    bank.full_clean()
+    bank.save(update_fields=["title", "description", "is_public"])
+    return bank
+
+
 @transaction.atomic
 def questions_import(*, bank: QuestionBank, questions: list[ParsedQuestion], by=None) -> int:
     """Add parsed questions to ``bank`` as drafts by ``by`` (their author; None for the operator's scripts).

@@ -247,3 +247,16 @@ def test_bank_created_from_the_banks_page(client, organiser, organisation):
     client.force_login(organiser)
     client.post(reverse("organiser_banks"), {"title": "Ngân hàng mới", "description": "", "is_public": "on"})
     assert QuestionBank.objects.get(title="Ngân hàng mới").organisation == organisation
+
+
+def test_bank_edited_through_the_service_and_a_blank_title_changes_nothing(client, organiser, bank):
+    client.force_login(organiser)
+    url = reverse("organiser_bank", args=[bank.pk])
+    response = client.post(url, {"title": "Ngân hàng đổi tên", "description": "Mô tả", "is_public": "on"})
+    assert response.status_code == 302
+    bank.refresh_from_db()
+    assert (bank.title, bank.description, bank.is_public) == ("Ngân hàng đổi tên", "Mô tả", True)
+    response = client.post(url, {"title": "", "description": "x"})
+    assert response.status_code == 200
+    bank.refresh_from_db()
+    assert (bank.title, bank.description, bank.is_public) == ("Ngân hàng đổi tên", "Mô tả", True)

@@ -76,7 +76,7 @@ def bank_detail(request, bank_id: int):
     bank = selectors.access_bank_for_organiser(user=request.user, bank_id=bank_id)
     form = BankForm(request.POST or None, instance=bank)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.bank_update(bank=bank, **form.cleaned_data)
         messages.success(request, _("Bank saved."))
         return redirect("organiser_bank", bank_id=bank.pk)
     questions = bank.questions.annotate(n_choices=Count("choices"))
