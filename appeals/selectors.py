@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, IntegerField, Min, Q, QuerySet, Value, When
 from django.http import Http404
@@ -47,7 +48,7 @@ def appeal_window(*, rnd: Round) -> Window | None:
     return Window(policy=policy, opens_at=published, closes_at=published + dt.timedelta(days=policy.days))
 
 
-def appealable_rounds(*, event: Event, user, now: dt.datetime) -> list[tuple[Round, Window]]:
+def appealable_rounds(*, event: Event, user: Any, now: dt.datetime) -> list[tuple[Round, Window]]:
     """The event's rounds whose window is open now and where ``user`` has a published result."""
     found = []
     for rnd in event.rounds.all():
@@ -57,7 +58,7 @@ def appealable_rounds(*, event: Event, user, now: dt.datetime) -> list[tuple[Rou
     return found
 
 
-def appealable_items(*, rnd: Round, user) -> QuerySet[AttemptItem]:
+def appealable_items(*, rnd: Round, user: Any) -> QuerySet[AttemptItem]:
     """The questions of the participant's submitted attempts of the round, for the appeal form."""
     return (
         AttemptItem.objects.filter(
@@ -68,11 +69,11 @@ def appealable_items(*, rnd: Round, user) -> QuerySet[AttemptItem]:
     )
 
 
-def my_appeals(*, rnd: Round, user) -> QuerySet[Appeal]:
+def my_appeals(*, rnd: Round, user: Any) -> QuerySet[Appeal]:
     return Appeal.objects.filter(round=rnd, user=user).select_related("question")
 
 
-def access_appeal_for_appellant(*, user, appeal_id: int) -> Appeal:
+def access_appeal_for_appellant(*, user: Any, appeal_id: int) -> Appeal:
     """The appellant's own appeal; anybody else's is a 404, as a missing one is."""
     appeal = Appeal.objects.select_related("round__event", "question", "item").filter(pk=appeal_id, user=user).first()
     if appeal is None:
@@ -80,7 +81,7 @@ def access_appeal_for_appellant(*, user, appeal_id: int) -> Appeal:
     return appeal
 
 
-def access_appeal_for_organiser(*, user, appeal_id: int) -> Appeal:
+def access_appeal_for_organiser(*, user: Any, appeal_id: int) -> Appeal:
     """An appeal of an event the user organises (a site admin: any)."""
     appeal = (
         Appeal.objects.select_related("round__event", "question", "item", "user__profile")

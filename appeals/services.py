@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -43,7 +44,7 @@ def appeal_policy_set(*, rnd: Round, days: int, max_per_round: int) -> AppealPol
     return policy
 
 
-def appeal_problems(*, rnd: Round, user, now: dt.datetime) -> list[str]:
+def appeal_problems(*, rnd: Round, user: Any, now: dt.datetime) -> list[str]:
     """Why ``user`` cannot appeal in ``rnd`` now (empty: they can). The window is counted from the first
     publication that includes the round; only participants with a published result may appeal."""
     window = selectors.appeal_window(rnd=rnd)
@@ -68,7 +69,7 @@ def _local(moment: dt.datetime) -> str:
 
 @transaction.atomic
 def appeal_create(
-    *, rnd: Round, user, kind: str, text: str, item: AttemptItem | None = None, now: dt.datetime | None = None
+    *, rnd: Round, user: Any, kind: str, text: str, item: AttemptItem | None = None, now: dt.datetime | None = None
 ) -> Appeal:
     """Open an appeal about one question of the participant's own submitted attempt, or about their score.
 
@@ -108,7 +109,7 @@ def appeal_create(
     return appeal
 
 
-def _own_item(*, rnd: Round, user, item: AttemptItem | None) -> AttemptItem:
+def _own_item(*, rnd: Round, user: Any, item: AttemptItem | None) -> AttemptItem:
     """The item, if it belongs to one of the participant's submitted attempts of this round."""
     if item is None:
         raise ValidationError(_("Choose the question you ask to be reviewed."))
@@ -127,7 +128,9 @@ def _own_item(*, rnd: Round, user, item: AttemptItem | None) -> AttemptItem:
     return own
 
 
-def appeal_message_add(*, appeal: Appeal, author, body: str, from_organiser: bool, now: dt.datetime | None = None):
+def appeal_message_add(
+    *, appeal: Appeal, author: Any, body: str, from_organiser: bool, now: dt.datetime | None = None
+) -> AppealMessage:
     """Add a message to an open appeal's thread (the appellant or one of the event's organisers: the caller
     checked which through ``selectors.access_appeal_*``)."""
     now = now or timezone.now()
@@ -149,7 +152,7 @@ def appeal_message_add(*, appeal: Appeal, author, body: str, from_organiser: boo
 def appeal_answer(
     *,
     appeal: Appeal,
-    by,
+    by: Any,
     accept: bool,
     reason: str,
     resolution: str = "",
@@ -186,16 +189,28 @@ def appeal_answer(
     return appeal
 
 
-def _apply(appeal, resolution, points_change, correct_ids, *, why, by, now) -> tuple[Decimal, str]:
+def _apply(
+    appeal: Appeal,
+    resolution: str,
+    points_change: Decimal | None,
+    correct_ids: set[int] | None,
+    *,
+    why: str,
+    by: Any,
+    now: dt.datetime,
+) -> tuple[Decimal, str]:
     rnd = appeal.round
     if resolution == Appeal.Resolution.AWARD and appeal.kind == Appeal.Kind.QUESTION:
-        missing = appeal.item.question.points - (appeal.item.points or Decimal(0))
+        item = cast(AttemptItem, appeal.item)  # a question appeal names its item
+        missing = item.question.points - (item.points or Decimal(0))
         if missing <= 0:
             raise ValidationError(_("The appellant already has every point of this question."))
         _change_appellant(appeal, missing, why=why, by=by, now=now)
         return missing, resolution
     if resolution == Appeal.Resolution.REKEY and appeal.kind == Appeal.Kind.QUESTION:
-        changes = question_key_correct(question=appeal.item.question, rnd=rnd, correct_ids=set(correct_ids or ()))
+        changes = question_key_correct(
+            question=cast(AttemptItem, appeal.item).question, rnd=rnd, correct_ids=set(correct_ids or ())
+        )
         for user_id, delta in changes.items():
             round_points_change(rnd=rnd, user_id=user_id, delta=delta, reason=why, by=by, now=now)
         return changes.get(appeal.user_id, Decimal(0)), resolution
@@ -207,12 +222,12 @@ def _apply(appeal, resolution, points_change, correct_ids, *, why, by, now) -> t
     raise ValidationError(_("Choose how the accepted appeal changes the result."))
 
 
-def _change_appellant(appeal, delta, *, why, by, now) -> None:
+def _change_appellant(appeal: Appeal, delta: Decimal, *, why: str, by: Any, now: dt.datetime) -> None:
     if not round_points_change(rnd=appeal.round, user_id=appeal.user_id, delta=delta, reason=why, by=by, now=now):
         raise ValidationError(_("This participant has no published result in this round."))
 
 
-def round_points_change(*, rnd: Round, user_id: int, delta: Decimal, reason: str, by, now: dt.datetime) -> bool:
+def round_points_change(*, rnd: Round, user_id: int, delta: Decimal, reason: str, by: Any, now: dt.datetime) -> bool:
     """Add ``delta`` to a participant's points in ``rnd`` on every published result that includes the round:
     the round's own results (its total is the round's points) and the event's (its total weighs the round).
     Each is an audited ``result_correct``. Returns False when the participant has no published row."""

@@ -24,6 +24,8 @@ def eligibility_problems(*, event: Event, profile: Profile | None, today: dt.dat
     if region_ids and profile.region_id not in region_ids:
         problems.append(_("This event is not open to participants from your region."))
     age = profile.age_on(today)
+    if age is None:  # not reached: a complete profile has a date of birth
+        return problems
     if event.min_age is not None and age < event.min_age:
         problems.append(_("You must be at least %(age)d years old.") % {"age": event.min_age})
     if event.max_age is not None and age > event.max_age:

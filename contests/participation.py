@@ -10,31 +10,37 @@ event reach its leaderboard.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .eligibility import eligibility_problems
-from .models import Membership, Round
+from .models import Event, Membership, Round
 from .selectors import region_with_descendants
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-def is_insider(*, event, user) -> bool:
+
+def is_insider(*, event: Event, user: Any) -> bool:
     """Whether ``user`` organises, judges or otherwise belongs to the organising committee of ``event``:
     a member of its organisation, or a judge on a panel of one of its rounds."""
     if Membership.objects.filter(user=user, organisation_id=event.organisation_id).exists():
         return True
-    return user.judging_panels.filter(reading_round__round__event=event).exists()
+    return bool(user.judging_panels.filter(reading_round__round__event=event).exists())
 
 
-def round_participation_problems(*, rnd: Round, user, now: dt.datetime) -> list[str]:
+def round_participation_problems(*, rnd: Round, user: Any, now: dt.datetime) -> list[str]:
     """Why ``user`` may not score in ``rnd`` (empty list = they may). Profile complete with consent, the
     event's categories, regions and ages (``eligibility_problems``), and no insider of the event."""
     return RoundParticipation(rnd=rnd, now=now, user_ids=[getattr(user, "pk", None)]).problems(user)
 
 
-def event_participation_problems(*, event, user, now: dt.datetime, insiders_welcome: bool = False) -> list[str]:
+def event_participation_problems(
+    *, event: Event, user: Any, now: dt.datetime, insiders_welcome: bool = False
+) -> list[str]:
     """The same people rule for what belongs to the whole event rather than one scored round: a reading
     round's entries (insiders refused, as in every round) and a forum's messages (``insiders_welcome``:
     the organising committee moderates, and a judge may discuss; eligibility still applies to them)."""
@@ -47,8 +53,14 @@ class RoundParticipation:
     thousands of players): the event's insiders and eligible regions are read once, not per player; each
     user's profile should come with the user (``select_related("user__profile")``)."""
 
-    def __init__(self, *, rnd: Round | None = None, event=None, now: dt.datetime, user_ids):
-        self.event = event if event is not None else rnd.event
+    def __init__(
+        self, *, rnd: Round | None = None, event: Event | None = None, now: dt.datetime, user_ids: Iterable[int | None]
+    ) -> None:
+        if event is None:
+            if rnd is None:
+                raise TypeError("RoundParticipation needs a round or an event")
+            event = rnd.event
+        self.event = event
         self.today = timezone.localdate(now)
         ids = [pk for pk in user_ids if pk is not None]
         members = Membership.objects.filter(organisation_id=self.event.organisation_id, user_id__in=ids)
@@ -56,7 +68,7 @@ class RoundParticipation:
         self.insiders = set(members.values_list("user_id", flat=True)) | set(judges.values_list("pk", flat=True))
         self.regions = region_with_descendants(self.event.eligible_regions.values_list("pk", flat=True))
 
-    def problems(self, user, *, insiders_welcome: bool = False) -> list[str]:
+    def problems(self, user: Any, *, insiders_welcome: bool = False) -> list[str]:
         if user is None or not user.is_authenticated:
             return [_("Only signed-in participants score in this round.")]
         if user.pk in self.insiders and not insiders_welcome:

@@ -4,6 +4,7 @@ is the same 404 for "does not exist" and "not yours", so that ids reveal nothing
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -14,8 +15,11 @@ from django.http import Http404
 from .models import Event, Membership, Organisation, Region, Round
 from .phones import normalise_phone
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-def organisations_organised_by(user) -> QuerySet[Organisation]:
+
+def organisations_organised_by(user: Any) -> QuerySet[Organisation]:
     """Organisations whose events ``user`` may manage: their organiser memberships, or all for a site admin."""
     if not user.is_authenticated:
         return Organisation.objects.none()
@@ -24,7 +28,7 @@ def organisations_organised_by(user) -> QuerySet[Organisation]:
     return Organisation.objects.filter(memberships__user=user, memberships__role=Membership.Role.ORGANISER).distinct()
 
 
-def organisations_hosting_live(user) -> QuerySet[Organisation]:
+def organisations_hosting_live(user: Any) -> QuerySet[Organisation]:
     """Organisations whose quizzes ``user`` may host live: as organiser, or as a teacher the organisers
     named (teachers run games in classrooms and playgrounds; they manage nothing else)."""
     if not user.is_authenticated:
@@ -36,29 +40,29 @@ def organisations_hosting_live(user) -> QuerySet[Organisation]:
     ).distinct()
 
 
-def is_organiser(user) -> bool:
+def is_organiser(user: Any) -> bool:
     return organisations_organised_by(user).exists()
 
 
-def events_managed_by(user) -> QuerySet[Event]:
+def events_managed_by(user: Any) -> QuerySet[Event]:
     return Event.objects.filter(organisation__in=organisations_organised_by(user)).select_related("organisation")
 
 
-def access_organisation_for_organiser(*, user, slug: str) -> Organisation:
+def access_organisation_for_organiser(*, user: Any, slug: str) -> Organisation:
     organisation = organisations_organised_by(user).filter(slug=slug).first()
     if organisation is None:
         raise Http404
     return organisation
 
 
-def access_event_for_organiser(*, user, event_id: int) -> Event:
+def access_event_for_organiser(*, user: Any, event_id: int) -> Event:
     event = events_managed_by(user).filter(pk=event_id).first()
     if event is None:
         raise Http404
     return event
 
 
-def access_round_for_organiser(*, user, round_id: int) -> Round:
+def access_round_for_organiser(*, user: Any, round_id: int) -> Round:
     rnd = (
         Round.objects.select_related("event__organisation")
         .filter(pk=round_id, event__organisation__in=organisations_organised_by(user))
@@ -69,7 +73,7 @@ def access_round_for_organiser(*, user, round_id: int) -> Round:
     return rnd
 
 
-def participants_of_organiser(*, user) -> QuerySet:
+def participants_of_organiser(*, user: Any) -> QuerySet[Any]:
     """The people an organiser may look up (by e-mail or phone, e.g. to grant an accommodation): those who
     took part in an event of their organisations (an attempt, a reading entry, a live game, a score on a
     board) and those on their roster (a profile naming one of their organisations or its units). Nobody
@@ -99,7 +103,7 @@ def participants_of_organiser(*, user) -> QuerySet:
     return User.objects.filter(roster)
 
 
-def participant_find_for_organiser(*, user, identifier: str):
+def participant_find_for_organiser(*, user: Any, identifier: str) -> Any:
     """The participant with this e-mail address or phone number among ``participants_of_organiser``, or None
     (also when someone has it elsewhere on the platform: the answer must not tell)."""
     identifier = identifier.strip()
@@ -135,7 +139,7 @@ def events_past(*, now: dt.datetime, limit: int = 6) -> QuerySet[Event]:
     )
 
 
-def event_is_open_to(*, user, event: Event, invite_codes: set[str]) -> bool:
+def event_is_open_to(*, user: Any, event: Event, invite_codes: set[str]) -> bool:
     """THE rule for who may see and enter an event's content (its rounds, boards, gallery, media and live
     games): anyone for a public or unlisted event that is not a draft; for an invite-only event, whoever has
     its code in ``invite_codes`` (kept in the session by ``event_unlock``) or already takes part in it (see
@@ -150,7 +154,7 @@ def event_is_open_to(*, user, event: Event, invite_codes: set[str]) -> bool:
     return bool(event.invite_code and event.invite_code in invite_codes) or takes_part(user=user, event=event)
 
 
-def takes_part(*, user, event: Event) -> bool:
+def takes_part(*, user: Any, event: Event) -> bool:
     """Whether ``user`` has a place in ``event``: an attempt, a reading entry, a seat in one of its live
     games or on a judging panel, a score. All of these were reached through the invite door (or given by
     the organisers), so they keep the way to what is theirs without typing the code on every device.
@@ -169,7 +173,7 @@ def takes_part(*, user, event: Event) -> bool:
     return any(rows.filter(user=user).exists() for rows in places)
 
 
-def access_event_for_visitor(*, user, slug: str, invite_codes: set[str]) -> tuple[Event, bool]:
+def access_event_for_visitor(*, user: Any, slug: str, invite_codes: set[str]) -> tuple[Event, bool]:
     """Return the event and whether its page may show its content.
 
     Drafts exist only for their organisers. An invite-only event shows its title and a code box to
@@ -183,7 +187,7 @@ def access_event_for_visitor(*, user, slug: str, invite_codes: set[str]) -> tupl
     return event, event_is_open_to(user=user, event=event, invite_codes=invite_codes)
 
 
-def access_event_for_participant(*, user, event_id: int, invite_codes: set[str]) -> Event:
+def access_event_for_participant(*, user: Any, event_id: int, invite_codes: set[str]) -> Event:
     """The event if its content is open to ``user`` (``event_is_open_to``), else 404 as if it did not exist:
     an invite-only event's rounds, boards and entries are not reachable by id without its code."""
     event = Event.objects.select_related("organisation").filter(pk=event_id).first()
@@ -192,7 +196,7 @@ def access_event_for_participant(*, user, event_id: int, invite_codes: set[str])
     return event
 
 
-def access_round_for_participant(*, user, round_id: int, invite_codes: set[str]) -> Round:
+def access_round_for_participant(*, user: Any, round_id: int, invite_codes: set[str]) -> Round:
     """The round if its event's content is open to ``user`` (``event_is_open_to``), else 404."""
     rnd = Round.objects.select_related("event__organisation").filter(pk=round_id).first()
     if rnd is None or not event_is_open_to(user=user, event=rnd.event, invite_codes=invite_codes):
@@ -200,7 +204,7 @@ def access_round_for_participant(*, user, round_id: int, invite_codes: set[str])
     return rnd
 
 
-def region_with_descendants(region_ids) -> set[int]:
+def region_with_descendants(region_ids: Iterable[int]) -> set[int]:
     """The ids of these regions and every region below them (the tree is shallow: three levels)."""
     found = set(region_ids)
     frontier = set(found)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +19,9 @@ from contest_site import ratelimit
 from .images import normalise_image
 from .models import Event, EventTransition, Membership, Organisation, Profile, Region, Round
 from .roster import RosterRow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 BANNER_SIZE = (1600, 600)
 
@@ -47,7 +51,7 @@ WRONG_INVITE_CODES_PER_ACCOUNT = 10
 WRONG_INVITE_CODES_PERIOD_S = 600
 
 
-def event_invite_check(*, event: Event, code: str, ip: str, user, now: dt.datetime | None = None) -> bool:
+def event_invite_check(*, event: Event, code: str, ip: str, user: Any, now: dt.datetime | None = None) -> bool:
     """Whether ``code`` opens invite-only ``event`` (case and spaces ignored); count it if wrong.
 
     Raises InviteCodeLimited, before looking at the code, once this address or account has typed too many
@@ -72,12 +76,12 @@ def event_invite_check(*, event: Event, code: str, ip: str, user, now: dt.dateti
 # --- Profiles ---------------------------------------------------------------------------------
 
 
-def profile_get_or_create(*, user) -> Profile:
+def profile_get_or_create(*, user: Any) -> Profile:
     profile, _created = Profile.objects.get_or_create(user=user)
     return profile
 
 
-def profile_create(*, user, full_name: str, phone: str) -> tuple[Profile, bool]:
+def profile_create(*, user: Any, full_name: str, phone: str) -> tuple[Profile, bool]:
     """The profile of a new account, from the sign-up form: name and phone number. Returns the profile and
     whether the phone number was kept: if another sign-up took the same number in the meantime (the unique
     constraint decides), the account is kept without a phone and the profile page asks for one."""
@@ -94,7 +98,12 @@ def profile_create(*, user, full_name: str, phone: str) -> tuple[Profile, bool]:
 
 
 def profile_update(
-    *, profile: Profile, data: dict, data_consent: bool, guardian_consent: bool, now: dt.datetime | None = None
+    *,
+    profile: Profile,
+    data: dict[str, Any],
+    data_consent: bool,
+    guardian_consent: bool,
+    now: dt.datetime | None = None,
 ) -> Profile:
     """Save profile fields and consents.
 
@@ -124,7 +133,7 @@ def profile_update(
 # --- Events -----------------------------------------------------------------------------------
 
 
-def _unique_slug(model, base: str, *, exclude_pk: int | None = None) -> str:
+def _unique_slug(model: Any, base: str, *, exclude_pk: int | None = None) -> str:
     stem = (slugify(base) or "event")[:60]
     slug, taken = stem, model.objects.exclude(pk=exclude_pk)
     while taken.filter(slug=slug).exists():
@@ -132,18 +141,25 @@ def _unique_slug(model, base: str, *, exclude_pk: int | None = None) -> str:
     return slug
 
 
-def _apply_banner(event: Event, banner) -> None:
+def _apply_banner(event: Event, banner: Any) -> None:
     if banner is None:
         return
     if banner is False:  # the form's "clear" box
         event.banner.delete(save=False)
         return
     cleaned = normalise_image(banner, max_size=BANNER_SIZE, name_stem=get_random_string(16))
-    event.banner.save(cleaned.name, cleaned, save=False)
+    event.banner.save(cast(str, cleaned.name), cleaned, save=False)
 
 
 @transaction.atomic
-def event_create(*, organisation: Organisation, by, fields: dict, eligible_regions=(), banner=None) -> Event:
+def event_create(
+    *,
+    organisation: Organisation,
+    by: Any,
+    fields: dict[str, Any],
+    eligible_regions: Iterable[Any] = (),
+    banner: Any = None,
+) -> Event:
     """Create a draft event of ``organisation``. The caller has checked that ``by`` organises it."""
     event = Event(organisation=organisation, created_by=by, state=Event.State.DRAFT, **fields)
     event.slug = _unique_slug(Event, fields.get("slug") or fields["title"])
@@ -157,7 +173,9 @@ def event_create(*, organisation: Organisation, by, fields: dict, eligible_regio
 
 
 @transaction.atomic
-def event_update(*, event: Event, fields: dict, eligible_regions=None, banner=None) -> Event:
+def event_update(
+    *, event: Event, fields: dict[str, Any], eligible_regions: Iterable[Any] | None = None, banner: Any = None
+) -> Event:
     """Change an event's content. Its state changes only through ``event_transition``."""
     if event.state == Event.State.RESULTS_PUBLISHED:
         raise ValidationError(_("Results are published: the event can no longer be edited."))
@@ -193,7 +211,7 @@ def event_transition_problems(*, event: Event, to_state: str) -> list[str]:
 
 
 @transaction.atomic
-def event_transition(*, event: Event, to_state: str, by, now: dt.datetime | None = None) -> Event:
+def event_transition(*, event: Event, to_state: str, by: Any, now: dt.datetime | None = None) -> Event:
     """Move ``event`` along its lifecycle and record who did it. Raise TransitionError if not allowed.
 
     The row is locked so that two organisers clicking at once cannot both move it from the same state.
@@ -219,7 +237,7 @@ def _check_round_editable(event: Event) -> None:
 
 
 @transaction.atomic
-def round_create(*, event: Event, fields: dict) -> Round:
+def round_create(*, event: Event, fields: dict[str, Any]) -> Round:
     """Append a round at the end of the event's order."""
     _check_round_editable(event)
     Event.objects.select_for_update().filter(pk=event.pk).first()
@@ -231,7 +249,7 @@ def round_create(*, event: Event, fields: dict) -> Round:
 
 
 @transaction.atomic
-def round_update(*, rnd: Round, fields: dict) -> Round:
+def round_update(*, rnd: Round, fields: dict[str, Any]) -> Round:
     _check_round_editable(rnd.event)
     for field, value in fields.items():
         setattr(rnd, field, value)
@@ -275,12 +293,12 @@ def round_move(*, rnd: Round, offset: int) -> None:
 # --- Organisations ----------------------------------------------------------------------------
 
 
-def membership_add(*, user, organisation: Organisation, role: str = Membership.Role.ORGANISER) -> Membership:
+def membership_add(*, user: Any, organisation: Organisation, role: str = Membership.Role.ORGANISER) -> Membership:
     membership, _created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
     return membership
 
 
-def organisation_update(*, organisation: Organisation, fields: dict) -> Organisation:
+def organisation_update(*, organisation: Organisation, fields: dict[str, Any]) -> Organisation:
     for field, value in fields.items():
         setattr(organisation, field, value)
     organisation.full_clean()
@@ -327,7 +345,7 @@ def roster_import(*, organisation: Organisation, rows: list[RosterRow]) -> Roste
 
 
 @transaction.atomic
-def regions_load(*, nodes: list[dict], parent: Region | None = None) -> int:
+def regions_load(*, nodes: list[dict[str, Any]], parent: Region | None = None) -> int:
     """Create or update regions from a nested list ``[{code, name, level, children}]``, keyed by code.
 
     Idempotent: loading the same file twice changes nothing; renamed units keep their id (and every

@@ -55,6 +55,14 @@ class Topic(models.Model):
 class Post(models.Model):
     """One message of a topic: Markdown source (rendered and sanitised when shown), an optional image."""
 
+    # Not fields: set on a page's posts by ``selectors.decorate`` for the thread template.
+    number: int
+    my_reaction: str
+    veiled: bool
+    is_best: bool
+    can_edit: bool
+    own: bool
+
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_posts")
     body = models.TextField(_("message"), help_text=_("Markdown."))

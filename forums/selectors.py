@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -30,6 +31,9 @@ from leaderboard.selectors import any_score_in, closed_board_rounds, scored_user
 from . import points
 from .models import Post, Reaction, Report, Topic
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 POINTS_ROUND_KIND = "forum"  # the kind of the round that holds a forum's contribution points (docs/forums.md)
 POSTS_PER_PAGE = 30
 TOPICS_PER_PAGE = 25
@@ -38,7 +42,7 @@ TOPICS_PER_PAGE = 25
 # --- Roles and rules ---------------------------------------------------------------------------
 
 
-def is_moderator(*, user, event: Event) -> bool:
+def is_moderator(*, user: Any, event: Event) -> bool:
     """Organisers of the event's organisation (and site admins) moderate its forum."""
     if not user.is_authenticated:
         return False
@@ -54,7 +58,7 @@ def forum_is_open(*, event: Event, now: dt.datetime, moderator: bool) -> bool:
     return event.state in allowed
 
 
-def posting_problems(*, user, event: Event, now: dt.datetime, moderator: bool | None = None) -> list[str]:
+def posting_problems(*, user: Any, event: Event, now: dt.datetime, moderator: bool | None = None) -> list[str]:
     """Why ``user`` may not write in the forum now (empty list = they may)."""
     if not user.is_authenticated:
         return [_("Sign in to take part in the discussion.")]
@@ -70,7 +74,7 @@ def posting_problems(*, user, event: Event, now: dt.datetime, moderator: bool | 
 # --- Access ------------------------------------------------------------------------------------
 
 
-def _readable_forum(*, user, event: Event, invite_codes: set[str]) -> Event:
+def _readable_forum(*, user: Any, event: Event, invite_codes: set[str]) -> Event:
     if event.kind != Event.Kind.FORUM:
         raise Http404
     event, unlocked = access_event_for_visitor(user=user, slug=event.slug, invite_codes=invite_codes)
@@ -79,14 +83,14 @@ def _readable_forum(*, user, event: Event, invite_codes: set[str]) -> Event:
     return event
 
 
-def access_forum_for_reader(*, user, slug: str, invite_codes: set[str]) -> Event:
+def access_forum_for_reader(*, user: Any, slug: str, invite_codes: set[str]) -> Event:
     event = Event.objects.filter(slug=slug, kind=Event.Kind.FORUM).first()
     if event is None:
         raise Http404
     return _readable_forum(user=user, event=event, invite_codes=invite_codes)
 
 
-def access_forum_for_moderator(*, user, slug: str) -> Event:
+def access_forum_for_moderator(*, user: Any, slug: str) -> Event:
     event = (
         Event.objects.select_related("organisation")
         .filter(slug=slug, kind=Event.Kind.FORUM, organisation__in=organisations_organised_by(user))
@@ -97,7 +101,7 @@ def access_forum_for_moderator(*, user, slug: str) -> Event:
     return event
 
 
-def access_topic_for_reader(*, user, topic_id: int, invite_codes: set[str]) -> Topic:
+def access_topic_for_reader(*, user: Any, topic_id: int, invite_codes: set[str]) -> Topic:
     topic = Topic.objects.select_related("event__organisation", "author__profile").filter(pk=topic_id).first()
     if topic is None:
         raise Http404
@@ -107,7 +111,7 @@ def access_topic_for_reader(*, user, topic_id: int, invite_codes: set[str]) -> T
     return topic
 
 
-def access_topic_for_moderator(*, user, topic_id: int) -> Topic:
+def access_topic_for_moderator(*, user: Any, topic_id: int) -> Topic:
     topic = (
         Topic.objects.select_related("event__organisation")
         .filter(pk=topic_id, event__kind=Event.Kind.FORUM, event__organisation__in=organisations_organised_by(user))
@@ -118,7 +122,7 @@ def access_topic_for_moderator(*, user, topic_id: int) -> Topic:
     return topic
 
 
-def access_post_for_reader(*, user, post_id: int, invite_codes: set[str]) -> Post:
+def access_post_for_reader(*, user: Any, post_id: int, invite_codes: set[str]) -> Post:
     """A post of a topic the user may read. Hidden posts are returned too: callers show a placeholder to
     non-moderators (``posts_shown``) and never serve their image (``image_visible``)."""
     post = Post.objects.filter(pk=post_id).only("pk", "topic_id").first()
@@ -130,7 +134,7 @@ def access_post_for_reader(*, user, post_id: int, invite_codes: set[str]) -> Pos
     return post
 
 
-def access_post_for_moderator(*, user, post_id: int) -> Post:
+def access_post_for_moderator(*, user: Any, post_id: int) -> Post:
     post = (
         Post.objects.select_related("topic__event__organisation", "author")
         .filter(
@@ -169,7 +173,7 @@ def topics_listed(*, event: Event, moderator: bool) -> QuerySet[Topic]:
     )
 
 
-def posts_shown(*, topic: Topic, after: int | None = None, ids=None) -> QuerySet[Post]:
+def posts_shown(*, topic: Topic, after: int | None = None, ids: Iterable[int] | None = None) -> QuerySet[Post]:
     """A thread's posts in writing order with their reaction counts (``decorate`` adds the per-reader
     parts once a page is evaluated)."""
     rows = (
@@ -187,14 +191,14 @@ def posts_shown(*, topic: Topic, after: int | None = None, ids=None) -> QuerySet
     return rows
 
 
-def decorate(*, posts: list[Post], topic: Topic, user, moderator: bool, now: dt.datetime) -> list[Post]:
+def decorate(*, posts: list[Post], topic: Topic, user: Any, moderator: bool, now: dt.datetime) -> list[Post]:
     """Add what the page needs to each post of an evaluated page: its number in the thread, the reader's
     own reaction, whether it is veiled to them (hidden: a placeholder), the best answer, whether they may
     edit it. Two queries whatever the page's length."""
     if not posts:
         return posts
     before = topic.posts.filter(pk__lt=posts[0].pk).count()
-    mine = {}
+    mine: dict[int, str] = {}
     if user.is_authenticated:
         mine = dict(Reaction.objects.filter(post__in=[p.pk for p in posts], user=user).values_list("post_id", "kind"))
     for index, post in enumerate(posts, start=before + 1):
@@ -232,7 +236,7 @@ def points_round_of(*, event: Event) -> Round | None:
     return event.rounds.filter(kind=POINTS_ROUND_KIND).order_by("position").first()
 
 
-def forum_board(*, event: Event, limit: int = 50, now: dt.datetime | None = None) -> list[dict]:
+def forum_board(*, event: Event, limit: int = 50, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """The best contributors: points, then who reached them first. Three small queries.
 
     Contribution points include the forum's live rounds (``contributions_of``), so the public board stays
@@ -254,7 +258,7 @@ def forum_board(*, event: Event, limit: int = 50, now: dt.datetime | None = None
     return [{"rank": rank, "score": score} for rank, score in zip(ranks, scores, strict=True)]
 
 
-def contributions_of(*, event: Event, user) -> list[points.Contribution]:
+def contributions_of(*, event: Event, user: Any) -> list[points.Contribution]:
     """Everything ``user`` did or received in the forum that may earn points (``points.py`` caps it).
 
     Left out here, as the rules say: hidden posts, posts of hidden topics, reactions to those, reactions
@@ -274,7 +278,7 @@ def contributions_of(*, event: Event, user) -> list[points.Contribution]:
     best = Topic.objects.filter(event=event, hidden=False, best_answer__in=visible, best_marked_at__isnull=False)
     found += [
         points.Contribution(kind=points.BEST_ANSWER, at=at, day=local(at))
-        for at in best.values_list("best_marked_at", flat=True)
+        for at in cast("list[dt.datetime]", best.values_list("best_marked_at", flat=True))
     ]
     live = scores_in_event(event=event, kind=Round.Kind.LIVE, user=user, scored_out_of_something=True)
     found += [
@@ -284,7 +288,7 @@ def contributions_of(*, event: Event, user) -> list[points.Contribution]:
     return found
 
 
-def contribution_breakdown(*, event: Event, user) -> points.Tally:
+def contribution_breakdown(*, event: Event, user: Any) -> points.Tally:
     """The reader's own points by rule, recomputed from the rows (what the board shows, explained)."""
     return points.tally(contributions_of(event=event, user=user))
 
@@ -297,7 +301,7 @@ def post_location(*, post: Post) -> str:
     return f"{url}?page={page}#post-{post.pk}" if page > 1 else f"{url}#post-{post.pk}"
 
 
-def points_candidates(*, event: Event):
+def points_candidates(*, event: Event) -> QuerySet[Any]:
     """Everyone who may have contribution points in the forum: who wrote in it or played its live rounds."""
     from django.contrib.auth import get_user_model
 

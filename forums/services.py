@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -53,7 +54,7 @@ class ForumLimited(ForumError, ratelimit.RateLimited):
 # --- Checks --------------------------------------------------------------------------------------
 
 
-def _check_may_post(*, event: Event, user, now: dt.datetime) -> bool:
+def _check_may_post(*, event: Event, user: Any, now: dt.datetime) -> bool:
     """Raise ForumError unless ``user`` may write in the forum now; return whether they moderate it."""
     moderator = selectors.is_moderator(user=user, event=event)
     problems = selectors.posting_problems(user=user, event=event, now=now, moderator=moderator)
@@ -62,18 +63,18 @@ def _check_may_post(*, event: Event, user, now: dt.datetime) -> bool:
     return moderator
 
 
-def _check_moderator(*, event: Event, user) -> None:
+def _check_moderator(*, event: Event, user: Any) -> None:
     if not selectors.is_moderator(user=user, event=event):
         raise ForumError(_("Only the forum's organisers may do this."))
 
 
-def _check_rate(*, user, now: dt.datetime) -> None:
+def _check_rate(*, user: Any, now: dt.datetime) -> None:
     for window, limit in RATE_LIMITS:
         if Post.objects.filter(author=user, created_at__gt=now - window).count() >= limit:
             raise ForumError(_("You are posting too fast. Wait a little, then send your message again."))
 
 
-def _check_reaction_rate(*, user, now: dt.datetime) -> None:
+def _check_reaction_rate(*, user: Any, now: dt.datetime) -> None:
     if not ratelimit.hit(f"forum-reactions:{user.pk}", limit=REACTIONS_PER_MINUTE, period_s=60, now=now):
         raise ForumLimited(_("You are reacting too fast. Wait a minute, then try again."))
 
@@ -94,10 +95,10 @@ def _clean_title(title: str) -> str:
     return title
 
 
-def _apply_image(post: Post, image) -> None:
+def _apply_image(post: Post, image: Any) -> None:
     if image:
         cleaned = normalise_image(image, max_size=IMAGE_SIZE, name_stem=get_random_string(16))
-        post.image.save(cleaned.name, cleaned, save=False)
+        post.image.save(cast(str, cleaned.name), cleaned, save=False)
 
 
 def _announce(post: Post, *, created: bool) -> None:
@@ -117,7 +118,9 @@ def _announce(post: Post, *, created: bool) -> None:
 
 
 @transaction.atomic
-def topic_create(*, event: Event, author, title: str, body: str, image=None, now: dt.datetime | None = None) -> Topic:
+def topic_create(
+    *, event: Event, author: Any, title: str, body: str, image: Any = None, now: dt.datetime | None = None
+) -> Topic:
     """Start a topic: the topic row and its opening post. Raises ForumError or ValidationError."""
     now = now or timezone.now()
     moderator = _check_may_post(event=event, user=author, now=now)
@@ -136,7 +139,13 @@ def topic_create(*, event: Event, author, title: str, body: str, image=None, now
 
 @transaction.atomic
 def post_create(
-    *, topic: Topic, author, body: str, quote: Post | None = None, image=None, now: dt.datetime | None = None
+    *,
+    topic: Topic,
+    author: Any,
+    body: str,
+    quote: Post | None = None,
+    image: Any = None,
+    now: dt.datetime | None = None,
 ) -> Post:
     """Reply in a topic, optionally quoting one of its posts. Sending the same text again within two
     minutes returns the first post instead of a copy (a double click, a resent form)."""
@@ -166,7 +175,7 @@ def post_create(
 
 
 @transaction.atomic
-def post_edit(*, post: Post, by, body: str, title: str | None = None, now: dt.datetime | None = None) -> Post:
+def post_edit(*, post: Post, by: Any, body: str, title: str | None = None, now: dt.datetime | None = None) -> Post:
     """Change one's own post within the edit window (``Post.editable_by``); the opening post may also
     change the topic's title."""
     now = now or timezone.now()
@@ -189,7 +198,7 @@ def post_edit(*, post: Post, by, body: str, title: str | None = None, now: dt.da
 
 
 @transaction.atomic
-def reaction_set(*, post: Post, user, kind: str, now: dt.datetime | None = None) -> Reaction | None:
+def reaction_set(*, post: Post, user: Any, kind: str, now: dt.datetime | None = None) -> Reaction | None:
     """Give ``kind`` ("helpful" or "thanks") to a post; giving the same again takes it back, the other kind
     replaces it (one reaction per person and post, a database constraint). Returns the reaction or None."""
     now = now or timezone.now()
@@ -222,7 +231,7 @@ def reaction_set(*, post: Post, user, kind: str, now: dt.datetime | None = None)
 
 
 @transaction.atomic
-def report_create(*, post: Post, reporter, reason: str, note: str = "", now: dt.datetime | None = None) -> Report:
+def report_create(*, post: Post, reporter: Any, reason: str, note: str = "", now: dt.datetime | None = None) -> Report:
     """Report a post to the organisers. Reporting the same post again changes nothing."""
     now = now or timezone.now()
     if not reporter.is_authenticated:
@@ -243,7 +252,7 @@ def report_create(*, post: Post, reporter, reason: str, note: str = "", now: dt.
 
 
 @transaction.atomic
-def report_resolve(*, post: Post, by, hide: bool, now: dt.datetime | None = None) -> int:
+def report_resolve(*, post: Post, by: Any, hide: bool, now: dt.datetime | None = None) -> int:
     """Decide every open report of a post: hide it, or dismiss the reports. Returns how many were decided."""
     now = now or timezone.now()
     _check_moderator(event=post.topic.event, user=by)
@@ -258,14 +267,14 @@ def report_resolve(*, post: Post, by, hide: bool, now: dt.datetime | None = None
 # --- Moderation ----------------------------------------------------------------------------------
 
 
-def topic_pin(*, topic: Topic, by, pinned: bool) -> Topic:
+def topic_pin(*, topic: Topic, by: Any, pinned: bool) -> Topic:
     _check_moderator(event=topic.event, user=by)
     topic.pinned = pinned
     topic.save(update_fields=["pinned"])
     return topic
 
 
-def topic_lock(*, topic: Topic, by, locked: bool) -> Topic:
+def topic_lock(*, topic: Topic, by: Any, locked: bool) -> Topic:
     _check_moderator(event=topic.event, user=by)
     topic.locked = locked
     topic.save(update_fields=["locked"])
@@ -273,7 +282,7 @@ def topic_lock(*, topic: Topic, by, locked: bool) -> Topic:
 
 
 @transaction.atomic
-def topic_hide(*, topic: Topic, by, hidden: bool, now: dt.datetime | None = None) -> Topic:
+def topic_hide(*, topic: Topic, by: Any, hidden: bool, now: dt.datetime | None = None) -> Topic:
     """Hide a whole topic (or show it again). Its posts stop (or start again) earning points."""
     now = now or timezone.now()
     _check_moderator(event=topic.event, user=by)
@@ -285,7 +294,7 @@ def topic_hide(*, topic: Topic, by, hidden: bool, now: dt.datetime | None = None
 
 
 @transaction.atomic
-def post_hide(*, post: Post, by, hidden: bool, now: dt.datetime | None = None) -> Post:
+def post_hide(*, post: Post, by: Any, hidden: bool, now: dt.datetime | None = None) -> Post:
     """Hide a post from everyone but the organisers (or show it again). It keeps its place in the thread
     as a placeholder, and stops earning points (with the reactions it received)."""
     now = now or timezone.now()
@@ -299,7 +308,7 @@ def post_hide(*, post: Post, by, hidden: bool, now: dt.datetime | None = None) -
 
 
 @transaction.atomic
-def post_mark_best(*, post: Post, by, best: bool, now: dt.datetime | None = None) -> Topic:
+def post_mark_best(*, post: Post, by: Any, best: bool, now: dt.datetime | None = None) -> Topic:
     """Mark a reply as the topic's best answer (replacing any other), or take the mark back."""
     now = now or timezone.now()
     topic = Topic.objects.select_for_update().get(pk=post.topic_id)
@@ -319,7 +328,9 @@ def post_mark_best(*, post: Post, by, best: bool, now: dt.datetime | None = None
     return topic
 
 
-def resource_add(*, event: Event, by, title: str, url: str, note: str = "", now: dt.datetime | None = None) -> Resource:
+def resource_add(
+    *, event: Event, by: Any, title: str, url: str, note: str = "", now: dt.datetime | None = None
+) -> Resource:
     _check_moderator(event=event, user=by)
     resource = Resource(event=event, title=title, url=url, note=note, added_by=by, created_at=now or timezone.now())
     resource.full_clean()
@@ -327,7 +338,7 @@ def resource_add(*, event: Event, by, title: str, url: str, note: str = "", now:
     return resource
 
 
-def resource_delete(*, resource: Resource, by) -> None:
+def resource_delete(*, resource: Resource, by: Any) -> None:
     _check_moderator(event=resource.event, user=by)
     resource.delete()
 
@@ -371,13 +382,13 @@ def points_round(*, event: Event) -> Round:
     return rnd
 
 
-def _after_write(*, event: Event, user, moderator: bool, now: dt.datetime) -> None:
+def _after_write(*, event: Event, user: Any, moderator: bool, now: dt.datetime) -> None:
     points_round(event=event)
     if not moderator:
         points_refresh(event=event, user=user, now=now)
 
 
-def points_refresh(*, event: Event, user, now: dt.datetime | None = None) -> Score | None:
+def points_refresh(*, event: Event, user: Any, now: dt.datetime | None = None) -> Score | None:
     """Recompute ``user``'s contribution points in the forum from the rows and record them on the forum's
     board (``leaderboard.services.score_record``, the only door to a board).
 
@@ -419,7 +430,7 @@ def points_refresh_all(*, event: Event, now: dt.datetime | None = None) -> int:
 # --- E-mail ---------------------------------------------------------------------------------------
 
 
-def email_opt_out(*, user, topic: Topic | None = None, now: dt.datetime | None = None) -> EmailOptOut:
+def email_opt_out(*, user: Any, topic: Topic | None = None, now: dt.datetime | None = None) -> EmailOptOut:
     """Stop reply e-mails about ``topic`` (or about every topic when it is None). Repeating is harmless."""
     opt_out, _created = EmailOptOut.objects.get_or_create(
         user=user, topic=topic, defaults={"created_at": now or timezone.now()}

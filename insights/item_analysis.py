@@ -31,6 +31,7 @@ import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 TOO_EASY = 0.9
 TOO_HARD = 0.2
@@ -72,7 +73,7 @@ class QuestionStats:
     flags: list[str] = field(default_factory=list)
 
 
-def response_key(response) -> str:
+def response_key(response: Any) -> str:
     """A hashable, canonical form of a stored response: two identical answers give the same key. Multiple
     choice is stored sorted already; an ordering keeps its order (it is the answer); a text is compared
     without case and surrounding spaces."""
@@ -131,12 +132,15 @@ def flags_of(stats: QuestionStats) -> list[str]:
 def answer_seconds(attempt: AttemptRecord) -> dict[int, float]:
     """Seconds spent on each answered question of one attempt (see the module's note on what that means)."""
     answered = sorted(
-        (item for item in attempt.items if item.answered_at is not None), key=lambda item: item.answered_at
+        (item for item in attempt.items if item.answered_at is not None),
+        key=lambda item: cast(dt.datetime, item.answered_at),
     )
-    seconds, previous = {}, attempt.started_at
+    seconds: dict[int, float] = {}
+    previous = attempt.started_at
     for item in answered:
-        seconds[item.question_id] = max((item.answered_at - previous).total_seconds(), 0.0)
-        previous = item.answered_at
+        answered_at = cast(dt.datetime, item.answered_at)  # only answered items
+        seconds[item.question_id] = max((answered_at - previous).total_seconds(), 0.0)
+        previous = answered_at
     return seconds
 
 

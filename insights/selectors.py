@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
@@ -38,6 +39,11 @@ from .item_analysis import (
 )
 from .suspicion import DEFAULT_WINDOW_S, SuspectAttempt, suspicious_groups
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
 HISTOGRAM_BINS = 10
 TOP_UNITS = 15
 
@@ -45,7 +51,7 @@ TOP_UNITS = 15
 # --- Access -----------------------------------------------------------------------------------------------
 
 
-def access_event_rounds(*, user, event_id: int) -> tuple[Event, list[Round]]:
+def access_event_rounds(*, user: Any, event_id: int) -> tuple[Event, list[Round]]:
     """The event (organisers of its organisation only) and its rounds in order: two queries."""
     event = Event.objects.filter(pk=event_id, organisation__in=organisations_organised_by(user)).first()
     if event is None:
@@ -53,7 +59,7 @@ def access_event_rounds(*, user, event_id: int) -> tuple[Event, list[Round]]:
     return event, list(event.rounds.order_by("position"))
 
 
-def access_round(*, user, round_id: int, kind: str | None = None) -> Round:
+def access_round(*, user: Any, round_id: int, kind: str | None = None) -> Round:
     """A round of an event the user organises; ``kind`` narrows it (an item analysis needs a quiz round)."""
     rounds = Round.objects.select_related("event").filter(
         pk=round_id, event__organisation__in=organisations_organised_by(user)
@@ -82,11 +88,11 @@ class Dashboard:
     units: list[tuple[str, int]] = field(default_factory=list)
     categories: list[tuple[str, int]] = field(default_factory=list)
     histograms: list[tuple[Round, list[int]]] = field(default_factory=list)  # counts per tenth of the maximum
-    moderation: list[tuple[Round, list[tuple[str, int]]]] = field(default_factory=list)
+    moderation: list[tuple[Round, list[tuple[StrOrPromise, int]]]] = field(default_factory=list)
     judges: list[tuple[str, int, int]] = field(default_factory=list)  # (judge, scored, assigned)
 
 
-def participants_of(rounds: list[Round]) -> QuerySet:
+def participants_of(rounds: list[Round]) -> QuerySet[Any]:
     """People who took part in any of ``rounds``: an attempt, a reading entry or a score on the board (live
     players with an account have one). One queryset: the three sources are subqueries, never loaded."""
     attempts = Attempt.objects.filter(quiz_round__round__in=rounds).values("user_id")
@@ -123,14 +129,14 @@ def _activity_by_hour(rounds: list[Round]) -> dict[dt.datetime, int]:
         Entry.objects.filter(reading_round__round__in=rounds).annotate(hour=hour("created_at")),
         LivePlayer.objects.filter(session__round__in=rounds).annotate(hour=hour("joined_at")),
     ]
-    counts: Counter = Counter()
+    counts: Counter[Any] = Counter()
     for rows in sources:
         for row in rows.order_by().values("hour").annotate(n=Count("pk")):
             counts[row["hour"]] += row["n"]
     return dict(sorted(counts.items()))
 
 
-def _by_category(people: QuerySet) -> list[tuple[str, int]]:
+def _by_category(people: QuerySet[Any]) -> list[tuple[str, int]]:
     labels = dict(Category.choices)
     rows = people.order_by().values("profile__category").annotate(n=Count("pk"))
     counted = [(labels.get(row["profile__category"] or ""), row["n"]) for row in rows]
@@ -139,7 +145,7 @@ def _by_category(people: QuerySet) -> list[tuple[str, int]]:
     return named + ([(str(NOT_STATED), unknown)] if unknown else [])
 
 
-def _by_region(people: QuerySet, district_id: int | None) -> tuple[list[tuple[str, int]], list[tuple[int, str]]]:
+def _by_region(people: QuerySet[Any], district_id: int | None) -> tuple[list[tuple[str, int]], list[tuple[int, str]]]:
     """Participants per district (a commune counts for its district), or per commune of one district: the
     region tree is province → district → commune and a profile names the finest level the person chose."""
     if district_id is None:
@@ -169,11 +175,11 @@ def _by_region(people: QuerySet, district_id: int | None) -> tuple[list[tuple[st
     return bars, districts
 
 
-def _by_unit(people: QuerySet) -> list[tuple[str, int]]:
+def _by_unit(people: QuerySet[Any]) -> list[tuple[str, int]]:
     """Participants per school/unit: the listed organisation, else the name typed in the profile; the
     largest ``TOP_UNITS``, the rest summed as one bar."""
     rows = people.order_by().values("profile__organisation__name", "profile__organisation_name").annotate(n=Count("pk"))
-    counts: Counter = Counter()
+    counts: Counter[Any] = Counter()
     for row in rows:
         name = (row["profile__organisation__name"] or row["profile__organisation_name"] or "").strip()
         counts[name or str(NOT_STATED)] += row["n"]
@@ -201,7 +207,7 @@ def _score_histograms(rounds: list[Round]) -> list[tuple[Round, list[int]]]:
     return [(rnd, bins[rnd.pk]) for rnd in rounds if rnd.pk in bins]
 
 
-def _moderation(rounds: list[Round]) -> list[tuple[Round, list[tuple[str, int]]]]:
+def _moderation(rounds: list[Round]) -> list[tuple[Round, list[tuple[StrOrPromise, int]]]]:
     """Reading entries per moderation state, per round: one query."""
     rows = (
         Entry.objects.filter(reading_round__round__in=rounds)
@@ -253,7 +259,7 @@ def daily_series(activity: dict[dt.datetime, int]) -> list[tuple[dt.date, int]]:
     if not activity:
         return []
     zone = timezone.get_current_timezone()
-    days: Counter = Counter()
+    days: Counter[dt.date] = Counter()
     for moment, count in activity.items():
         days[moment.astimezone(zone).date()] += count
     first, final = min(days), max(days)
@@ -327,7 +333,7 @@ def item_analysis_for(*, rnd: Round, which: str = "first") -> ItemAnalysis:
     return ItemAnalysis(round_summary(records), rows, which)
 
 
-def answer_label(question: Question, response) -> str:
+def answer_label(question: Question, response: Any) -> str:
     """A stored response as words (choice texts), without touching the database (choices prefetched)."""
     if response is None or response == "" or response == []:
         return ""
@@ -343,7 +349,7 @@ def answer_label(question: Question, response) -> str:
 # --- Attempts ---------------------------------------------------------------------------------------------
 
 
-def attempts_listed(*, rnd: Round, filters: dict) -> QuerySet[Attempt]:
+def attempts_listed(*, rnd: Round, filters: dict[str, Any]) -> QuerySet[Attempt]:
     """The attempts of a quiz round, newest first, with the participant's profile and the times the page was
     left (the highest count any of the attempt's saved answers carried), narrowed by ``filters`` (the
     cleaned data of ``AttemptFilterForm``): unit (or its sub-units), region (or anything inside it), category,
@@ -375,7 +381,7 @@ def attempts_listed(*, rnd: Round, filters: dict) -> QuerySet[Attempt]:
     return attempts
 
 
-def access_attempt(*, user, attempt_id: int) -> Attempt:
+def access_attempt(*, user: Any, attempt_id: int) -> Attempt:
     """An attempt in an event the user organises (404 otherwise), with its round, participant and profile."""
     attempt = (
         Attempt.objects.select_related(
@@ -442,7 +448,10 @@ def suspicion_report(*, rnd: Round, window_s: int = DEFAULT_WINDOW_S) -> list[li
             answers[attempt_id].append((question_id, response_key(response)))
     attempts = [
         SuspectAttempt(pk, user_id, ip, submitted_at, tuple(answers.get(pk, ())))
-        for pk, user_id, ip, submitted_at in submitted.values_list("pk", "user_id", "ip_address", "submitted_at")
+        for pk, user_id, ip, submitted_at in cast(
+            "Iterable[tuple[int, int, str, dt.datetime]]",  # submitted attempts with an address
+            submitted.values_list("pk", "user_id", "ip_address", "submitted_at"),
+        )
     ]
     groups = suspicious_groups(attempts, window_s=window_s)
     people = {attempt.user_id for group in groups for attempt in group}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
@@ -24,6 +25,11 @@ from . import scoring
 from .assignment import AuthorFacts, JudgeFacts, conflicted
 from .models import Assignment, Criterion, CriterionMark, JudgeInvitation, JudgeScore, RoundJudge
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from django.db.models import QuerySet
+
 __all__ = ["access_reading_round_for_organiser"]
 
 
@@ -34,7 +40,7 @@ __all__ = ["access_reading_round_for_organiser"]
 JUDGEABLE = Q(entry__current__isnull=False) & ~Q(entry__moderation=Entry.Moderation.REJECTED)
 
 
-def _assignments():
+def _assignments() -> QuerySet[Assignment]:
     return Assignment.objects.select_related(
         "judge__user",
         "judge__reading_round__round__event__organisation",
@@ -45,7 +51,7 @@ def _assignments():
     )
 
 
-def access_assignment_for_judge(*, user, assignment_id: int) -> Assignment:
+def access_assignment_for_judge(*, user: Any, assignment_id: int) -> Assignment:
     """An active assignment of ``user``: the only way a judge reaches an entry."""
     if not user.is_authenticated:
         raise Http404
@@ -59,7 +65,7 @@ def access_assignment_for_judge(*, user, assignment_id: int) -> Assignment:
     return assignment
 
 
-def access_panel_for_judge(*, user, round_id: int) -> RoundJudge:
+def access_panel_for_judge(*, user: Any, round_id: int) -> RoundJudge:
     """``user``'s seat on the panel of a reading round (404 when they have none)."""
     judge = (
         RoundJudge.objects.select_related("reading_round__round__event__organisation", "user")
@@ -73,7 +79,7 @@ def access_panel_for_judge(*, user, round_id: int) -> RoundJudge:
     return judge
 
 
-def access_judge_for_organiser(*, user, judge_id: int) -> RoundJudge:
+def access_judge_for_organiser(*, user: Any, judge_id: int) -> RoundJudge:
     judge = (
         RoundJudge.objects.select_related("reading_round__round__event__organisation", "user__profile")
         .filter(pk=judge_id, reading_round__round__event__organisation__in=organisations_organised_by(user))
@@ -84,7 +90,7 @@ def access_judge_for_organiser(*, user, judge_id: int) -> RoundJudge:
     return judge
 
 
-def access_assignment_for_organiser(*, user, assignment_id: int) -> Assignment:
+def access_assignment_for_organiser(*, user: Any, assignment_id: int) -> Assignment:
     assignment = (
         _assignments()
         .filter(pk=assignment_id, entry__reading_round__round__event__organisation__in=organisations_organised_by(user))
@@ -95,7 +101,7 @@ def access_assignment_for_organiser(*, user, assignment_id: int) -> Assignment:
     return assignment
 
 
-def has_panels(*, user) -> bool:
+def has_panels(*, user: Any) -> bool:
     """For the site's navigation: whether ``user`` sits on any judging panel."""
     return user.is_authenticated and RoundJudge.objects.filter(user_id=user.pk).exists()
 
@@ -167,7 +173,7 @@ class PanelRound:
         return self.assigned - self.scored
 
 
-def judge_rounds(*, user) -> list[PanelRound]:
+def judge_rounds(*, user: Any) -> list[PanelRound]:
     """Every panel ``user`` sits on, with their counts in the round's current stage (a query per panel)."""
     if not user.is_authenticated:
         return []
@@ -211,13 +217,13 @@ def panel_after_close(*, assignment: Assignment) -> PanelView:
         .order_by("total")
         .values_list("total", flat=True)
     )
-    return PanelView(totals=list(others), votes=assignment.entry.votes.count())
+    return PanelView(totals=list(cast("QuerySet[JudgeScore, Decimal]", others)), votes=assignment.entry.votes.count())
 
 
 # --- Facts for the assignment -------------------------------------------------------------------
 
 
-def judgeable_entries(*, reading_round: ReadingRound, stage: int):
+def judgeable_entries(*, reading_round: ReadingRound, stage: int) -> QuerySet[Entry]:
     entries = Entry.objects.filter(reading_round=reading_round, current__isnull=False).exclude(
         moderation=Entry.Moderation.REJECTED
     )
@@ -239,7 +245,7 @@ def _chain(org_id: int | None, parents: dict[int, int | None]) -> tuple[int, ...
     return tuple(chain)
 
 
-def author_facts(entries) -> dict[int, AuthorFacts]:
+def author_facts(entries: Iterable[Entry]) -> dict[int, AuthorFacts]:
     parents = _organisation_parents()
     facts = {}
     for entry in entries:
@@ -256,7 +262,7 @@ def judge_facts(*, reading_round: ReadingRound, stage: int) -> list[JudgeFacts]:
         .select_related("user__profile")
         .prefetch_related("conflict_organisations")
     )
-    ended = {}
+    ended: dict[int, set[int]] = {}
     for judge_id, entry_id in (
         Assignment.objects.filter(judge__reading_round=reading_round)
         .filter(Q(stage=stage) & ~Q(state=Assignment.State.ACTIVE) | Q(stage__lt=stage))
@@ -304,7 +310,9 @@ def scoring_settings(reading_round: ReadingRound, max_total: Decimal) -> scoring
     )
 
 
-def stage_totals(*, reading_round: ReadingRound, stage: int, rules) -> list[scoring.JudgeTotal]:
+def stage_totals(
+    *, reading_round: ReadingRound, stage: int, rules: Sequence[scoring.CriterionRule]
+) -> list[scoring.JudgeTotal]:
     """Every submitted score of the stage, its total recomputed from its marks (rule 1)."""
     scores = JudgeScore.objects.filter(
         assignment__entry__reading_round=reading_round,
@@ -345,7 +353,13 @@ class Results:
         return self.first.entries.get(entry_id)
 
 
-def stage_scores(*, reading_round: ReadingRound, stage: int, rules=None, votes=None) -> scoring.RoundScores:
+def stage_scores(
+    *,
+    reading_round: ReadingRound,
+    stage: int,
+    rules: Sequence[scoring.CriterionRule] | None = None,
+    votes: dict[int, int] | None = None,
+) -> scoring.RoundScores:
     rules = rules if rules is not None else criterion_rules(criteria(reading_round=reading_round))
     votes = votes if votes is not None else vote_counts(reading_round=reading_round)
     entry_ids = list(judgeable_entries(reading_round=reading_round, stage=stage).values_list("pk", flat=True))

@@ -64,7 +64,7 @@ class Term:
 
 
 def _terms(chain: Sequence[str], full_marks_count: int | None) -> list[Term]:
-    terms = []
+    terms: list[Term] = []
     for key in effective_chain(chain, full_marks_count=full_marks_count):
         if key == POINTS:
             terms.append(Term(F("points"), True))
@@ -82,13 +82,13 @@ def _terms(chain: Sequence[str], full_marks_count: int | None) -> list[Term]:
     return terms
 
 
-def no_value():
+def no_value() -> RawSQL:
     """NO_VALUE written into the SQL, not passed as a parameter: an index on an expression can serve an
     ORDER BY only when the query's expression is the same text (``score_board_chain_idx``)."""
     return RawSQL(str(NO_VALUE), (), output_field=BIG)  # noqa: S611 - a constant integer
 
 
-def time_used_key():
+def time_used_key() -> Coalesce:
     return Coalesce(F("time_used_ms"), no_value(), output_field=BIG)
 
 
@@ -97,9 +97,9 @@ def order_by(chain: Sequence[str], *, full_marks_count: int | None) -> list[Orde
     return [t.expression.desc() if t.descending else t.expression.asc() for t in _terms(chain, full_marks_count)]
 
 
-def values_of(score, chain: Sequence[str], *, full_marks_count: int | None) -> tuple:
+def values_of(score: Any, chain: Sequence[str], *, full_marks_count: int | None) -> tuple[Any, ...]:
     """The chain's key values of one score, in Python, comparable with ``better_than``'s SQL."""
-    values = []
+    values: list[Any] = []
     for key in effective_chain(chain, full_marks_count=full_marks_count):
         if key == POINTS:
             values.append(score.points)
@@ -116,7 +116,7 @@ def values_of(score, chain: Sequence[str], *, full_marks_count: int | None) -> t
     return tuple(values)
 
 
-def better_than(score, chain: Sequence[str], *, full_marks_count: int | None) -> tuple[dict, Q]:
+def better_than(score: Any, chain: Sequence[str], *, full_marks_count: int | None) -> tuple[dict[str, Any], Q]:
     """Annotations and a filter selecting the rows ranked strictly above ``score`` (lexicographic order)."""
     terms = _terms(chain, full_marks_count)
     values = values_of(score, chain, full_marks_count=full_marks_count)
@@ -129,10 +129,11 @@ def better_than(score, chain: Sequence[str], *, full_marks_count: int | None) ->
     return annotations, condition
 
 
-def competition_ranks(keyed: Sequence) -> list[int]:
+def competition_ranks(keyed: Sequence[object]) -> list[int]:
     """Ranks of rows already sorted best first by their keys (tuples, or plain scores): equal keys share a
     rank and the next one skips ("1, 2, 2, 4"). The one ranking rule of boards, live games and forums."""
-    ranks, previous = [], object()
+    ranks: list[int] = []
+    previous = object()
     for position, key in enumerate(keyed, 1):
         ranks.append(ranks[-1] if key == previous else position)
         previous = key

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
 
@@ -12,6 +14,11 @@ from contests.models import Event, EventTransition, Round
 
 from . import boardcache, ranking
 from .models import BoardConfig, FrozenRow, Score
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from django.db.models import QuerySet
 
 DEFAULT_CHAIN = [ranking.POINTS, ranking.TIME_USED, ranking.SUBMITTED_AT, ranking.REGISTERED_AT]
 
@@ -42,7 +49,7 @@ def board_released(*, config: BoardConfig, now: dt.datetime) -> bool:
     rnd = config.round
     if released < rnd.closes_at and rnd.event.state == Event.State.OPEN:
         return False
-    last_opened = getattr(rnd, "event_last_opened_at", _NOT_READ)  # annotated by readers of many rounds
+    last_opened: Any = getattr(rnd, "event_last_opened_at", _NOT_READ)  # annotated by readers of many rounds
     if last_opened is _NOT_READ:
         reopened = EventTransition.objects.filter(event_id=rnd.event_id, to_state=Event.State.OPEN, at__gt=released)
         return not reopened.exists()
@@ -52,7 +59,7 @@ def board_released(*, config: BoardConfig, now: dt.datetime) -> bool:
 _NOT_READ = object()
 
 
-def with_last_opening(rounds):
+def with_last_opening(rounds: QuerySet[Round]) -> QuerySet[Round]:
     """``rounds`` annotated with their event's latest opening (``event_last_opened_at``), which
     ``board_released`` then reads instead of asking the database once per round."""
     latest = EventTransition.objects.filter(event_id=OuterRef("event_id"), to_state=Event.State.OPEN).order_by("-at")
@@ -83,7 +90,7 @@ def applied_full_marks(*, config: BoardConfig, now: dt.datetime) -> int | None:
     return full_marks_count(rnd=config.round)
 
 
-def scores(*, config: BoardConfig, where: Q | None = None):
+def scores(*, config: BoardConfig, where: Q | None = None) -> QuerySet[Score]:
     """The round's scores, optionally narrowed (a category, a region): ranks are then within that subset."""
     rows = Score.objects.filter(round=config.round)
     return rows.filter(where) if where is not None else rows
@@ -115,19 +122,19 @@ def rank_of(
         full_marks = applied_full_marks(config=config, now=now)
     annotations, better = ranking.better_than(score, config.chain, full_marks_count=full_marks)
     if where is not None:
-        return 1 + scores(config=config, where=where).annotate(**annotations).filter(better).count()
+        return 1 + int(scores(config=config, where=where).annotate(**annotations).filter(better).count())
     # Every chain starts with points: the scores ahead are those with more points (from the round's
     # cached points histogram, not a count over most of a million rows for the bottom of the board) and
     # those with as many points that win on the next keys (an index range of one points value).
-    tied_ahead = scores(config=config).filter(points=score.points).annotate(**annotations).filter(better).count()
+    tied_ahead: int = scores(config=config).filter(points=score.points).annotate(**annotations).filter(better).count()
     return 1 + points_above(rnd=config.round, points=score.points, now=now) + tied_ahead
 
 
-def points_above(*, rnd: Round, points, now: dt.datetime) -> int:
+def points_above(*, rnd: Round, points: Decimal, now: dt.datetime) -> int:
     """How many of the round's scores have more than ``points``: from a histogram of the round's points
     (one row per distinct value) cached like the unit boards (``boardcache``: at most ``REFRESH_S`` behind
     the latest score)."""
-    histogram = boardcache.cached(
+    histogram: list[tuple[Decimal, int]] = boardcache.cached(
         key=f"board-points:{rnd.pk}",
         scope=round_scope(rnd.pk),
         now=now,
@@ -143,7 +150,7 @@ def round_scope(round_id: int) -> str:
     return f"round:{round_id}"
 
 
-def standing_of(*, config: BoardConfig, user, now: dt.datetime, where: Q | None = None) -> Standing | None:
+def standing_of(*, config: BoardConfig, user: Any, now: dt.datetime, where: Q | None = None) -> Standing | None:
     score = scores(config=config, where=where).filter(user=user).select_related("user__profile").first()
     if score is None:
         return None
@@ -171,19 +178,22 @@ def counts_by_category(*, rnd: Round) -> dict[str, int]:
 # --- Event totals -------------------------------------------------------------------------------
 
 
-def _weighted_points():
+def _weighted_points() -> Sum:
     return Sum(F("points") * F("round__weight"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
-def event_totals(*, event, exclude_rounds=()) -> list[dict]:
+def event_totals(*, event: Event, exclude_rounds: Iterable[Any] = ()) -> list[dict[str, Any]]:
     """Participants of an event by their weighted total (Σ round points × round weight), best first, with
     competition ranks. One grouped query."""
-    rows = list(
-        Score.objects.filter(round__event=event)
-        .exclude(round__in=exclude_rounds)
-        .values("user_id", "user__profile__full_name", "user__profile__public_name", "user__username")
-        .annotate(total=_weighted_points(), rounds=Count("pk"))
-        .order_by("-total", "user_id")
+    rows = cast(
+        "list[dict[str, Any]]",
+        list(
+            Score.objects.filter(round__event=event)
+            .exclude(round__in=exclude_rounds)
+            .values("user_id", "user__profile__full_name", "user__profile__public_name", "user__username")
+            .annotate(total=_weighted_points(), rounds=Count("pk"))
+            .order_by("-total", "user_id")
+        ),
     )
     for row, rank in zip(rows, ranking.competition_ranks([(r["total"],) for r in rows]), strict=True):
         row["rank"] = rank
@@ -191,7 +201,7 @@ def event_totals(*, event, exclude_rounds=()) -> list[dict]:
     return rows
 
 
-def event_standing(*, event, user, exclude_rounds=()) -> dict | None:
+def event_standing(*, event: Event, user: Any, exclude_rounds: Iterable[Any] = ()) -> dict[str, Any] | None:
     mine = (
         Score.objects.filter(round__event=event, user=user)
         .exclude(round__in=exclude_rounds)
@@ -211,7 +221,7 @@ def event_standing(*, event, user, exclude_rounds=()) -> dict | None:
     return {"total": mine, "rank": better + 1, "of": everyone.count()}
 
 
-def _public_name(row: dict) -> str:
+def _public_name(row: dict[str, Any]) -> str:
     from contests.models import Profile
 
     profile = Profile(
@@ -219,14 +229,14 @@ def _public_name(row: dict) -> str:
         public_name=row["user__profile__public_name"] or Profile.PublicName.INITIALS,
     )
     if not profile.full_name:
-        return row["user__username"]
+        return str(row["user__username"])
     return profile.display_name
 
 
 # --- Hidden rounds ------------------------------------------------------------------------------
 
 
-def closed_board_rounds(*, now: dt.datetime, event=None) -> list[int]:
+def closed_board_rounds(*, now: dt.datetime, event: Event | None = None) -> list[int]:
     """Ids of the rounds (of ``event``, or of the whole site) whose board is not public at ``now``.
 
     Every public aggregate (event totals, unit boards, statistics, the playground's weekly board, forum
@@ -258,22 +268,24 @@ def scored_user_ids(*, rnd: Round) -> set[int]:
     return set(Score.objects.filter(round=rnd).values_list("user_id", flat=True))
 
 
-def has_score(*, rnd: Round, user) -> bool:
+def has_score(*, rnd: Round, user: Any) -> bool:
     return Score.objects.filter(round=rnd, user_id=user.pk).exists()
 
 
-def took_part_in_event(*, event: Event, user) -> bool:
+def took_part_in_event(*, event: Event, user: Any) -> bool:
     """Whether ``user`` has a recorded score in any round of ``event``."""
     return Score.objects.filter(round__event=event, user_id=user.pk).exists()
 
 
-def scores_of_round(*, rnd: Round, positive_only: bool = False):
+def scores_of_round(*, rnd: Round, positive_only: bool = False) -> QuerySet[Score]:
     """The round's score rows (``positive_only``: only those with points), for a board built elsewhere."""
     rows = Score.objects.filter(round=rnd)
     return rows.filter(points__gt=0) if positive_only else rows
 
 
-def scores_in_event(*, event: Event, kind: str | None = None, user=None, scored_out_of_something: bool = False):
+def scores_in_event(
+    *, event: Event, kind: str | None = None, user: Any = None, scored_out_of_something: bool = False
+) -> QuerySet[Score]:
     """Score rows of ``event``'s rounds, optionally of one round kind, one user, and only rows of rounds with
     a maximum (``max_points > 0``: shares of the maximum can be computed)."""
     rows = Score.objects.filter(round__event=event)
@@ -286,6 +298,6 @@ def scores_in_event(*, event: Event, kind: str | None = None, user=None, scored_
     return rows
 
 
-def any_score_in(*, rounds, kind: str | None = None) -> bool:
+def any_score_in(*, rounds: Any, kind: str | None = None) -> bool:
     rows = Score.objects.filter(round__in=rounds)
     return (rows.filter(round__kind=kind) if kind is not None else rows).exists()

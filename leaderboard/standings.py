@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -48,9 +49,9 @@ def describe(chain: Sequence[str]) -> list[str]:
     return [str(LABELS.get(key) or ranking.LABELS[key]) for key in chain]
 
 
-def dump(chain: Sequence[str], values: Sequence) -> list:
+def dump(chain: Sequence[str], values: Sequence[Any]) -> list[str | int]:
     """The key values as JSON (decimals and datetimes as strings, the rest as integers)."""
-    out = []
+    out: list[str | int] = []
     for key, value in zip(chain, values, strict=True):
         if key in DECIMALS:
             out.append(str(value))
@@ -61,8 +62,8 @@ def dump(chain: Sequence[str], values: Sequence) -> list:
     return out
 
 
-def load(chain: Sequence[str], stored: Sequence) -> tuple:
-    values = []
+def load(chain: Sequence[str], stored: Sequence[Any]) -> tuple[Any, ...]:
+    values: list[Any] = []
     for key, value in zip(chain, stored, strict=True):
         if key in DECIMALS:
             values.append(Decimal(value))
@@ -73,7 +74,7 @@ def load(chain: Sequence[str], stored: Sequence) -> tuple:
     return tuple(values)
 
 
-def sort_key(chain: Sequence[str], values: Sequence) -> tuple:
+def sort_key(chain: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
     """Ascending sort key, best first: bigger-is-better keys negated."""
     return tuple(-v if key in DESCENDING else v for key, v in zip(chain, values, strict=True))
 
@@ -102,12 +103,12 @@ def assign_prizes(ranks: list[int], prizes: dict[str, int]) -> list[str]:
 class Ranked:
     user_id: int
     section: str
-    keys: tuple
+    keys: tuple[Any, ...]
     rank: int = 0
     prize: str = ""
 
 
-def prizes_of(section: str, prizes: dict[str, int], section_prizes: dict[str, dict] | None) -> dict[str, int]:
+def prizes_of(section: str, prizes: dict[str, int], section_prizes: dict[str, dict[str, int]] | None) -> dict[str, int]:
     """The prize counts of one prize list: its own (``section_prizes``, e.g. fewer prizes for a small
     district) or the set's common counts."""
     return (section_prizes or {}).get(section) or prizes
@@ -119,7 +120,7 @@ def rank_and_award(
     chain: Sequence[str],
     prizes: dict[str, int],
     fixed: dict[int, str] | None = None,
-    section_prizes: dict[str, dict] | None = None,
+    section_prizes: dict[str, dict[str, int]] | None = None,
 ) -> list[Ranked]:
     """Rank each section (a separate prize list) by the chain and give its prizes (its own counts if
     ``section_prizes`` names it, else ``prizes``); sorted by section, rank.
@@ -153,7 +154,7 @@ class RoundRule:
     full_marks: int | None
 
 
-def event_keys(scores: list[dict], rules: dict[int, RoundRule]) -> tuple:
+def event_keys(scores: list[dict[str, Any]], rules: dict[int, RoundRule]) -> tuple[Any, ...]:
     """The event chain's values for one participant from their scores (``round_id``, ``points``,
     ``prediction``, ``time_used_ms``, ``registered_at``)."""
     total, errors, time_used = Decimal(0), 0, 0

@@ -13,6 +13,7 @@ import datetime as dt
 import random
 import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
@@ -42,6 +43,13 @@ from .payloads import (
 )
 from .protocol import ProtocolError
 from .rounds import round_scores_record
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.db.models import Field
+
+    from contests.models import Round
 
 ANSWER_GRACE_MS = 300  # network delay we forgive after the buzzer; documented in docs/live-protocol.md
 
@@ -75,8 +83,8 @@ class ContestMaterial(Exception):
 def session_create(
     *,
     quiz: Quiz,
-    host,
-    rnd=None,
+    host: Any,
+    rnd: Round | None = None,
     allow_guests: bool = True,
     scoring_mode: str = "speed",
     streak_bonus: bool = True,
@@ -114,15 +122,16 @@ def session_create(
                     counts=counts,
                 )
                 if counts:
-                    LiveRoundChoice.objects.create(round=rnd, session=session, by=host, at=now or timezone.now())
-                    board_await_release(rnd=rnd)  # its results wait for this game to end
+                    counted = cast("Round", rnd)  # only a round's game counts
+                    LiveRoundChoice.objects.create(round=counted, session=session, by=host, at=now or timezone.now())
+                    board_await_release(rnd=counted)  # its results wait for this game to end
                 return session
         except IntegrityError:  # the same PIN drawn twice at once, or another first session of the round
             continue
     raise RuntimeError("could not allocate a PIN")
 
 
-def player_join(*, session: LiveSession, nickname: str, user=None) -> LivePlayer:
+def player_join(*, session: LiveSession, nickname: str, user: Any = None) -> LivePlayer:
     """Add a player, or return the signed-in user's existing one (a second phone of the same account)."""
     session.refresh_from_db(fields=["state", "locked"])
     if session.state == LiveSession.State.ENDED:
@@ -176,7 +185,7 @@ def question_state(session: LiveSession) -> QuestionState | None:
     return QuestionState(
         session_id=session.pk,
         index=session.current_index,
-        started_at=session.question_started_at,
+        started_at=cast(dt.datetime, session.question_started_at),  # set when the question opened
         deadline=session.question_deadline,
         limit_ms=limit_ms(session, question),
         key=key,
@@ -186,7 +195,7 @@ def question_state(session: LiveSession) -> QuestionState | None:
 
 
 @transaction.atomic
-def _open_question(session: LiveSession, index: int, now: dt.datetime) -> dict:
+def _open_question(session: LiveSession, index: int, now: dt.datetime) -> dict[str, Any]:
     question = question_at(session, index)
     session.state = LiveSession.State.QUESTION
     session.current_index = index
@@ -203,13 +212,13 @@ def _locked_session(session_id: int) -> LiveSession:
     return LiveSession.objects.select_for_update().select_related("quiz").get(pk=session_id)
 
 
-def _start(session: LiveSession, now):
+def _start(session: LiveSession, now: dt.datetime) -> dict[str, Any]:
     if session.state != LiveSession.State.LOBBY:
         raise ProtocolError("bad_state")
     return _open_question(session, 0, now)
 
 
-def _next(session: LiveSession, now):
+def _next(session: LiveSession, now: dt.datetime) -> dict[str, Any]:
     if session.state not in (LiveSession.State.REVEAL, LiveSession.State.LEADERBOARD):
         raise ProtocolError("bad_state")
     if session.current_index + 1 >= len(session.question_ids):
@@ -217,7 +226,7 @@ def _next(session: LiveSession, now):
     return _open_question(session, session.current_index + 1, now)
 
 
-def _skip(session: LiveSession, now):
+def _skip(session: LiveSession, now: dt.datetime) -> dict[str, Any]:
     """Drop the open question: its answers are deleted and nobody scores; play goes on with the next one."""
     if session.state != LiveSession.State.QUESTION:
         raise ProtocolError("bad_state")
@@ -229,20 +238,22 @@ def _skip(session: LiveSession, now):
     return _open_question(session, session.current_index + 1, now)
 
 
-def _pause(session: LiveSession, now):
+def _pause(session: LiveSession, now: dt.datetime) -> dict[str, Any]:
     if session.state != LiveSession.State.QUESTION or session.is_paused:
         raise ProtocolError("bad_state")
-    session.paused_remaining_ms = max(0, int((session.question_deadline - now).total_seconds() * 1000))
+    session.paused_remaining_ms = max(
+        0, int((cast(dt.datetime, session.question_deadline) - now).total_seconds() * 1000)
+    )
     session.question_deadline = None
     session.save(update_fields=["paused_remaining_ms", "question_deadline"])
     return {"type": "paused", "index": session.current_index, "remaining_ms": session.paused_remaining_ms}
 
 
-def _resume(session: LiveSession, now):
+def _resume(session: LiveSession, now: dt.datetime) -> dict[str, Any]:
     """Restart the timer where it stopped; the start moves too, so speed points stay fair."""
     if not session.is_paused:
         raise ProtocolError("bad_state")
-    remaining = dt.timedelta(milliseconds=session.paused_remaining_ms)
+    remaining = dt.timedelta(milliseconds=cast(int, session.paused_remaining_ms))
     limit = dt.timedelta(milliseconds=limit_ms(session, question_at(session, session.current_index)))
     session.question_deadline = now + remaining
     session.question_started_at = now - (limit - remaining)
@@ -265,7 +276,7 @@ def reveal_due(*, deadline: dt.datetime | None, answered: int, players: int, now
     return now > answers_close_at(deadline) or (players > 0 and answered >= players)
 
 
-def host_view(session_id: int, now: dt.datetime) -> dict:
+def host_view(session_id: int, now: dt.datetime) -> dict[str, Any]:
     """What the projector's live view needs every tick: the lobby's player list, or the open question's
     answer count and whether it is due for the automatic reveal (``reveal_due``: the game's rule of when
     a question is over, here with the reveal that applies it)."""
@@ -284,7 +295,7 @@ def host_view(session_id: int, now: dt.datetime) -> dict:
     return view
 
 
-def _reveal(session: LiveSession, now):
+def _reveal(session: LiveSession, now: dt.datetime) -> dict[str, Any]:
     """Close the question, score it once for everyone (streaks, ranks) and describe it for all screens.
 
     A reveal asked for while answers are still accepted (the host's button before the buzzer, or in the
@@ -318,7 +329,9 @@ def _reveal(session: LiveSession, now):
     }
 
 
-def _score_question(session: LiveSession, index: int, answers: dict, players: list[LivePlayer]) -> dict[int, int]:
+def _score_question(
+    session: LiveSession, index: int, answers: dict[int, LiveAnswer], players: list[LivePlayer]
+) -> dict[int, int]:
     """Add each player's points for question ``index`` (streaks too) and store the standings; returns the
     points each player gained. ``players`` sorted best first (their ranks before this question)."""
     old_rank = dict(zip((p.pk for p in players), ranking.competition_ranks([p.score for p in players]), strict=True))
@@ -338,7 +351,7 @@ def _score_question(session: LiveSession, index: int, answers: dict, players: li
     return gained
 
 
-def _time_up(session: LiveSession, now) -> dict:
+def _time_up(session: LiveSession, now: dt.datetime) -> dict[str, Any]:
     """Stop the open question's clock now (or keep an earlier buzzer); the reveal waits for the grace."""
     if session.question_deadline is None or session.question_deadline > now:
         session.question_deadline = now
@@ -352,16 +365,18 @@ def _save_standings(players: list[LivePlayer]) -> None:
     ``bulk_update`` builds a CASE expression per field with a branch per player, and compiling it was
     most of a reveal's time at 2,000 players (about 0.6 s); executemany sends the same rows in one go."""
     meta = LivePlayer._meta
-    columns = [meta.get_field(name).column for name in ("score", "streak", "previous_rank")]
+    columns = [
+        cast(str, cast("Field[Any, Any]", meta.get_field(name)).column) for name in ("score", "streak", "previous_rank")
+    ]
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model, values as parameters
-        quote(meta.db_table), ", ".join(f"{quote(column)} = %s" for column in columns), quote(meta.pk.column)
+        quote(meta.db_table), ", ".join(f"{quote(column)} = %s" for column in columns), quote(cast(str, meta.pk.column))
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, [(p.score, p.streak, p.previous_rank, p.pk) for p in players])
 
 
-def _leaderboard(session: LiveSession, now):
+def _leaderboard(session: LiveSession, now: dt.datetime) -> dict[str, Any]:
     if session.state != LiveSession.State.REVEAL:
         raise ProtocolError("bad_state")
     session.state = LiveSession.State.LEADERBOARD
@@ -369,7 +384,7 @@ def _leaderboard(session: LiveSession, now):
     return leaderboard_event(session)
 
 
-def _end(session: LiveSession, now):
+def _end(session: LiveSession, now: dt.datetime) -> dict[str, Any]:
     if session.state == LiveSession.State.ENDED:
         raise ProtocolError("bad_state")
     index = session.current_index
@@ -387,7 +402,8 @@ def _end(session: LiveSession, now):
     ranks = ranking.competition_ranks([p.score for p in players])
     if session.round_id and session.counts:
         round_scores_record(session, players, now)
-        board_release(rnd=session.round, now=max(now, session.round.closes_at))
+        rnd = cast("Round", session.round)  # round_id is set
+        board_release(rnd=rnd, now=max(now, rnd.closes_at))
     return {
         "type": "ended",
         "podium": [
@@ -398,7 +414,7 @@ def _end(session: LiveSession, now):
     }
 
 
-def _kick(session: LiveSession, now, *, player: int):
+def _kick(session: LiveSession, now: dt.datetime, *, player: int) -> dict[str, Any]:
     """Remove a player; their nickname stays taken so that it cannot come back in this game."""
     updated = LivePlayer.objects.filter(session=session, pk=player, kicked=False).update(kicked=True)
     if not updated:
@@ -406,7 +422,7 @@ def _kick(session: LiveSession, now, *, player: int):
     return {"type": "kicked", "player": player}
 
 
-def _lock(session: LiveSession, now, *, locked: bool):
+def _lock(session: LiveSession, now: dt.datetime, *, locked: bool) -> dict[str, Any]:
     session.locked = locked
     session.save(update_fields=["locked"])
     return {"type": "locked", "locked": locked}
@@ -418,57 +434,59 @@ def _lock(session: LiveSession, now, *, locked: bool):
 # ProtocolError("bad_state") and changes nothing.
 
 
-def _under_lock(session_id: int, now: dt.datetime | None, step, **args) -> dict | None:
+def _under_lock(
+    session_id: int, now: dt.datetime | None, step: Callable[..., dict[str, Any]], **args: Any
+) -> dict[str, Any]:
     with transaction.atomic():
         return step(_locked_session(session_id), now or timezone.now(), **args)
 
 
-def session_start(*, session_id: int, now: dt.datetime | None = None) -> dict:
+def session_start(*, session_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     """From the lobby to the first question."""
     return _under_lock(session_id, now, _start)
 
 
-def question_next(*, session_id: int, now: dt.datetime | None = None) -> dict:
+def question_next(*, session_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     """After a reveal or the leaderboard: the next question, or the end after the last one."""
     return _under_lock(session_id, now, _next)
 
 
-def question_skip(*, session_id: int, now: dt.datetime | None = None) -> dict:
+def question_skip(*, session_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     return _under_lock(session_id, now, _skip)
 
 
-def question_pause(*, session_id: int, now: dt.datetime | None = None) -> dict:
+def question_pause(*, session_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     return _under_lock(session_id, now, _pause)
 
 
-def question_resume(*, session_id: int, now: dt.datetime | None = None) -> dict:
+def question_resume(*, session_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     return _under_lock(session_id, now, _resume)
 
 
-def question_reveal(*, session_id: int, now: dt.datetime | None = None) -> dict:
+def question_reveal(*, session_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     """Reveal the open question, or only stop its clock while answers are still accepted (``_reveal``)."""
     return _under_lock(session_id, now, _reveal)
 
 
-def leaderboard_show(*, session_id: int, now: dt.datetime | None = None) -> dict:
+def leaderboard_show(*, session_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     return _under_lock(session_id, now, _leaderboard)
 
 
-def session_end(*, session_id: int, now: dt.datetime | None = None) -> dict:
+def session_end(*, session_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     """End the game (at any point): scores recorded on the live round's board if this session counts."""
     return _under_lock(session_id, now, _end)
 
 
-def player_kick(*, session_id: int, player: int, now: dt.datetime | None = None) -> dict:
+def player_kick(*, session_id: int, player: int, now: dt.datetime | None = None) -> dict[str, Any]:
     return _under_lock(session_id, now, _kick, player=player)
 
 
-def session_lock(*, session_id: int, locked: bool, now: dt.datetime | None = None) -> dict:
+def session_lock(*, session_id: int, locked: bool, now: dt.datetime | None = None) -> dict[str, Any]:
     """Close (or reopen) the game to new players."""
     return _under_lock(session_id, now, _lock, locked=locked)
 
 
-def answer_submit(*, state: QuestionState, player_id: int, index: int, response, now: dt.datetime) -> bool:
+def answer_submit(*, state: QuestionState, player_id: int, index: int, response: Any, now: dt.datetime) -> bool:
     """Record a player's answer to the open question. Returns False if they had already answered (the
     first answer stands; answering twice is harmless). Refuses late answers and answers that do not fit."""
     if index != state.index:
@@ -537,9 +555,10 @@ async def question_state_from_event(session_id: int, into: QuestionState | None 
     session = await LiveSession.objects.select_related("quiz").aget(pk=session_id)
     if into is not None:
         into.deadline = session.question_deadline
-        into.started_at = session.question_started_at
+        into.started_at = cast(dt.datetime, session.question_started_at)
         return into
-    return await database_sync_to_async(question_state)(session)
+    state: QuestionState | None = await database_sync_to_async(question_state)(session)
+    return state
 
 
 # Wrong PINs per address (a school's network shares one): six digits are few, so whoever tries PINs in a

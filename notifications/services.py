@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -45,7 +46,7 @@ def phone_channels() -> list[str]:
 # --- Preferences --------------------------------------------------------------------------------
 
 
-def preferences_of(*, user) -> dict[str, dict[str, bool]]:
+def preferences_of(*, user: Any) -> dict[str, dict[str, bool]]:
     """Each kind's choice for ``user``: their saved row or the defaults."""
     saved = {p.kind: p for p in Preference.objects.filter(user=user)}
     choices = {}
@@ -56,7 +57,7 @@ def preferences_of(*, user) -> dict[str, dict[str, bool]]:
 
 
 @transaction.atomic
-def preferences_set(*, user, choices: dict[str, dict[str, bool]]) -> None:
+def preferences_set(*, user: Any, choices: dict[str, dict[str, bool]]) -> None:
     """Save ``{kind: {"site", "email", "phone"}}`` for ``user``; unknown kinds are ignored."""
     for kind, choice in choices.items():
         if kind not in Kind.values:
@@ -75,7 +76,15 @@ def preferences_set(*, user, choices: dict[str, dict[str, bool]]) -> None:
 # --- Notify ---------------------------------------------------------------------------------------
 
 
-def notify(user, kind: str, *, key: str, params: dict | None = None, url: str = "", now: dt.datetime | None = None):
+def notify(
+    user: Any,
+    kind: str,
+    *,
+    key: str,
+    params: dict[str, Any] | None = None,
+    url: str = "",
+    now: dt.datetime | None = None,
+) -> int:
     """Notify one person of one thing (``key`` names it: "appeal:12:answer"). Once only per person, kind and
     key. Returns how many notifications were written (0 or 1)."""
     return notify_many(user_ids=[user.pk], kind=kind, key=key, params=params, url=url, now=now)
@@ -86,7 +95,7 @@ def notify_many(
     user_ids: Iterable[int],
     kind: str,
     key: str,
-    params: dict | None = None,
+    params: dict[str, Any] | None = None,
     url: str = "",
     now: dt.datetime | None = None,
 ) -> int:
@@ -108,7 +117,7 @@ def notify_many(
     return written
 
 
-def _write(*, user_ids: list[int], kind: str, key: str, params: dict, url: str, now: dt.datetime) -> int:
+def _write(*, user_ids: list[int], kind: str, key: str, params: dict[str, Any], url: str, now: dt.datetime) -> int:
     if not user_ids:
         return 0
     users = get_user_model().objects.filter(pk__in=user_ids, is_active=True).select_related("profile")
@@ -271,7 +280,7 @@ def notifications_retry(*, now: dt.datetime | None = None) -> int:
 # --- Reading ----------------------------------------------------------------------------------------
 
 
-def notification_mark_read(*, user, notification_id: int, now: dt.datetime | None = None) -> bool:
+def notification_mark_read(*, user: Any, notification_id: int, now: dt.datetime | None = None) -> bool:
     """Mark one of ``user``'s notifications read; False when it is not theirs (or does not exist)."""
     now = now or timezone.now()
     mine = Notification.objects.filter(pk=notification_id, user=user)
@@ -282,7 +291,7 @@ def notification_mark_read(*, user, notification_id: int, now: dt.datetime | Non
     return True
 
 
-def notifications_mark_all_read(*, user, now: dt.datetime | None = None) -> int:
+def notifications_mark_all_read(*, user: Any, now: dt.datetime | None = None) -> int:
     marked = Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=now or timezone.now())
     bell_forget([user])
     return marked
@@ -291,7 +300,7 @@ def notifications_mark_all_read(*, user, now: dt.datetime | None = None) -> int:
 # --- Rounds: reminders and the 24-hour sweep -----------------------------------------------------------
 
 
-def round_reminder_toggle(*, user, rnd: Round) -> bool:
+def round_reminder_toggle(*, user: Any, rnd: Round) -> bool:
     """Ask for (or cancel) the reminders of ``rnd``; returns whether ``user`` is now registered for them."""
     deleted, _ = RoundReminder.objects.filter(user=user, round=rnd).delete()
     if deleted:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.utils import timezone
@@ -49,10 +50,10 @@ def _when(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat()
 
 
-def consent_history(*, user) -> list[dict]:
+def consent_history(*, user: Any) -> list[dict[str, Any]]:
     """Every recorded consent event, oldest first. A consent given through the profile form before any
     withdrawal is only a stamp on the profile: it is shown as "given" at that time (once)."""
-    events = [
+    events: list[dict[str, Any]] = [
         {"kind": e.kind, "action": e.action, "at": e.at}
         for e in ConsentEvent.objects.filter(user=user).order_by("at", "pk")
     ]
@@ -75,7 +76,7 @@ def consent_history(*, user) -> list[dict]:
     return events
 
 
-def consents_current(*, user) -> list[dict]:
+def consents_current(*, user: Any) -> list[dict[str, Any]]:
     """The consents as they stand now (the profile's stamps), for the page's withdraw buttons."""
     profile = Profile.objects.filter(user=user).first()
     stamps = {
@@ -85,7 +86,7 @@ def consents_current(*, user) -> list[dict]:
     return [{"kind": kind.value, "label": str(kind.label), "given_at": at} for kind, at in stamps.items()]
 
 
-def _account(user) -> list[dict]:
+def _account(user: Any) -> list[dict[str, Any]]:
     emails = ", ".join(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
     return [
         {
@@ -98,7 +99,7 @@ def _account(user) -> list[dict]:
     ]
 
 
-def _profile(user) -> list[dict]:
+def _profile(user: Any) -> list[dict[str, Any]]:
     profile = Profile.objects.select_related("region", "organisation").filter(user=user).first()
     if profile is None:
         return []
@@ -119,7 +120,7 @@ def _profile(user) -> list[dict]:
     ]
 
 
-def _attempts(user, now: dt.datetime) -> tuple[list[dict], list[dict]]:
+def _attempts(user: Any, now: dt.datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     attempts = list(
         Attempt.objects.filter(user=user).select_related("quiz_round__round__event").order_by("started_at", "pk")
     )
@@ -127,7 +128,7 @@ def _attempts(user, now: dt.datetime) -> tuple[list[dict], list[dict]]:
     items = list(
         AttemptItem.objects.filter(attempt__in=attempts).select_related("question").order_by("attempt_id", "position")
     )
-    choice_ids = set()
+    choice_ids: set[int] = set()
     for item in items:
         response = item.response
         choice_ids.update(r for r in (response if isinstance(response, list) else [response]) if isinstance(r, int))
@@ -169,14 +170,14 @@ def _attempts(user, now: dt.datetime) -> tuple[list[dict], list[dict]]:
     return rows, answers
 
 
-def _live_games(user) -> list[dict]:
+def _live_games(user: Any) -> list[dict[str, Any]]:
     return [
         {"quiz": p.session.quiz.title, "nickname": p.nickname, "score": p.score, "joined_at": _when(p.joined_at)}
         for p in LivePlayer.objects.filter(user=user).select_related("session__quiz").order_by("joined_at")
     ]
 
 
-def _entries(user) -> list[dict]:
+def _entries(user: Any) -> list[dict[str, Any]]:
     entries = Entry.objects.filter(user=user).select_related("reading_round__round__event").prefetch_related("versions")
     rows = []
     for entry in entries.order_by("created_at", "pk"):
@@ -204,14 +205,14 @@ def _entries(user) -> list[dict]:
     return rows
 
 
-def _votes(user) -> list[dict]:
+def _votes(user: Any) -> list[dict[str, Any]]:
     return [
         {"round": v.entry.reading_round.round.title, "entry": v.entry.title, "at": _when(v.created_at)}
         for v in Vote.objects.filter(user=user).select_related("entry__reading_round__round").order_by("created_at")
     ]
 
 
-def _scores(user) -> list[dict]:
+def _scores(user: Any) -> list[dict[str, Any]]:
     return [
         {
             "event": s.round.event.title,
@@ -225,7 +226,7 @@ def _scores(user) -> list[dict]:
     ]
 
 
-def _results(user) -> list[dict]:
+def _results(user: Any) -> list[dict[str, Any]]:
     rows = ResultRow.objects.filter(user=user).select_related("result_set__event", "result_set__round__event")
     return [
         {
@@ -240,7 +241,7 @@ def _results(user) -> list[dict]:
     ]
 
 
-def _certificates(user) -> list[dict]:
+def _certificates(user: Any) -> list[dict[str, Any]]:
     certificates = Certificate.objects.filter(row__user=user).select_related("row__result_set")
     return [
         {
@@ -255,7 +256,7 @@ def _certificates(user) -> list[dict]:
     ]
 
 
-def _forum_posts(user) -> list[dict]:
+def _forum_posts(user: Any) -> list[dict[str, Any]]:
     return [
         {
             "forum": p.topic.event.title,
@@ -270,7 +271,7 @@ def _forum_posts(user) -> list[dict]:
     ]
 
 
-def mydata_collect(*, user, now: dt.datetime | None = None) -> dict[str, list[dict]]:
+def mydata_collect(*, user: Any, now: dt.datetime | None = None) -> dict[str, list[dict[str, Any]]]:
     """Everything the platform holds about ``user``, section by section (``SECTIONS``), JSON-able."""
     now = now or timezone.now()
     attempts, answers = _attempts(user, now)
@@ -278,7 +279,7 @@ def mydata_collect(*, user, now: dt.datetime | None = None) -> dict[str, list[di
         {"consent": e["kind_label"], "action": e["action_label"], "at": _when(e["at"])}
         for e in consent_history(user=user)
     ]
-    data = defaultdict(list)
+    data: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
     data.update(
         account=_account(user),
         profile=_profile(user),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING, Any, cast
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -26,6 +27,9 @@ from leaderboard.results import result_rows_anonymise
 from submissions.models import Entry, EntryVersion, ResumableUpload
 
 from .models import ConsentEvent, ConsentKind, Erasure
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +52,20 @@ def anonymous_label(user_id: int) -> str:
         return _("Participant #%(number)s") % {"number": user_id}
 
 
-def mydata_export_check(*, user, now: dt.datetime | None = None) -> None:
+def mydata_export_check(*, user: Any, now: dt.datetime | None = None) -> None:
     """Count one export; refuse past ``EXPORTS_PER_HOUR`` (an export is the heaviest read a participant
     can make)."""
     if not ratelimit.hit(f"mydata-export:{user.pk}", limit=EXPORTS_PER_HOUR, period_s=3600, now=now):
         raise MyDataLimited(_("You have downloaded your data several times this hour. Try again later."))
 
 
-def _record_given(*, user, kind: str, at: dt.datetime | None) -> None:
+def _record_given(*, user: Any, kind: str, at: dt.datetime | None) -> None:
     if at is not None:
         ConsentEvent.objects.get_or_create(user=user, kind=kind, action=ConsentEvent.Action.GIVEN, at=at)
 
 
 @transaction.atomic
-def consent_withdraw(*, user, kind: str, now: dt.datetime | None = None) -> ConsentEvent:
+def consent_withdraw(*, user: Any, kind: str, now: dt.datetime | None = None) -> ConsentEvent:
     """Withdraw one consent and record the withdrawal with its time (and the consent it ends, so that the
     history keeps it after the profile's stamp is cleared).
 
@@ -73,17 +77,21 @@ def consent_withdraw(*, user, kind: str, now: dt.datetime | None = None) -> Cons
     if kind not in ConsentKind.values:
         raise MyDataError(_("Unknown consent."))
     profile = Profile.objects.select_for_update().filter(user=user).first()
-    field = {ConsentKind.DATA_PROCESSING: "data_consent_at", ConsentKind.GUARDIAN: "guardian_consent_at"}[kind]
+    fields: dict[str, str] = {
+        ConsentKind.DATA_PROCESSING: "data_consent_at",
+        ConsentKind.GUARDIAN: "guardian_consent_at",
+    }
+    field = fields[kind]
     given_at = getattr(profile, field) if profile else None
     if given_at is None:
         raise MyDataError(_("This consent is not given: there is nothing to withdraw."))
     _record_given(user=user, kind=kind, at=given_at)
-    Profile.objects.filter(pk=profile.pk).update(**{field: None})
+    Profile.objects.filter(pk=cast(Profile, profile).pk).update(**{field: None})  # given: a profile
     return ConsentEvent.objects.create(user=user, kind=kind, action=ConsentEvent.Action.WITHDRAWN, at=now)
 
 
 @transaction.atomic
-def account_erase(*, user, password: str, now: dt.datetime | None = None) -> Erasure:
+def account_erase(*, user: Any, password: str, now: dt.datetime | None = None) -> Erasure:
     """Erase ``user``'s personal data at their request, after checking their password again.
 
     Preconditions: the caller is ``user`` (the view passes ``request.user``). Wrong passwords are counted
@@ -149,7 +157,7 @@ def account_erase(*, user, password: str, now: dt.datetime | None = None) -> Era
     return erasure
 
 
-def _delete_stored(files, uploads) -> None:
+def _delete_stored(files: Iterable[tuple[Any, str]], uploads: Iterable[Any]) -> None:
     for storage, name in files:
         try:
             storage.delete(name)

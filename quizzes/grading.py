@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from .importing.base import MULTIPLE, ORDERING, SHORT_TEXT, SINGLE, TRUE_FALSE
 
@@ -49,7 +50,7 @@ def normalise_text(value: str, *, ignore_diacritics: bool) -> str:
     return re.sub(r"\s+", " ", text).strip(" .,;:!?\"'“”‘’()")
 
 
-def _is_choice_ids(value) -> bool:
+def _is_choice_ids(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in value)
 
 
@@ -58,7 +59,7 @@ def _is_storable_text(value: str) -> bool:
     return "\x00" not in value and not any("\ud800" <= ch <= "\udfff" for ch in value)
 
 
-def clean_response(key: AnswerKey, response):
+def clean_response(key: AnswerKey, response: Any) -> Any:
     """Return the response in canonical form, or raise InvalidResponse. ``None`` clears an answer."""
     if response is None:
         return None
@@ -84,7 +85,7 @@ def clean_response(key: AnswerKey, response):
     raise InvalidResponse("unknown question type")
 
 
-def grade(key: AnswerKey, response) -> Decimal:
+def grade(key: AnswerKey, response: Any) -> Decimal:
     """Points earned by ``response`` (already cleaned). No answer earns 0.
 
     Multiple choice with partial credit gives (right picks − wrong picks) ÷ number of right choices,

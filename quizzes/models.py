@@ -249,6 +249,9 @@ class Accommodation(models.Model):
 
 
 class Attempt(models.Model):
+    # Not a field: set by ``attempt_submit`` (the positions of posted answers refused), read by the submit view.
+    answers_refused: list[int]
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("In progress")
         SUBMITTED = "submitted", _("Submitted")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from contests.selectors import organisations_organised_by
@@ -28,7 +29,7 @@ def access_quiz_round(*, round_id: int) -> QuizRound:
     return quiz_round
 
 
-def access_attempt(*, user, attempt_id: int) -> Attempt:
+def access_attempt(*, user: Any, attempt_id: int) -> Attempt:
     attempt = (
         Attempt.objects.select_related("quiz_round__round__event", "quiz_round__quiz")
         .filter(pk=attempt_id, user=user)
@@ -39,14 +40,14 @@ def access_attempt(*, user, attempt_id: int) -> Attempt:
     return attempt
 
 
-def access_bank_for_organiser(*, user, bank_id: int) -> QuestionBank:
+def access_bank_for_organiser(*, user: Any, bank_id: int) -> QuestionBank:
     bank = QuestionBank.objects.filter(pk=bank_id, organisation__in=organisations_organised_by(user)).first()
     if bank is None:
         raise Http404
     return bank
 
 
-def access_quiz_for_organiser(*, user, quiz_id: int) -> Quiz:
+def access_quiz_for_organiser(*, user: Any, quiz_id: int) -> Quiz:
     quiz = (
         Quiz.objects.select_related("bank")
         .filter(pk=quiz_id, organisation__in=organisations_organised_by(user))
@@ -57,7 +58,7 @@ def access_quiz_for_organiser(*, user, quiz_id: int) -> Quiz:
     return quiz
 
 
-def access_question_for_organiser(*, user, question_id: int) -> Question:
+def access_question_for_organiser(*, user: Any, question_id: int) -> Question:
     question = (
         Question.objects.select_related("bank")
         .filter(pk=question_id, bank__organisation__in=organisations_organised_by(user))
@@ -90,7 +91,7 @@ class ShownQuestion:
         return [(self.tokens.token(cid), text) for cid, text in self.choices]
 
     @property
-    def shown_response(self):
+    def shown_response(self) -> Any:
         """The saved answer as the page names it (tokens), so that a reload shows it selected."""
         return self.tokens.response_to_client(self.item.question.type, self.item.response)
 
@@ -120,7 +121,7 @@ def attempt_questions(*, attempt: Attempt) -> list[ShownQuestion]:
     ]
 
 
-def attempt_review(*, attempt: Attempt) -> list[dict]:
+def attempt_review(*, attempt: Attempt) -> list[dict[str, Any]]:
     """Every question with the participant's answer, the right answer and the explanation (feedback allowed)."""
     items = list(attempt.items.select_related("question").prefetch_related("question__choices").order_by("position"))
     review = []
@@ -138,7 +139,7 @@ def attempt_review(*, attempt: Attempt) -> list[dict]:
     return review
 
 
-def my_attempts(*, quiz_round: QuizRound, user) -> list[Attempt]:
+def my_attempts(*, quiz_round: QuizRound, user: Any) -> list[Attempt]:
     if not user.is_authenticated:
         return []
     return list(Attempt.objects.filter(quiz_round=quiz_round, user=user).order_by("number"))
@@ -173,7 +174,7 @@ def reservations() -> list[Reservation]:
 
     # The one read of the live app from here (named in docs/architecture.md): a live round reserves its quiz's
     # questions as a quiz round does. By name, so quizzes imports nothing from the app built on top of it.
-    LiveSession = apps.get_model("live", "LiveSession")
+    LiveSession: Any = apps.get_model("live", "LiveSession")
 
     unpublished = Q(round__event__kind=Event.Kind.CONTEST) & ~Q(round__event__state=Event.State.RESULTS_PUBLISHED)
     unpublished &= ~Q(round__in=ResultSet.objects.filter(round__isnull=False).values("round_id"))
@@ -188,13 +189,14 @@ def reservations() -> list[Reservation]:
     return found
 
 
-def reserved_questions(*, within: list[Reservation] | None = None):
+def reserved_questions(*, within: list[Reservation] | None = None) -> QuerySet[Question]:
     """The questions of ``within`` (default: every reservation): a quiz's fixed items, or any question of
     its bank that one of its sampling rules could draw."""
     from .models import SamplingRule
 
     quiz_ids = {r.quiz_id for r in (reservations() if within is None else within)}
-    fixed = Q(pk__in=Quiz.questions.through.objects.filter(quiz_id__in=quiz_ids).values("question_id"))
+    through: Any = Quiz.questions.through
+    fixed = Q(pk__in=through.objects.filter(quiz_id__in=quiz_ids).values("question_id"))
     drawable = SamplingRule.objects.filter(quiz_id__in=quiz_ids, quiz__bank_id=OuterRef("bank_id")).filter(
         Q(topic="") | Q(topic=OuterRef("topic")), Q(difficulty__isnull=True) | Q(difficulty=OuterRef("difficulty"))
     )
@@ -202,7 +204,7 @@ def reserved_questions(*, within: list[Reservation] | None = None):
 
 
 def question_is_reserved(*, question: Question) -> bool:
-    return reserved_questions().filter(pk=question.pk).exists()
+    return bool(reserved_questions().filter(pk=question.pk).exists())
 
 
 @dataclass

@@ -3,7 +3,9 @@ is the same 404 for "does not exist" and "not yours", so that ids reveal nothing
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
@@ -30,7 +32,7 @@ def access_reading_round(*, round_id: int) -> ReadingRound:
     return reading_round
 
 
-def access_round_settings_for_organiser(*, user, round_id: int) -> tuple[Round, ReadingRound | None]:
+def access_round_settings_for_organiser(*, user: Any, round_id: int) -> tuple[Round, ReadingRound | None]:
     """A reading round the user organises, with its settings if they exist yet (404 for other kinds)."""
     rnd = access_round_for_organiser(user=user, round_id=round_id)
     if rnd.kind != Round.Kind.READING:
@@ -38,7 +40,7 @@ def access_round_settings_for_organiser(*, user, round_id: int) -> tuple[Round, 
     return rnd, ReadingRound.objects.filter(round=rnd).first()
 
 
-def access_reading_round_for_organiser(*, user, round_id: int) -> ReadingRound:
+def access_reading_round_for_organiser(*, user: Any, round_id: int) -> ReadingRound:
     _rnd, reading_round = access_round_settings_for_organiser(user=user, round_id=round_id)
     if reading_round is None:
         raise Http404
@@ -51,14 +53,14 @@ def _entries() -> QuerySet[Entry]:
     )
 
 
-def access_entry_for_owner(*, user, entry_id: int) -> Entry:
+def access_entry_for_owner(*, user: Any, entry_id: int) -> Entry:
     entry = _entries().filter(pk=entry_id, user_id=user.pk).first() if user.is_authenticated else None
     if entry is None:
         raise Http404
     return entry
 
 
-def access_resumable_for_owner(*, user, key: str, now) -> ResumableUpload:
+def access_resumable_for_owner(*, user: Any, key: str, now: dt.datetime) -> ResumableUpload:
     """A resumable upload of ``user`` that has not expired; 404 for missing, someone else's or expired alike."""
     upload = (
         ResumableUpload.objects.select_related("reading_round").filter(key=key, user_id=user.pk).first()
@@ -70,7 +72,7 @@ def access_resumable_for_owner(*, user, key: str, now) -> ResumableUpload:
     return upload
 
 
-def access_entry_for_organiser(*, user, entry_id: int) -> Entry:
+def access_entry_for_organiser(*, user: Any, entry_id: int) -> Entry:
     entry = (
         _entries()
         .filter(pk=entry_id, reading_round__round__event__organisation__in=organisations_organised_by(user))
@@ -81,7 +83,7 @@ def access_entry_for_organiser(*, user, entry_id: int) -> Entry:
     return entry
 
 
-def access_version_for_organiser(*, user, version_id: int) -> EntryVersion:
+def access_version_for_organiser(*, user: Any, version_id: int) -> EntryVersion:
     version = (
         EntryVersion.objects.select_related("entry__reading_round__round__event")
         .filter(pk=version_id, entry__reading_round__round__event__organisation__in=organisations_organised_by(user))
@@ -92,7 +94,7 @@ def access_version_for_organiser(*, user, version_id: int) -> EntryVersion:
     return version
 
 
-def kept_blind(*, user, reading_round: ReadingRound, now) -> bool:
+def kept_blind(*, user: Any, reading_round: ReadingRound, now: dt.datetime) -> bool:
     """Whether ``user`` sits on the panel of this blind round while its judging is not closed (the window has
     not ended and judging is not finalised): until then no page that names the round's entrants — the
     gallery, with authors' and groups' names beside the titles the judge scores — is theirs to open.
@@ -108,7 +110,7 @@ def kept_blind(*, user, reading_round: ReadingRound, now) -> bool:
 # --- Who may play what -------------------------------------------------------------------------
 
 
-def _organises(user, event: Event) -> bool:
+def _organises(user: Any, event: Event) -> bool:
     return organisations_organised_by(user).filter(pk=event.organisation_id).exists()
 
 
@@ -117,7 +119,7 @@ def in_public_gallery(entry: Entry) -> bool:
     return reading_round.gallery_enabled and reading_round.round.event.state != Event.State.DRAFT and entry.in_gallery
 
 
-def may_play(*, user, version: EntryVersion, part: str) -> bool:
+def may_play(*, user: Any, version: EntryVersion, part: str) -> bool:
     """The one rule for every media URL.
 
     The owner hears every version of their entry and downloads its originals; the event's organisers
@@ -134,7 +136,7 @@ def may_play(*, user, version: EntryVersion, part: str) -> bool:
     return user.is_authenticated and judges_entry(user=user, entry=entry)
 
 
-def access_media(*, user, version_id: int, part: str):
+def access_media(*, user: Any, version_id: int, part: str) -> tuple[EntryVersion, Any]:
     """The stored file of one part ("media", "poster", "original") of a version, if ``user`` may have it."""
     if part not in MEDIA_PARTS:
         raise Http404
@@ -150,7 +152,7 @@ def access_media(*, user, version_id: int, part: str):
 # --- Participant's and public pages ---------------------------------------------------------------
 
 
-def my_entries(*, reading_round: ReadingRound, user) -> list[Entry]:
+def my_entries(*, reading_round: ReadingRound, user: Any) -> list[Entry]:
     if not user.is_authenticated:
         return []
     versions = EntryVersion.objects.order_by("-number")
@@ -177,7 +179,7 @@ def gallery_entries(*, reading_round: ReadingRound) -> QuerySet[Entry]:
     )
 
 
-def voted_entry_ids(*, reading_round: ReadingRound, user) -> set[int]:
+def voted_entry_ids(*, reading_round: ReadingRound, user: Any) -> set[int]:
     if not user.is_authenticated:
         return set()
     return set(Vote.objects.filter(entry__reading_round=reading_round, user=user).values_list("entry_id", flat=True))
@@ -188,11 +190,11 @@ def vote_counts(*, reading_round: ReadingRound) -> dict[int, int]:
     return dict(Entry.objects.filter(reading_round=reading_round).annotate(n=Count("votes")).values_list("pk", "n"))
 
 
-def public_label(user) -> str:
+def public_label(user: Any) -> str:
     """How an author appears in the gallery: given name and district, or initials, as they chose."""
     profile = getattr(user, "profile", None)
     if profile is None or not profile.full_name:
-        return user.get_username()[:1].upper() + "."
+        return str(user.get_username()[:1].upper() + ".")
     region = profile.region
     place = ""
     if region is not None:
@@ -200,7 +202,7 @@ def public_label(user) -> str:
     if profile.public_name == profile.PublicName.FULL:
         given = profile.full_name.split()[-1]  # Vietnamese names end with the given name
         return f"{given} · {place}" if place else given
-    return profile.display_name
+    return str(profile.display_name)
 
 
 # --- Organiser's queue -------------------------------------------------------------------------------
@@ -239,7 +241,7 @@ def moderation_entries(*, reading_round: ReadingRound, filters: QueueFilters) ->
     return entries
 
 
-def round_summary(*, reading_round: ReadingRound) -> dict:
+def round_summary(*, reading_round: ReadingRound) -> dict[str, Any]:
     return Entry.objects.filter(reading_round=reading_round).aggregate(
         total=Count("pk"),
         people=Count("user", distinct=True),

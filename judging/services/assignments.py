@@ -8,6 +8,7 @@ judges what.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,11 @@ from .. import selectors as judging_selectors
 from ..assignment import assign, conflicted, pick_one
 from ..models import Assignment, JudgeScore, RoundJudge
 from .common import JudgingError, _lock, _not_finalised
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..assignment import Plan
 
 
 def _end(assignment: Assignment, state: str, now: dt.datetime) -> None:
@@ -55,15 +61,15 @@ def _judges_needed(reading_round: ReadingRound) -> int:
     return reading_round.final_judges_per_entry if reading_round.in_final_stage else reading_round.judges_per_entry
 
 
-def _fill(*, reading_round: ReadingRound, now: dt.datetime, by, entry_ids=None):
+def _fill(*, reading_round: ReadingRound, now: dt.datetime, by: Any, entry_ids: Iterable[int] | None = None) -> Plan:
     """Give every entry of the current stage the judges it misses (``judging.assignment.assign``)."""
     stage = reading_round.judging_stage
-    entries = judging_selectors.judgeable_entries(reading_round=reading_round, stage=stage).select_related(
+    candidates = judging_selectors.judgeable_entries(reading_round=reading_round, stage=stage).select_related(
         "user__profile"
     )
     if entry_ids is not None:
-        entries = entries.filter(pk__in=entry_ids)
-    entries = list(entries)
+        candidates = candidates.filter(pk__in=entry_ids)
+    entries = list(candidates)
     pairs = judging_selectors.active_pairs(reading_round=reading_round, stage=stage)
     current: dict[int, set[int]] = {}
     loads: dict[int, int] = {}
@@ -87,7 +93,7 @@ def _fill(*, reading_round: ReadingRound, now: dt.datetime, by, entry_ids=None):
 
 
 @transaction.atomic
-def assignments_fill(*, reading_round: ReadingRound, by=None, now: dt.datetime | None = None):
+def assignments_fill(*, reading_round: ReadingRound, by: Any = None, now: dt.datetime | None = None) -> Plan:
     """Assign automatically: each entry of the current stage to k judges, balanced, without conflicts.
 
     Stable: existing assignments never move, so running it again — after new entries or new judges —
@@ -106,7 +112,7 @@ def _stage_of_judge(judge: RoundJudge, stage: int) -> None:
 
 @transaction.atomic
 def assignment_add(
-    *, entry: Entry, judge: RoundJudge, by, extra: bool = False, now: dt.datetime | None = None
+    *, entry: Entry, judge: RoundJudge, by: Any, extra: bool = False, now: dt.datetime | None = None
 ) -> Assignment:
     """Give ``entry`` to ``judge`` by hand (manual reassignment, or an extra judge). Conflicts still apply."""
     now = now or timezone.now()
@@ -129,7 +135,7 @@ def assignment_add(
 
 
 @transaction.atomic
-def extra_judge_add(*, entry: Entry, by, now: dt.datetime | None = None) -> Assignment:
+def extra_judge_add(*, entry: Entry, by: Any, now: dt.datetime | None = None) -> Assignment:
     """One click on a disputed entry: one more judge, the least loaded without a conflict."""
     now = now or timezone.now()
     reading_round = _lock(entry.reading_round)
@@ -137,7 +143,7 @@ def extra_judge_add(*, entry: Entry, by, now: dt.datetime | None = None) -> Assi
     return _add_extra(reading_round=reading_round, entry=entry, by=by, now=now)
 
 
-def _add_extra(*, reading_round: ReadingRound, entry: Entry, by, now: dt.datetime) -> Assignment:
+def _add_extra(*, reading_round: ReadingRound, entry: Entry, by: Any, now: dt.datetime) -> Assignment:
     stage = reading_round.judging_stage
     pairs = judging_selectors.active_pairs(reading_round=reading_round, stage=stage)
     loads: dict[int, int] = {}

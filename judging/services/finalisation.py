@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -23,11 +24,14 @@ from ..models import Criterion
 from .assignments import _fill
 from .common import JudgingError, _lock, _not_finalised
 
+if TYPE_CHECKING:
+    from contests.models import Round
+
 BOARD_CHAIN = [ranking.POINTS, ranking.SUBMITTED_AT, ranking.REGISTERED_AT]
 
 
 @transaction.atomic
-def shortlist_close(*, reading_round: ReadingRound, by, now: dt.datetime | None = None) -> set[int]:
+def shortlist_close(*, reading_round: ReadingRound, by: Any, now: dt.datetime | None = None) -> set[int]:
     """End the shortlist stage: the best ``shortlist_size`` entries (ties at the boundary included) go to
     the final stage and are assigned to its judges — never to one who scored them in the shortlist stage."""
     now = now or timezone.now()
@@ -58,7 +62,9 @@ def finalise_problems(*, reading_round: ReadingRound) -> list[str]:
 
 
 @transaction.atomic
-def judging_finalise(*, reading_round: ReadingRound, by=None, now: dt.datetime | None = None) -> dict[int, Decimal]:
+def judging_finalise(
+    *, reading_round: ReadingRound, by: Any = None, now: dt.datetime | None = None
+) -> dict[int, Decimal]:
     """Close judging and record every judged author's final score on the leaderboard (user id → points).
 
     Entries no judge scored are recorded nowhere (the progress board lists them before anyone finalises).
@@ -106,7 +112,7 @@ def judging_sweep(*, now: dt.datetime | None = None) -> int:
     return done
 
 
-def recompute_round(rnd) -> dict[int, Decimal]:
+def recompute_round(rnd: Round) -> dict[int, Decimal]:
     """``verify_results`` for a reading round: each author's points from the stored marks and votes, with
     today's scoring code ({} until judging is finalised: nothing is recorded before)."""
     reading_round = ReadingRound.objects.filter(round=rnd).first()

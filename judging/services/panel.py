@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -20,8 +21,13 @@ from ..models import JudgeInvitation, JudgeScore, RoundJudge, Stages
 from .assignments import _fill, _release_conflicts
 from .common import JudgingError, _email_later, _lock, _not_finalised
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-def _user_by_email(email: str):
+    from contests.models import Organisation
+
+
+def _user_by_email(email: str) -> Any:
     User = get_user_model()
     address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
     if address is not None:
@@ -29,7 +35,7 @@ def _user_by_email(email: str):
     return User.objects.filter(email__iexact=email).first()
 
 
-def panel_problems(*, reading_round: ReadingRound, user) -> list[str]:
+def panel_problems(*, reading_round: ReadingRound, user: Any) -> list[str]:
     """Why ``user`` cannot judge this round: whoever enters an event cannot judge it (and the reverse is
     enforced at entry: members of the organising organisation cannot enter)."""
     event = reading_round.round.event
@@ -40,7 +46,7 @@ def panel_problems(*, reading_round: ReadingRound, user) -> list[str]:
     return []
 
 
-def _seat(*, reading_round: ReadingRound, user, stages: str, by, now: dt.datetime) -> tuple[RoundJudge, bool]:
+def _seat(*, reading_round: ReadingRound, user: Any, stages: str, by: Any, now: dt.datetime) -> tuple[RoundJudge, bool]:
     problems = panel_problems(reading_round=reading_round, user=user)
     if problems:
         raise JudgingError(" ".join(problems))
@@ -56,7 +62,7 @@ def _seat(*, reading_round: ReadingRound, user, stages: str, by, now: dt.datetim
 
 @transaction.atomic
 def judge_invite(
-    *, reading_round: ReadingRound, email: str, stages: str = Stages.FIRST, by, now: dt.datetime | None = None
+    *, reading_round: ReadingRound, email: str, stages: str = Stages.FIRST, by: Any, now: dt.datetime | None = None
 ) -> RoundJudge | JudgeInvitation:
     """Put the person with this address on the panel (an account exists: they are told by e-mail), or send
     an invitation to sign up with it. The person becomes a judge of the organising organisation."""
@@ -81,7 +87,7 @@ def judge_invite(
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user, now: dt.datetime | None = None) -> RoundJudge:
+def invitation_accept(*, token: str, user: Any, now: dt.datetime | None = None) -> RoundJudge:
     """Join the panel an invitation is for, signed in with the invited address (verified by allauth)."""
     now = now or timezone.now()
     invitation = JudgeInvitation.objects.select_for_update().filter(token=token).first()
@@ -115,7 +121,12 @@ def invitation_withdraw(*, invitation: JudgeInvitation) -> None:
 
 @transaction.atomic
 def judge_update(
-    *, judge: RoundJudge, stages: str, organisations, emails_text: str, now: dt.datetime | None = None
+    *,
+    judge: RoundJudge,
+    stages: str,
+    organisations: Iterable[Organisation],
+    emails_text: str,
+    now: dt.datetime | None = None,
 ) -> RoundJudge:
     """Change a judge's stages and declared conflicts. Entries that now conflict (and are not scored yet)
     go back to the pool and are given to other judges."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,7 +30,7 @@ JUDGING_FIELDS = (
 )
 
 
-def judging_configure(*, reading_round: ReadingRound, settings: dict) -> ReadingRound:
+def judging_configure(*, reading_round: ReadingRound, settings: dict[str, Any]) -> ReadingRound:
     """Change the judging settings. Two stages cannot be turned on or off once the final stage began."""
     _not_finalised(reading_round)
     unknown = set(settings) - set(JUDGING_FIELDS)
@@ -44,7 +45,7 @@ def judging_configure(*, reading_round: ReadingRound, settings: dict) -> Reading
     return reading_round
 
 
-def rubric_save(*, reading_round: ReadingRound, items: list[dict]) -> list[Criterion]:
+def rubric_save(*, reading_round: ReadingRound, items: list[dict[str, Any]]) -> list[Criterion]:
     """Replace the rubric by ``items`` (dicts of name, description, max_points, weight and, for a kept
     criterion, its ``id``), in order. Refused once a score is submitted: the totals would change meaning."""
     _not_finalised(reading_round)
@@ -58,7 +59,7 @@ def rubric_save(*, reading_round: ReadingRound, items: list[dict]) -> list[Crite
         existing = {c.pk: c for c in Criterion.objects.filter(reading_round=reading_round)}
         kept = []
         for position, item in enumerate(items):
-            criterion = existing.pop(item.get("id"), None) or Criterion(reading_round=reading_round)
+            criterion = existing.pop(cast(int, item.get("id")), None) or Criterion(reading_round=reading_round)
             criterion.position = position
             for name in ("name", "description", "max_points", "weight"):
                 setattr(criterion, name, item.get(name, getattr(criterion, name)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -20,6 +21,9 @@ from .. import selectors as judging_selectors
 from ..models import Assignment, CriterionMark, JudgeScore
 from .assignments import _add_extra, _end, _fill, _release_conflicts
 from .common import JudgingError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 
 def scoring_problems(*, assignment: Assignment, now: dt.datetime) -> list[str]:
@@ -100,7 +104,9 @@ def score_save(
     return score
 
 
-def _checked_total(rules, marks, *, submit: bool) -> Decimal | None:
+def _checked_total(
+    rules: Sequence[scoring.CriterionRule], marks: Mapping[int, Decimal | None], *, submit: bool
+) -> Decimal | None:
     for rule in rules:
         value = marks[rule.key]
         if value is not None and not 0 <= value <= rule.max_points:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection, transaction
 from django.db.models import Value
@@ -28,15 +29,20 @@ from .clock import attempt_is_open
 from .errors import LateSubmission, QuizError
 from .questions import _answer_keys, answer_key
 
+if TYPE_CHECKING:
+    from django.db.models import Field
+
+    from contests.models import Round
+
 MAX_PREDICTION = 10_000_000
 
 
 def attempt_answer(
     *,
     attempt_id: int,
-    user,
+    user: Any,
     position: int,
-    response,
+    response: Any,
     now: dt.datetime | None = None,
     response_is_tokens: bool = False,
     left: int = 0,
@@ -101,11 +107,11 @@ def _key_from_display(item: AttemptItem) -> AnswerKey:
 def attempt_submit(
     *,
     attempt_id: int,
-    user=None,
+    user: Any = None,
     now: dt.datetime | None = None,
     prediction: int | None = None,
     closed_by: str = Attempt.ClosedBy.PARTICIPANT,
-    responses=None,
+    responses: Any = None,
 ) -> Attempt:
     """Grade and close an attempt, then record the round's counting score. Submitting twice is harmless.
 
@@ -155,7 +161,9 @@ def attempt_submit(
     return attempt
 
 
-def _grade_and_close(attempt: Attempt, items: list[AttemptItem], *, now, prediction, closed_by) -> None:
+def _grade_and_close(
+    attempt: Attempt, items: list[AttemptItem], *, now: dt.datetime, prediction: int | None, closed_by: str
+) -> None:
     total = max_total = Decimal(0)
     keys = _answer_keys([item.question for item in items])
     for item in items:
@@ -173,7 +181,7 @@ def _grade_and_close(attempt: Attempt, items: list[AttemptItem], *, now, predict
     _record_counting_score(attempt.quiz_round, attempt.user)
 
 
-def _save_posted_answers(attempt: Attempt, items: list[AttemptItem], form, now: dt.datetime) -> list[int]:
+def _save_posted_answers(attempt: Attempt, items: list[AttemptItem], form: Any, now: dt.datetime) -> list[int]:
     """Store the form's answers that differ from the saved ones, in one statement; return the positions of
     those that do not fit their question (left unchanged). The form names choices by the attempt's tokens."""
     scope = attempt_scope(attempt)
@@ -198,12 +206,15 @@ def _save_posted_answers(attempt: Attempt, items: list[AttemptItem], form, now: 
 
 def _store_answers(items: list[AttemptItem]) -> None:
     """The changed answers of a submit in one prepared UPDATE (the caller holds the writer lock)."""
-    response, answered_at = (AttemptItem._meta.get_field(name) for name in ("response", "answered_at"))
-    table, pk = AttemptItem._meta.db_table, AttemptItem._meta.pk.column
+    response, answered_at = (
+        cast("Field[Any, Any]", AttemptItem._meta.get_field(name)) for name in ("response", "answered_at")
+    )
+    table, pk = AttemptItem._meta.db_table, cast(str, AttemptItem._meta.pk.column)
     quote = connection.ops.quote_name
+    response_column, answered_column = (quote(cast(str, field.column)) for field in (response, answered_at))
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {quote(table)} SET {quote(response.column)} = %s, {quote(answered_at.column)} = %s "  # noqa: S608
+            f"UPDATE {quote(table)} SET {response_column} = %s, {answered_column} = %s "  # noqa: S608
             f"WHERE {quote(pk)} = %s",
             [
                 (
@@ -219,8 +230,8 @@ def _store_answers(items: list[AttemptItem]) -> None:
 def _store_points(items: list[AttemptItem]) -> None:
     """One prepared UPDATE run for every item. Why not ``bulk_update``: its CASE WHEN statement is compiled
     anew for each submit, which cost more than the grading itself, and the caller holds the writer lock."""
-    field = AttemptItem._meta.get_field("points")
-    table, points, pk = AttemptItem._meta.db_table, field.column, AttemptItem._meta.pk.column
+    field = cast("Field[Any, Any]", AttemptItem._meta.get_field("points"))
+    table, points, pk = AttemptItem._meta.db_table, cast(str, field.column), cast(str, AttemptItem._meta.pk.column)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -229,7 +240,7 @@ def _store_points(items: list[AttemptItem]) -> None:
         )
 
 
-def _record_counting_score(quiz_round: QuizRound, user) -> None:
+def _record_counting_score(quiz_round: QuizRound, user: Any) -> None:
     """Send the attempt that counts (best / last / first, as the round says) to the leaderboard."""
     submitted = list(Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.SUBMITTED))
     if quiz_round.counting == QuizRound.Counting.FIRST:
@@ -237,7 +248,7 @@ def _record_counting_score(quiz_round: QuizRound, user) -> None:
     elif quiz_round.counting == QuizRound.Counting.LAST:
         counting = max(submitted, key=lambda a: a.number)
     else:  # best: more points, then less time, then the earlier attempt
-        counting = min(submitted, key=lambda a: (-a.score, a.time_used, a.number))
+        counting = min(submitted, key=lambda a: (-cast(Decimal, a.score), a.time_used, a.number))
     prediction = next(
         (a.prediction for a in sorted(submitted, key=lambda a: -a.number) if a.prediction is not None), None
     )
@@ -247,7 +258,9 @@ def _record_counting_score(quiz_round: QuizRound, user) -> None:
         logging.getLogger(__name__).warning("results final: round %s, user %s not rescored", quiz_round.pk, user.pk)
 
 
-def _score_counting(quiz_round: QuizRound, user, counting, prediction, attempts_used: int) -> None:
+def _score_counting(
+    quiz_round: QuizRound, user: Any, counting: Any, prediction: int | None, attempts_used: int
+) -> None:
     score_record(
         rnd=quiz_round.round,
         user=user,
@@ -260,13 +273,13 @@ def _score_counting(quiz_round: QuizRound, user, counting, prediction, attempts_
     )
 
 
-def recompute_round(rnd) -> dict[int, Decimal]:
+def recompute_round(rnd: Round) -> dict[int, Decimal]:
     """Each participant's counting points in a quiz round, regraded from the stored answers with today's
     grading code (used by ``manage.py verify_results``)."""
     quiz_round = QuizRound.objects.filter(round=rnd).first()
     if quiz_round is None:
         return {}
-    attempts: dict[int, list[tuple]] = {}
+    attempts: dict[int, dict[int, list[Any]]] = {}
     items = (
         AttemptItem.objects.filter(attempt__quiz_round=quiz_round, attempt__status=Attempt.Status.SUBMITTED)
         .select_related("attempt", "question")
@@ -276,7 +289,7 @@ def recompute_round(rnd) -> dict[int, Decimal]:
         attempt = item.attempt
         per_attempt = attempts.setdefault(attempt.user_id, {}).setdefault(attempt.pk, [attempt, Decimal(0)])
         per_attempt[1] += grade(answer_key(item.question), item.response)
-    points = {}
+    points: dict[int, Decimal] = {}
     for user_id, by_attempt in attempts.items():
         graded = list(by_attempt.values())
         if quiz_round.counting == QuizRound.Counting.FIRST:

@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import random
 import secrets
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -30,7 +31,7 @@ from .quizzes import _accommodation
 def attempt_start_problems(
     *,
     quiz_round: QuizRound,
-    user,
+    user: Any,
     now: dt.datetime,
     attempts: list[Attempt] | None = None,
     accommodation: tuple[int, int] | None = None,
@@ -69,7 +70,8 @@ def _draw_questions(quiz: Quiz, rng: random.Random, *, approved_only: bool = Fal
         if approved_only and review.unapproved(questions):
             raise QuizError(_("This round's questions are still being reviewed. Please come back later."))
     else:
-        questions, drawn = [], set()
+        questions = []
+        drawn: set[int] = set()
         for rule in quiz.rules.all():
             pool = quiz.bank.questions.exclude(pk__in=drawn)
             if approved_only:
@@ -91,7 +93,12 @@ def _draw_questions(quiz: Quiz, rng: random.Random, *, approved_only: bool = Fal
 
 
 def attempt_start(
-    *, quiz_round: QuizRound, user, now: dt.datetime | None = None, seed: int | None = None, client: dict | None = None
+    *,
+    quiz_round: QuizRound,
+    user: Any,
+    now: dt.datetime | None = None,
+    seed: int | None = None,
+    client: dict[str, Any] | None = None,
 ) -> Attempt:
     """Start an attempt, or return the participant's active one (a second tab resumes, never doubles).
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from .questions import answer_key
 
 
 def practice_answer(
-    *, question: Question, user, response, now: dt.datetime | None = None, token_scope: str | None = None
+    *, question: Question, user: Any, response: Any, now: dt.datetime | None = None, token_scope: str | None = None
 ) -> Decimal:
     """Grade a practice answer (any public bank, no limits) and, for a signed-in user, log it for progress.
 

@@ -7,6 +7,7 @@ questions read nothing of theirs.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,11 +21,14 @@ from ..grading import AnswerKey
 from ..importing.base import SHORT_TEXT, ParsedQuestion
 from ..models import AttemptItem, Choice, Question, QuestionBank, QuizItem
 
+if TYPE_CHECKING:
+    from contests.models import Organisation
+
 QUESTION_IMAGE_SIZE = (1200, 900)
 
 
 def bank_create(
-    *, organisation, title: str, description: str = "", is_public: bool = False, slug: str = ""
+    *, organisation: Organisation, title: str, description: str = "", is_public: bool = False, slug: str = ""
 ) -> QuestionBank:
     stem = slugify(slug or title)[:60] or "bank"
     candidate = stem
@@ -48,7 +52,7 @@ def bank_update(*, bank: QuestionBank, title: str, description: str, is_public: 
 
 
 @transaction.atomic
-def questions_import(*, bank: QuestionBank, questions: list[ParsedQuestion], by=None) -> int:
+def questions_import(*, bank: QuestionBank, questions: list[ParsedQuestion], by: Any = None) -> int:
     """Add parsed questions to ``bank`` as drafts by ``by`` (their author; None for the operator's scripts).
     Refuses (imports nothing) if any question carries an error."""
     invalid = [q for q in questions if q.errors]
@@ -66,7 +70,7 @@ def question_in_use(question: Question) -> bool:
 
 @transaction.atomic
 def question_save(
-    *, bank: QuestionBank, parsed: ParsedQuestion, question: Question | None = None, image=None, by=None
+    *, bank: QuestionBank, parsed: ParsedQuestion, question: Question | None = None, image: Any = None, by: Any = None
 ) -> Question:
     """Create (or update) one question from a validated ``ParsedQuestion``. A new question is a draft by
     ``by`` (``quizzes.review``: someone else reviews and approves it before a contest may use it).
@@ -102,7 +106,7 @@ def question_save(
         question.image.delete(save=False)
     elif image is not None:
         cleaned = normalise_image(image, max_size=QUESTION_IMAGE_SIZE, name_stem=get_random_string(16))
-        question.image.save(cleaned.name, cleaned, save=False)
+        question.image.save(cast(str, cleaned.name), cleaned, save=False)
     question.full_clean(exclude=["bank"])
     question.save()
     if not locked:
@@ -114,7 +118,7 @@ def question_save(
     return question
 
 
-def _grading_signature(parsed: ParsedQuestion) -> tuple:
+def _grading_signature(parsed: ParsedQuestion) -> tuple[Any, ...]:
     """Everything the grading reads from a question, as the form sends it."""
     choices = [(c.text.strip(), bool(c.is_correct)) for c in parsed.choices]
     return (
@@ -126,7 +130,7 @@ def _grading_signature(parsed: ParsedQuestion) -> tuple:
     )
 
 
-def _stored_grading_signature(question: Question) -> tuple:
+def _stored_grading_signature(question: Question) -> tuple[Any, ...]:
     choices = [(c.text, c.is_correct) for c in question.choices.order_by("position", "pk")]
     return question.type, choices, Decimal(question.points), question.partial_credit, question.ignore_diacritics
 
@@ -176,7 +180,7 @@ def _answer_keys(questions: list[Question]) -> dict[int, AnswerKey]:
     """``answer_key`` of each question, their choices read in one query without model instances: a submit
     grades 20 questions, and ``prefetch_related("question__choices")`` built a queryset per question (a third
     of the grading's CPU, bench/quiz_submit.py --profile)."""
-    rows: dict[int, list[tuple]] = {question.pk: [] for question in questions}
+    rows: dict[int, list[tuple[Any, ...]]] = {question.pk: [] for question in questions}
     choices = Choice.objects.filter(question_id__in=list(rows)).order_by("position", "pk")
     for question_id, pk, is_correct, text in choices.values_list("question_id", "pk", "is_correct", "text"):
         rows[question_id].append((pk, is_correct, text))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,15 +23,20 @@ from .. import review
 from ..models import Accommodation, Question, QuestionBank, Quiz, QuizItem, QuizRound, SamplingRule
 from .clock import _schedule_release
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from contests.models import Organisation
+
 
 @transaction.atomic
 def quiz_create(
     *,
-    organisation,
+    organisation: Organisation,
     bank: QuestionBank,
     title: str,
-    question_ids=(),
-    rules=(),
+    question_ids: Sequence[int] = (),
+    rules: Sequence[Any] = (),
     shuffle_questions: bool = True,
     shuffle_choices: bool = True,
 ) -> Quiz:
@@ -50,7 +56,9 @@ def quiz_create(
 
 
 @transaction.atomic
-def quiz_update(*, quiz: Quiz, fields: dict, question_ids=(), rules=()) -> Quiz:
+def quiz_update(
+    *, quiz: Quiz, fields: dict[str, Any], question_ids: Sequence[int] = (), rules: Sequence[Any] = ()
+) -> Quiz:
     """Change a quiz. Attempts already started keep the questions they were given (their items are fixed)."""
     for name in ("title", "bank", "shuffle_questions", "shuffle_choices"):
         if name in fields:
@@ -64,7 +72,7 @@ def quiz_update(*, quiz: Quiz, fields: dict, question_ids=(), rules=()) -> Quiz:
 
 
 @transaction.atomic
-def quiz_set_questions(*, quiz: Quiz, question_ids=(), rules=()) -> None:
+def quiz_set_questions(*, quiz: Quiz, question_ids: Sequence[int] = (), rules: Sequence[Any] = ()) -> None:
     """Replace the quiz's questions or rules. Every question must come from the quiz's bank, and each rule
     must be satisfiable, or a participant would be given a short test."""
     quiz.items.all().delete()
@@ -72,7 +80,7 @@ def quiz_set_questions(*, quiz: Quiz, question_ids=(), rules=()) -> None:
     quiz.selection = Quiz.Selection.SAMPLED if rules else Quiz.Selection.FIXED
     quiz.save(update_fields=["selection"])
     if rules:
-        taken: dict[tuple, int] = {}
+        taken: dict[tuple[Any, ...], int] = {}
         for topic, difficulty, count in rules:
             pool = quiz.bank.questions.all()
             if topic:
@@ -122,7 +130,7 @@ def _check_approved(quiz: Quiz) -> None:
             )
 
 
-def quiz_round_configure(*, rnd: Round, quiz: Quiz, settings: dict) -> QuizRound:
+def quiz_round_configure(*, rnd: Round, quiz: Quiz, settings: dict[str, Any]) -> QuizRound:
     """Create or update the quiz settings of a round of kind quiz."""
     if rnd.kind != Round.Kind.QUIZ:
         raise ValidationError(_("Only a quiz round has quiz settings."))
@@ -156,7 +164,7 @@ def quiz_rounds_create_weekly(
     weeks: int,
     open_for: dt.timedelta,
     weight: Decimal,
-    settings: dict,
+    settings: dict[str, Any],
 ) -> list[QuizRound]:
     """Create ``weeks`` quiz rounds one week apart from one template (e.g. Monday 16:00 → next Monday 15:00).
 
@@ -186,11 +194,11 @@ def quiz_rounds_create_weekly(
 def accommodation_grant(
     *,
     quiz_round: QuizRound,
-    user,
+    user: Any,
     extra_time_percent: int,
     extra_attempts: int,
     reason: str,
-    by,
+    by: Any,
     now: dt.datetime | None = None,
 ) -> Accommodation:
     """Log a grant of extra time or attempts. Grants add up for attempts; for time the largest one applies."""
@@ -212,9 +220,9 @@ def accommodation_grant(
     return grant
 
 
-def _accommodation(quiz_round: QuizRound, user) -> tuple[int, int]:
+def _accommodation(quiz_round: QuizRound, user: Any) -> tuple[int, int]:
     """(extra time %, extra attempts) granted to ``user``: the largest time grant, the sum of attempt grants.
     One query: a start reads it at every rush."""
-    grants = Accommodation.objects.filter(quiz_round=quiz_round, user=user)
-    grants = list(grants.values_list("extra_time_percent", "extra_attempts"))
+    granted = Accommodation.objects.filter(quiz_round=quiz_round, user=user)
+    grants = list(granted.values_list("extra_time_percent", "extra_attempts"))
     return max((time for time, _attempts in grants), default=0), sum(attempts for _time, attempts in grants)

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -25,8 +26,11 @@ from ..models import Entry, EntryVersion, ReadingRound
 from .errors import EntryError
 from .processing import version_enqueue
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
-def entry_problems(*, reading_round: ReadingRound, user, now: dt.datetime) -> list[str]:
+
+def entry_problems(*, reading_round: ReadingRound, user: Any, now: dt.datetime) -> list[str]:
     """Why ``user`` cannot send a recording now (empty list = they can). Checked again on every send."""
     rnd, event = reading_round.round, reading_round.round.event
     if event.state != Event.State.OPEN:
@@ -38,7 +42,7 @@ def entry_problems(*, reading_round: ReadingRound, user, now: dt.datetime) -> li
     return event_participation_problems(event=event, user=user, now=now)
 
 
-def quota_left(*, reading_round: ReadingRound, user) -> int:
+def quota_left(*, reading_round: ReadingRound, user: Any) -> int:
     used = Entry.objects.filter(reading_round=reading_round, user_id=user.pk).count()
     return max(0, reading_round.entries_per_participant - used)
 
@@ -47,7 +51,7 @@ def _quota_used_message() -> str:
     return _("You have sent all the entries this round allows. You can still replace them.")
 
 
-def entry_create_problems(*, reading_round: ReadingRound, user, now: dt.datetime) -> list[str]:
+def entry_create_problems(*, reading_round: ReadingRound, user: Any, now: dt.datetime) -> list[str]:
     """Why ``user`` cannot start a new entry now: ``entry_problems`` plus the per-participant quota.
 
     Views ask before reading an upload's body, so that a refused send costs no bandwidth.
@@ -59,7 +63,7 @@ def entry_create_problems(*, reading_round: ReadingRound, user, now: dt.datetime
 
 
 @contextlib.contextmanager
-def _local_path(upload):
+def _local_path(upload: Any) -> Iterator[str]:
     """A path PyAV can open: the upload's temporary file, or a copy of an in-memory or stored file."""
     temporary = getattr(upload, "temporary_file_path", None)
     if temporary is not None:
@@ -73,7 +77,7 @@ def _local_path(upload):
         yield copy.name
 
 
-def media_accept(*, reading_round: ReadingRound, upload) -> MediaInfo:
+def media_accept(*, reading_round: ReadingRound, upload: Any) -> MediaInfo:
     """Probe the sent file by its content and apply the round's rules; raise MediaRejected if refused."""
     if upload.size > reading_round.max_bytes:
         raise MediaRejected("too_big", limit=reading_round.max_size_mb)
@@ -100,7 +104,7 @@ def _safe_name(name: str) -> str:
     return base[:200] or "recording"
 
 
-def _version_add(*, entry: Entry, upload, info: MediaInfo, source: str, now: dt.datetime) -> EntryVersion:
+def _version_add(*, entry: Entry, upload: Any, info: MediaInfo, source: str, now: dt.datetime) -> EntryVersion:
     """Store the file under a generated name and its row; the job is queued once the transaction commits."""
     number = (entry.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = EntryVersion(
@@ -131,7 +135,13 @@ def _version_add(*, entry: Entry, upload, info: MediaInfo, source: str, now: dt.
 
 
 def entry_create(
-    *, reading_round: ReadingRound, user, fields: dict, upload, source: str, now: dt.datetime | None = None
+    *,
+    reading_round: ReadingRound,
+    user: Any,
+    fields: dict[str, Any],
+    upload: Any,
+    source: str,
+    now: dt.datetime | None = None,
 ) -> Entry:
     """Create an entry with its first recording. Raise EntryError (not allowed) or MediaRejected (bad file).
 
@@ -159,7 +169,7 @@ def entry_create(
     return entry
 
 
-def entry_replace(*, entry: Entry, upload, source: str, now: dt.datetime | None = None) -> EntryVersion:
+def entry_replace(*, entry: Entry, upload: Any, source: str, now: dt.datetime | None = None) -> EntryVersion:
     """Add a new recording to an entry until the deadline. The current version stays playable until the
     new one is ready (see ``_finish_ready``)."""
     now = now or timezone.now()
@@ -172,7 +182,7 @@ def entry_replace(*, entry: Entry, upload, source: str, now: dt.datetime | None 
         return _version_add(entry=entry, upload=upload, info=info, source=source, now=now)
 
 
-def entry_update(*, entry: Entry, fields: dict, now: dt.datetime | None = None) -> Entry:
+def entry_update(*, entry: Entry, fields: dict[str, Any], now: dt.datetime | None = None) -> Entry:
     """Change the title, note or group until the deadline; consent to publish can be withdrawn or given at
     any time (withdrawing it takes the entry out of the gallery at once)."""
     now = now or timezone.now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -13,6 +14,9 @@ from notifications import hooks as notification_hooks
 from ..models import Entry, EntryVersion
 from .processing import version_requeue
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 MODERATION_ACTIONS = {
     "approve": Entry.Moderation.APPROVED,
     "hide": Entry.Moderation.HIDDEN,
@@ -21,7 +25,9 @@ MODERATION_ACTIONS = {
 }
 
 
-def entries_moderate(*, entries, action: str, by, reason: str = "", now: dt.datetime | None = None) -> int:
+def entries_moderate(
+    *, entries: Iterable[Entry], action: str, by: Any, reason: str = "", now: dt.datetime | None = None
+) -> int:
     """Approve, hide, reject (with a reason the participant sees) or reset entries; return how many changed.
 
     Only an entry with a playable version can be approved: the gallery never shows an empty player.
@@ -45,7 +51,7 @@ def entries_moderate(*, entries, action: str, by, reason: str = "", now: dt.date
     )
 
 
-def entries_requeue_failed(*, entries) -> int:
+def entries_requeue_failed(*, entries: Iterable[Entry]) -> int:
     """Requeue the latest version of each entry when it failed (bulk action of the queue)."""
     count = 0
     for entry in entries:

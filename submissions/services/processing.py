@@ -14,6 +14,7 @@ import logging
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.files import File
@@ -30,6 +31,11 @@ from ..media_transcode import TranscodeAbandoned, Transcoded, TranscodeTimeout, 
 from ..media_transcode import transcode_in_child as transcode  # the job's transcode: a child, under a budget
 from ..models import Entry, EntryVersion
 from .errors import EntryError, WorkerLost
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from django.db.models import QuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +92,10 @@ def transcode_budget_s(*, version: EntryVersion) -> float:
 
 
 def _transcode_version(version: EntryVersion, lease: _Lease) -> Transcoded:
-    with local_copy(version.original.storage, version.original.name) as source, tempfile.TemporaryDirectory() as work:
+    with (
+        local_copy(version.original.storage, cast(str, version.original.name)) as source,
+        tempfile.TemporaryDirectory() as work,
+    ):
         target = Path(work) / "media.mp4"
         result = transcode(
             source, target, kind=version.kind, budget_s=transcode_budget_s(version=version), keep_going=lease.held
@@ -157,7 +166,7 @@ class _Lease:
         return bool(renewed)
 
     @contextlib.contextmanager
-    def renewing(self):
+    def renewing(self) -> Iterator[_Lease]:
         """Renew every LEASE_RENEW_S while the block runs (a thread beside the job: download, transcode,
         upload), so that the sweep tells a long job from a dead worker."""
         stop = threading.Event()
@@ -187,7 +196,7 @@ def _holds(locked: EntryVersion, lease: _Lease | None) -> bool:
     return lease.holds(locked)
 
 
-def _delete_files(*files) -> None:
+def _delete_files(*files: Any) -> None:
     for stored in files:
         if stored:
             stored.delete(save=False)
@@ -217,7 +226,8 @@ def _finish_ready(version: EntryVersion, result: Transcoded, *, lease: _Lease) -
         locked.duration_ms = round(result.duration_s * 1000)
         locked.width, locked.height = result.width, result.height
         locked.state, locked.finished_at, locked.error = EntryVersion.State.READY, now, ""
-        previous = EntryVersion.objects.filter(pk=entry.current_id).first()
+        previous = EntryVersion.objects.filter(pk=cast(Any, entry.current_id)).first()
+        retired: EntryVersion | None
         if previous is not None and previous.number > locked.number:
             locked.state = EntryVersion.State.SUPERSEDED  # an older send finished after a newer one
             retired = locked
@@ -252,7 +262,7 @@ def _finish_rejected(version: EntryVersion, exc: MediaRejected, *, lease: _Lease
     return EntryVersion.State.REJECTED
 
 
-def _finish_failed(version: EntryVersion, lease: _Lease, *, code: str, params: dict, exc: Exception) -> str:
+def _finish_failed(version: EntryVersion, lease: _Lease, *, code: str, params: dict[str, Any], exc: Exception) -> str:
     """Fail the version at once with a reason the participant reads (no retry: a transcode that outlasted
     its budget would outlast it again)."""
     with transaction.atomic():
@@ -350,7 +360,7 @@ def _lease_fresh(version: EntryVersion, now: dt.datetime) -> bool:
     return version.state == EntryVersion.State.PROCESSING and started is not None and started >= now - PROCESSING_LEASE
 
 
-def _lease_expired(now: dt.datetime):
+def _lease_expired(now: dt.datetime) -> QuerySet[EntryVersion]:
     return EntryVersion.objects.filter(
         state=EntryVersion.State.PROCESSING, processing_started_at__lt=now - PROCESSING_LEASE
     )

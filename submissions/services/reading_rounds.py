@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -10,10 +12,13 @@ from leaderboard.services import board_await_release
 
 from ..models import ReadingRound
 
+if TYPE_CHECKING:
+    from django.db.models import Field
+
 FIXED_AFTER_JUDGING = ("voting_enabled", "vote_weight")
 
 
-def reading_round_configure(*, rnd: Round, settings: dict) -> ReadingRound:
+def reading_round_configure(*, rnd: Round, settings: dict[str, Any]) -> ReadingRound:
     """Create or update the settings of a round of kind reading.
 
     Once judging is finalised the public vote's part of the score is fixed: ``verify_results`` must find
@@ -27,7 +32,8 @@ def reading_round_configure(*, rnd: Round, settings: dict) -> ReadingRound:
             name
             for name in FIXED_AFTER_JUDGING
             if name in settings
-            and ReadingRound._meta.get_field(name).to_python(settings[name]) != getattr(reading_round, name)
+            and cast("Field[Any, Any]", ReadingRound._meta.get_field(name)).to_python(settings[name])
+            != getattr(reading_round, name)
         ]
         if changed:
             message = _("Judging is finalised: the public vote's part of the score can no longer change.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
@@ -19,7 +20,7 @@ from .errors import VoteError, VoteLimited
 VOTES_PER_MINUTE = 30
 
 
-def vote_problems(*, entry: Entry, user, now: dt.datetime) -> list[str]:
+def vote_problems(*, entry: Entry, user: Any, now: dt.datetime) -> list[str]:
     reading_round = entry.reading_round
     if not user.is_authenticated:
         return [_("Sign in to vote.")]
@@ -39,7 +40,7 @@ def vote_problems(*, entry: Entry, user, now: dt.datetime) -> list[str]:
     return []
 
 
-def vote_cast(*, entry: Entry, user, now: dt.datetime | None = None) -> Vote:
+def vote_cast(*, entry: Entry, user: Any, now: dt.datetime | None = None) -> Vote:
     """Count one vote of ``user`` for ``entry``; raise VoteError with the reason when it cannot count.
 
     One vote per account and entry is the database's unique constraint: two requests at the same moment
