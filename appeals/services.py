@@ -169,7 +169,11 @@ def appeal_answer(
     - ``points`` (any appeal): the appellant's round points change by ``points_change``.
     Rejecting changes nothing but the appeal. Either way the answer joins the thread."""
     now = now or timezone.now()
-    appeal = Appeal.objects.select_for_update().select_related("round__event", "item__question").get(pk=appeal.pk)
+    appeal = (
+        Appeal.objects.select_for_update(of=("self",))
+        .select_related("round__event", "item__question")
+        .get(pk=appeal.pk)
+    )
     if appeal.status != Appeal.Status.OPEN:
         raise ValidationError(_("This appeal has already been answered."))
     reason = (reason or "").strip()

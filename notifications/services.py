@@ -243,7 +243,7 @@ def _claim(pk: int) -> Notification | None:
     waiting = [Notification.Delivery.PENDING, Notification.Delivery.FAILED]
     with transaction.atomic():
         return (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("user__profile")
             .filter(pk=pk, delivery__in=waiting)
             .first()

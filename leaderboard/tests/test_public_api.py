@@ -108,6 +108,20 @@ def api_schema():
     return schema
 
 
+@pytest.fixture(autouse=True)
+def connection_kept_through_wsgi_requests():
+    """schemathesis calls the WSGI handler itself, whose request signals close "old" connections: on PostgreSQL
+    that closes the test's connection inside its transaction. Django's test client unhooks the same handler."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_the_api_answers_as_its_document_says(case, published):
