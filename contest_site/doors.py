@@ -14,7 +14,10 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import auth
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http.cookie import parse_cookie
+from django.utils.crypto import constant_time_compare
 
 
 def header_cookies(headers) -> dict[str, str]:
@@ -44,6 +47,40 @@ def session_user(session):
     """The signed-in user of a session, checked as Django checks it for a page (auth hash included). Sync:
     call it on a thread (the autosave door uses its writer thread and kept connection)."""
     return auth.get_user(SimpleNamespace(session=session))
+
+
+def session_user_id(session) -> int | None:
+    """The id of the session's signed-in user, checked as ``session_user`` checks it (a configured backend,
+    an active account, the session hash of the current password or of a SECRET_KEY_FALLBACKS key), with one
+    prepared query of two columns instead of loading the user. Sync, on a thread.
+
+    Why: the autosave door needs only the id (its own query is filtered by it), and building the ORM query
+    for the whole user was a fifth of an autosave's CPU (bench/quiz_submit.py --profile)."""
+    user_id = session.get(auth.SESSION_KEY)
+    session_hash = session.get(auth.HASH_SESSION_KEY)
+    if not user_id or not session_hash or session.get(auth.BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user_model = auth.get_user_model()
+    try:
+        pk = user_model._meta.pk.to_python(user_id)
+    except ValidationError:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_password_statement(), [pk])
+        row = cursor.fetchone()
+    if row is None or not row[1]:
+        return None
+    probe = user_model(pk=pk, password=row[0])  # not saved: only to compute the hashes as Django does
+    hashes = [probe.get_session_auth_hash(), *probe.get_session_auth_fallback_hash()]
+    return pk if any(constant_time_compare(session_hash, each) for each in hashes) else None
+
+
+@functools.cache
+def _password_statement() -> str:
+    user_model = auth.get_user_model()
+    quote = connection.ops.quote_name
+    password, active, pk = (quote(user_model._meta.get_field(name).column) for name in ("password", "is_active", "id"))
+    return f"SELECT {password}, {active} FROM {quote(user_model._meta.db_table)} WHERE {pk} = %s"  # noqa: S608
 
 
 def same_origin(scope) -> bool:

@@ -24,7 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contest_site.consumers import LeanConsumer
-from contest_site.doors import same_origin, scope_cookies, session_from_cookies, session_user
+from contest_site.doors import same_origin, scope_cookies, session_from_cookies, session_user_id
 
 MAX_ANSWER_BODY = 8 * 1024
 MAX_LEFT_COUNT = 100_000
@@ -125,9 +125,9 @@ class AutosaveConsumer(LeanConsumer, AsyncHttpConsumer):
 
             def write():
                 with translation.override(language):
-                    user = session_user(session)
-                    if not user.is_authenticated:
+                    user_id = session_user_id(session)
+                    if user_id is None:
                         return 403, {"saved": False, "error": _("Sign in again to keep answering.")}
-                    return answer_reply(attempt_id=attempt_id, user=user, body=body)
+                    return answer_reply(attempt_id=attempt_id, user=user_id, body=body)
 
             return await on_writer(write)()

@@ -7,13 +7,13 @@ Together because the submit, its bulk writes and the counting score are one tran
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Value
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +49,7 @@ def attempt_answer(
 ) -> AttemptItem:
     """Autosave one answer. Idempotent: the same answer twice stores the same thing.
 
+    ``user``: the participant, or their id (the autosave door knows only the id, checked from the session).
     ``response_is_tokens``: the response names choices by the attempt's opaque tokens, as every page and
     client does (``choice_tokens``); they are turned into ids here, from the item already loaded, so that
     the hot path costs no extra query. A raw choice id is then an unknown token: InvalidResponse.
@@ -58,40 +59,93 @@ def attempt_answer(
     refuses it — an answer acknowledged to the participant is always graded.
     Raises AttemptItem.DoesNotExist for another user's attempt (the view answers 404), QuizError when
     the attempt is closed, InvalidResponse when the answer does not fit the question.
+
+    Why two prepared statements and no queryset: this runs for every answer of every participant, and
+    compiling the ORM's three-table SELECT and its UPDATE was two thirds of an autosave's CPU
+    (bench/quiz_submit.py --profile, docs/benchmarks.md). The statements are built once from the models'
+    metadata, so a renamed column or table still follows the models.
     """
     now = now or timezone.now()
-    with serialised_writes(), transaction.atomic():
-        item = (
-            AttemptItem.objects.select_related("attempt__quiz_round", "question")
-            # Only what the checks read: compiling the SQL for every column of three joined tables was a
-            # third of an autosave's CPU (bench/quiz_submit.py --profile).
-            .only(*_ANSWER_FIELDS)
-            .select_for_update(of=("attempt",))
-            .get(attempt_id=attempt_id, attempt__user=user, position=position)
-        )
+    user_id = user if isinstance(user, int) else user.pk
+    with serialised_writes(), transaction.atomic(), connection.cursor() as cursor:
+        select, update = _autosave_statements(connection.vendor)
+        cursor.execute(select, [attempt_id, user_id, position])
+        row = cursor.fetchone()
+        if row is None:
+            raise AttemptItem.DoesNotExist
+        item = _answer_item(row, attempt_id=attempt_id, user_id=user_id, position=position)
         if not attempt_is_open(attempt=item.attempt, now=now):
             raise QuizError(_("This attempt is closed: answers are no longer accepted."))
         if response_is_tokens:
             tokens = ChoiceTokens(scope=attempt_scope(item.attempt), choice_ids=item.choice_order)
             response = tokens.response_from_client(item.question.type, response)
-        key = _key_from_display(item)
-        item.response = clean_response(key, response)
+        item.response = clean_response(_key_from_display(item), response)
         item.answered_at = now
-        left_page = {"left_page": Greatest("left_page", Value(left))} if left else {}  # the page's hidden-count
-        AttemptItem.objects.filter(pk=item.pk).update(response=item.response, answered_at=now, **left_page)
+        response_field, answered_field = (
+            cast("Field[Any, Any]", AttemptItem._meta.get_field(name)) for name in ("response", "answered_at")
+        )
+        cursor.execute(
+            update,
+            [
+                response_field.get_db_prep_save(item.response, connection),
+                answered_field.get_db_prep_save(now, connection),
+                left,
+                item.pk,
+            ],
+        )
     return item
 
 
-_ANSWER_FIELDS = (
-    "position",
-    "choice_order",
-    "attempt__user",
-    "attempt__status",
-    "attempt__deadline",
-    "attempt__quiz_round__grace_s",
-    "question__type",
-    "question__points",
-)
+@functools.cache
+def _autosave_statements(vendor: str) -> tuple[str, str]:
+    """The autosave's SELECT (item, attempt, grace and question type, the attempt row locked on PostgreSQL)
+    and UPDATE (answer, time, and the page-leave count kept as the highest seen), per database vendor."""
+    quote = connection.ops.quote_name
+
+    def column(model: Any, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    from ..models import Question
+
+    item, attempt, quiz_round, question = (
+        quote(model._meta.db_table) for model in (AttemptItem, Attempt, QuizRound, Question)
+    )
+    select = (
+        f"SELECT i.{column(AttemptItem, 'id')}, i.{column(AttemptItem, 'choice_order')}, "  # noqa: S608 - names only
+        f"a.{column(Attempt, 'status')}, a.{column(Attempt, 'deadline')}, r.{column(QuizRound, 'grace_s')}, "
+        f"q.{column(Question, 'type')}, q.{column(Question, 'points')}, a.{column(Attempt, 'quiz_round')} "
+        f"FROM {item} i JOIN {attempt} a ON a.{column(Attempt, 'id')} = i.{column(AttemptItem, 'attempt')} "
+        f"JOIN {quiz_round} r ON r.{column(QuizRound, 'id')} = a.{column(Attempt, 'quiz_round')} "
+        f"JOIN {question} q ON q.{column(Question, 'id')} = i.{column(AttemptItem, 'question')} "
+        f"WHERE i.{column(AttemptItem, 'attempt')} = %s AND a.{column(Attempt, 'user')} = %s "
+        f"AND i.{column(AttemptItem, 'position')} = %s"
+    )
+    if vendor == "postgresql":
+        select += " FOR UPDATE OF a"
+    highest = "GREATEST" if vendor == "postgresql" else "MAX"  # SQLite's two-argument MAX is a scalar
+    left_page = column(AttemptItem, "left_page")
+    update = (
+        f"UPDATE {item} SET {column(AttemptItem, 'response')} = %s, "  # noqa: S608 - names only
+        f"{column(AttemptItem, 'answered_at')} = %s, {left_page} = {highest}({left_page}, %s) "
+        f"WHERE {column(AttemptItem, 'id')} = %s"
+    )
+    return select, update
+
+
+def _answer_item(row: tuple[Any, ...], *, attempt_id: int, user_id: int, position: int) -> AttemptItem:
+    """The autosave's row as the models the rules read (no query: the instances are filled from the row)."""
+    from ..models import Question
+
+    pk, choice_order, status, deadline, grace_s, question_type, points, quiz_round_id = row
+    if not isinstance(deadline, dt.datetime) or timezone.is_naive(deadline):  # SQLite: naive (UTC) or text
+        deadline = connection.ops.convert_datetimefield_value(deadline, None, connection)
+    if isinstance(choice_order, str):  # JSON arrives as text from both backends
+        choice_order = json.loads(choice_order)
+    attempt = Attempt(pk=attempt_id, user_id=user_id, status=status, deadline=deadline, quiz_round_id=quiz_round_id)
+    attempt.quiz_round = QuizRound(pk=quiz_round_id, grace_s=grace_s)
+    item = AttemptItem(pk=pk, attempt=attempt, position=position, choice_order=choice_order)
+    item.question = Question(type=question_type, points=Decimal(str(points)))
+    return item
 
 
 def _key_from_display(item: AttemptItem) -> AnswerKey:

@@ -119,3 +119,32 @@ async def test_a_signed_out_session_saves_nothing(quiz_round, player, now):
     assert (await post(attempt.pk, body, session=session))[0] == 200
     await client.alogout()
     assert (await post(attempt.pk, body, session=session))[0] == 403
+
+
+async def test_a_changed_password_or_a_deactivated_account_ends_the_doors_access(started, player):
+    """The door checks the session as Django does for a page (session_user_id): the auth hash of the current
+    password, an active account."""
+    attempt, item, session = started
+    body = json.dumps({"position": item.position, "response": token_of(item, item.choice_order[0])}).encode()
+    assert (await post(attempt.pk, body, session=session))[0] == 200
+    player.set_password("a-new-password-2026")
+    await player.asave(update_fields=["password"])
+    status, reply = await post(attempt.pk, body, session=session, language="en")
+    assert status == 403 and reply["error"] == "Sign in again to keep answering."
+    fresh = await database_sync_to_async(signed_in_session)(player)
+    assert (await post(attempt.pk, body, session=fresh))[0] == 200
+    player.is_active = False
+    await player.asave(update_fields=["is_active"])
+    assert (await post(attempt.pk, body, session=fresh))[0] == 403
+
+
+async def test_a_session_signed_with_a_rotated_secret_key_still_saves(started, settings):
+    """SECRET_KEY rotation: sessions hashed with a key now in SECRET_KEY_FALLBACKS keep working, as for pages."""
+    attempt, item, session = started
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-secret-key-" + "x" * 40, [old_key]
+    # Tokens are keyed by SECRET_KEY too: name the choice as a page rendered after the rotation would.
+    body = json.dumps({"position": item.position, "response": token_of(item, item.choice_order[0])}).encode()
+    assert (await post(attempt.pk, body, session=session))[0] == 200
+    settings.SECRET_KEY_FALLBACKS = []
+    assert (await post(attempt.pk, body, session=session))[0] == 403
