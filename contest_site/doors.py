@@ -11,11 +11,13 @@ from __future__ import annotations
 import functools
 from importlib import import_module
 from types import SimpleNamespace
+from typing import cast
 
 from django.conf import settings
 from django.contrib import auth
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Field
 from django.http.cookie import parse_cookie
 from django.utils.crypto import constant_time_compare
 
@@ -70,16 +72,26 @@ def session_user_id(session) -> int | None:
         row = cursor.fetchone()
     if row is None or not row[1]:
         return None
-    probe = user_model(pk=pk, password=row[0])  # not saved: only to compute the hashes as Django does
-    hashes = [probe.get_session_auth_hash(), *probe.get_session_auth_fallback_hash()]
+    hashes = _session_hashes(row[0], settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
     return pk if any(constant_time_compare(session_hash, each) for each in hashes) else None
+
+
+@functools.lru_cache(maxsize=10_000)
+def _session_hashes(password: str, secret_key: str, fallbacks: tuple[str, ...]) -> tuple[str, ...]:
+    """The session hashes Django derives from a stored password (current key first, then the fallbacks),
+    computed by Django's own methods on an unsaved user. Cached: a participant saves every answer with the
+    same password hash, and a changed password or key is another entry. The keys are arguments so that a
+    rotated key is never answered from the cache."""
+    probe = auth.get_user_model()(password=password)
+    return (probe.get_session_auth_hash(), *probe.get_session_auth_fallback_hash())
 
 
 @functools.cache
 def _password_statement() -> str:
     user_model = auth.get_user_model()
     quote = connection.ops.quote_name
-    password, active, pk = (quote(user_model._meta.get_field(name).column) for name in ("password", "is_active", "id"))
+    fields = (cast(Field, user_model._meta.get_field(name)) for name in ("password", "is_active", "id"))
+    password, active, pk = (quote(cast(str, field.column)) for field in fields)
     return f"SELECT {password}, {active} FROM {quote(user_model._meta.db_table)} WHERE {pk} = %s"  # noqa: S608
 
 

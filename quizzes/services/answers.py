@@ -10,11 +10,13 @@ import datetime as dt
 import functools
 import json
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from contest_site.db import serialised_writes
@@ -25,7 +27,7 @@ from ..choice_tokens import ChoiceTokens, attempt_scope
 from ..grading import AnswerKey, InvalidResponse, clean_response, grade
 from ..models import Attempt, AttemptItem, QuizRound
 from ..posted import posted_answer
-from .clock import attempt_is_open
+from .clock import answers_accepted, attempt_is_open
 from .errors import LateSubmission, QuizError
 from .questions import _answer_keys, answer_key
 
@@ -37,6 +39,15 @@ if TYPE_CHECKING:
 MAX_PREDICTION = 10_000_000
 
 
+@dataclass(frozen=True)
+class SavedAnswer:
+    """What the autosave acknowledges: the answer as stored and when."""
+
+    position: int
+    response: Any
+    answered_at: dt.datetime
+
+
 def attempt_answer(
     *,
     attempt_id: int,
@@ -46,12 +57,12 @@ def attempt_answer(
     now: dt.datetime | None = None,
     response_is_tokens: bool = False,
     left: int = 0,
-) -> AttemptItem:
+) -> SavedAnswer:
     """Autosave one answer. Idempotent: the same answer twice stores the same thing.
 
     ``user``: the participant, or their id (the autosave door knows only the id, checked from the session).
     ``response_is_tokens``: the response names choices by the attempt's opaque tokens, as every page and
-    client does (``choice_tokens``); they are turned into ids here, from the item already loaded, so that
+    client does (``choice_tokens``); they are turned into ids here, from the row already read, so that
     the hot path costs no extra query. A raw choice id is then an unknown token: InvalidResponse.
     ``left``: times the page was hidden so far (insights), kept as the highest seen, in the same UPDATE.
 
@@ -60,10 +71,11 @@ def attempt_answer(
     Raises AttemptItem.DoesNotExist for another user's attempt (the view answers 404), QuizError when
     the attempt is closed, InvalidResponse when the answer does not fit the question.
 
-    Why two prepared statements and no queryset: this runs for every answer of every participant, and
-    compiling the ORM's three-table SELECT and its UPDATE was two thirds of an autosave's CPU
-    (bench/quiz_submit.py --profile, docs/benchmarks.md). The statements are built once from the models'
-    metadata, so a renamed column or table still follows the models.
+    Why two prepared statements, plain values and no model instance: this runs for every answer of every
+    participant, and compiling the ORM's three-table SELECT and its UPDATE was two thirds of an autosave's
+    CPU, building model instances from the row another tenth (bench/quiz_submit.py --profile,
+    docs/benchmarks.md). The statements are built once from the models' metadata, so a renamed column or
+    table still follows the models; the rules are the same functions every other path uses.
     """
     now = now or timezone.now()
     user_id = user if isinstance(user, int) else user.pk
@@ -73,27 +85,37 @@ def attempt_answer(
         row = cursor.fetchone()
         if row is None:
             raise AttemptItem.DoesNotExist
-        item = _answer_item(row, attempt_id=attempt_id, user_id=user_id, position=position)
-        if not attempt_is_open(attempt=item.attempt, now=now):
+        item_id, choice_order, status, deadline, grace_s, question_type, points = row
+        if not answers_accepted(status=status, deadline=_row_datetime(deadline), grace_s=grace_s, now=now):
             raise QuizError(_("This attempt is closed: answers are no longer accepted."))
+        choice_ids = json.loads(choice_order) if isinstance(choice_order, str) else choice_order  # JSON as text
         if response_is_tokens:
-            tokens = ChoiceTokens(scope=attempt_scope(item.attempt), choice_ids=item.choice_order)
-            response = tokens.response_from_client(item.question.type, response)
-        item.response = clean_response(_key_from_display(item), response)
-        item.answered_at = now
-        response_field, answered_field = (
-            cast("Field[Any, Any]", AttemptItem._meta.get_field(name)) for name in ("response", "answered_at")
-        )
+            tokens = ChoiceTokens(scope=f"attempt:{attempt_id}", choice_ids=choice_ids)  # = attempt_scope(attempt)
+            response = tokens.response_from_client(question_type, response)
+        points = Decimal(str(points))  # enough of a key to check the shape of the answer; no answer key read
+        key = AnswerKey(type=question_type, points=points, choice_ids=tuple(choice_ids), correct_ids=frozenset())
+        cleaned = clean_response(key, response)
         cursor.execute(
             update,
             [
-                response_field.get_db_prep_save(item.response, connection),
-                answered_field.get_db_prep_save(now, connection),
+                _field("response").get_db_prep_save(cleaned, connection),
+                _field("answered_at").get_db_prep_save(now, connection),
                 left,
-                item.pk,
+                item_id,
             ],
         )
-    return item
+    return SavedAnswer(position=position, response=cleaned, answered_at=now)
+
+
+def _field(name: str) -> Field[Any, Any]:
+    return cast("Field[Any, Any]", AttemptItem._meta.get_field(name))
+
+
+def _row_datetime(value: Any) -> dt.datetime:
+    """A datetime column read by a raw statement: PostgreSQL returns it aware, SQLite naive (UTC) or as text."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)  # Django stores UTC
 
 
 @functools.cache
@@ -113,7 +135,7 @@ def _autosave_statements(vendor: str) -> tuple[str, str]:
     select = (
         f"SELECT i.{column(AttemptItem, 'id')}, i.{column(AttemptItem, 'choice_order')}, "  # noqa: S608 - names only
         f"a.{column(Attempt, 'status')}, a.{column(Attempt, 'deadline')}, r.{column(QuizRound, 'grace_s')}, "
-        f"q.{column(Question, 'type')}, q.{column(Question, 'points')}, a.{column(Attempt, 'quiz_round')} "
+        f"q.{column(Question, 'type')}, q.{column(Question, 'points')} "
         f"FROM {item} i JOIN {attempt} a ON a.{column(Attempt, 'id')} = i.{column(AttemptItem, 'attempt')} "
         f"JOIN {quiz_round} r ON r.{column(QuizRound, 'id')} = a.{column(Attempt, 'quiz_round')} "
         f"JOIN {question} q ON q.{column(Question, 'id')} = i.{column(AttemptItem, 'question')} "
@@ -130,22 +152,6 @@ def _autosave_statements(vendor: str) -> tuple[str, str]:
         f"WHERE {column(AttemptItem, 'id')} = %s"
     )
     return select, update
-
-
-def _answer_item(row: tuple[Any, ...], *, attempt_id: int, user_id: int, position: int) -> AttemptItem:
-    """The autosave's row as the models the rules read (no query: the instances are filled from the row)."""
-    from ..models import Question
-
-    pk, choice_order, status, deadline, grace_s, question_type, points, quiz_round_id = row
-    if not isinstance(deadline, dt.datetime) or timezone.is_naive(deadline):  # SQLite: naive (UTC) or text
-        deadline = connection.ops.convert_datetimefield_value(deadline, None, connection)
-    if isinstance(choice_order, str):  # JSON arrives as text from both backends
-        choice_order = json.loads(choice_order)
-    attempt = Attempt(pk=attempt_id, user_id=user_id, status=status, deadline=deadline, quiz_round_id=quiz_round_id)
-    attempt.quiz_round = QuizRound(pk=quiz_round_id, grace_s=grace_s)
-    item = AttemptItem(pk=pk, attempt=attempt, position=position, choice_order=choice_order)
-    item.question = Question(type=question_type, points=Decimal(str(points)))
-    return item
 
 
 def _key_from_display(item: AttemptItem) -> AnswerKey:

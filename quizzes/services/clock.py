@@ -45,6 +45,12 @@ def _schedule_release(quiz_round: QuizRound) -> None:
 
 
 def attempt_is_open(*, attempt: Attempt, now: dt.datetime) -> bool:
-    return attempt.status == Attempt.Status.ACTIVE and now <= attempt.deadline + dt.timedelta(
-        seconds=attempt.quiz_round.grace_s
+    return answers_accepted(
+        status=attempt.status, deadline=attempt.deadline, grace_s=attempt.quiz_round.grace_s, now=now
     )
+
+
+def answers_accepted(*, status: str, deadline: dt.datetime, grace_s: int, now: dt.datetime) -> bool:
+    """The one rule of the attempt's clock, on plain values (the autosave reads them from one row): an
+    active attempt accepts answers until its deadline plus the round's grace for answers in flight."""
+    return status == Attempt.Status.ACTIVE and now <= deadline + dt.timedelta(seconds=grace_s)
