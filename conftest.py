@@ -37,6 +37,16 @@ def _fresh_board_cache(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_navigation_flags(monkeypatch):
+    """The navigation's cached links (organiser area, judging) are keyed by user id: a namespace per test."""
+    import uuid
+
+    from contests import selectors
+
+    monkeypatch.setattr(selectors, "NAVIGATION_NAMESPACE", f"nav-test-{uuid.uuid4().hex}")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     """Each test gets channel layers of its own. pytest-asyncio gives every test a new event loop, but the
     layer is a process-wide object: channels_redis keeps an asyncio lock and a receive loop from the test

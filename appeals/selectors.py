@@ -40,8 +40,10 @@ def appeal_window(*, rnd: Round) -> Window | None:
     """The round's appeal window: from the first publication that includes it, for the policy's days.
     None when the round takes no appeals or nothing is published yet."""
     policy = AppealPolicy.objects.filter(round=rnd, days__gt=0).first()
-    if policy is None:
-        return None
+    return None if policy is None else _window_of(policy, rnd)
+
+
+def _window_of(policy: AppealPolicy, rnd: Round) -> Window | None:
     published = _published_sets(rnd).aggregate(first=Min("published_at"))["first"]
     if published is None:
         return None
@@ -49,10 +51,14 @@ def appeal_window(*, rnd: Round) -> Window | None:
 
 
 def appealable_rounds(*, event: Event, user: Any, now: dt.datetime) -> list[tuple[Round, Window]]:
-    """The event's rounds whose window is open now and where ``user`` has a published result."""
+    """The event's rounds whose window is open now and where ``user`` has a published result. The rounds
+    that take appeals are read with their policies in one query (every result page asks, most events take
+    none)."""
     found = []
-    for rnd in event.rounds.all():
-        window = appeal_window(rnd=rnd)
+    policies = AppealPolicy.objects.filter(round__event=event, days__gt=0).select_related("round")
+    for policy in policies.order_by("round__position", "round_id"):
+        rnd = policy.round
+        window = _window_of(policy, rnd)
         if window and window.is_open(now) and published_rows(rnd=rnd).filter(user=user).exists():
             found.append((rnd, window))
     return found

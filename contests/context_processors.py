@@ -8,6 +8,6 @@ def navigation(request):
         return {}
     profile = getattr(user, "profile", None)
     return {
-        "nav_is_organiser": selectors.is_organiser(user),
+        "nav_is_organiser": selectors.shows_organiser_area(user),
         "nav_profile_incomplete": profile is None or not profile.is_complete,
     }

@@ -40,6 +40,12 @@ def require_round(request, round_id: int) -> Round:
     )
 
 
+def require_open_event(request, event: Event) -> None:
+    """Http404 unless the visitor may enter ``event`` (already loaded with the object that led to it)."""
+    if not selectors.event_is_open_to(user=request.user, event=event, invite_codes=invite_codes(request)):
+        raise Http404
+
+
 def require_event(request, event_id: int) -> Event:
     """The event of ``event_id`` if the visitor may enter it, else Http404."""
     return selectors.access_event_for_participant(

@@ -65,7 +65,8 @@ class RoundParticipation:
         ids = [pk for pk in user_ids if pk is not None]
         members = Membership.objects.filter(organisation_id=self.event.organisation_id, user_id__in=ids)
         judges = get_user_model().objects.filter(pk__in=ids, judging_panels__reading_round__round__event=self.event)
-        self.insiders = set(members.values_list("user_id", flat=True)) | set(judges.values_list("pk", flat=True))
+        # One query for both (a UNION): this runs on every round page and every start.
+        self.insiders = set(members.values_list("user_id", flat=True).union(judges.values_list("pk", flat=True)))
         self.regions = region_with_descendants(self.event.eligible_regions.values_list("pk", flat=True))
 
     def problems(self, user: Any, *, insiders_welcome: bool = False) -> list[str]:

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -16,7 +18,7 @@ from .models import Event, Membership, Organisation, Region, Round
 from .phones import normalise_phone
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 
 def organisations_organised_by(user: Any) -> QuerySet[Organisation]:
@@ -42,6 +44,37 @@ def organisations_hosting_live(user: Any) -> QuerySet[Organisation]:
 
 def is_organiser(user: Any) -> bool:
     return organisations_organised_by(user).exists()
+
+
+# The links of the navigation ("Organiser area", "Judging") are drawn on every page, and asking the database
+# for them was two of a participant's queries per page at a deadline rush. They are cached per user; the
+# services that change them (a membership, a seat on a panel) forget the user's flag at once, and anything
+# else (an admin's edit, another process's memory cache) shows within NAVIGATION_FLAG_S. Only links depend on
+# them: every view still checks its permissions itself.
+NAVIGATION_FLAG_S = 60
+NAVIGATION_NAMESPACE = "nav"  # tests give each test its own (ids are reused between test databases)
+
+
+def navigation_flag(name: str, user: Any, compute: Callable[[], bool]) -> bool:
+    key = f"{NAVIGATION_NAMESPACE}:{name}:{user.pk}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, NAVIGATION_FLAG_S)
+    return bool(value)
+
+
+def navigation_flag_forget(name: str, user_id: int) -> None:
+    """Forget a user's flag now and again once the change is committed (a page drawn in between could have
+    cached the old value again)."""
+    key = f"{NAVIGATION_NAMESPACE}:{name}:{user_id}"
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def shows_organiser_area(user: Any) -> bool:
+    """For the navigation: whether ``user`` organises anything (``is_organiser``, cached per user)."""
+    return navigation_flag("organiser", user, lambda: is_organiser(user))
 
 
 def events_managed_by(user: Any) -> QuerySet[Event]:
@@ -145,12 +178,12 @@ def event_is_open_to(*, user: Any, event: Event, invite_codes: set[str]) -> bool
     its code in ``invite_codes`` (kept in the session by ``event_unlock``) or already takes part in it (see
     ``takes_part``: they came through the door once, perhaps on another device); its organisers and site
     admins always. A draft is open to its organisers only."""
+    if event.state != Event.State.DRAFT and event.visibility != Event.Visibility.INVITE:
+        return True  # open to all: no need to ask whether the visitor organises it (every round page asks)
     if events_managed_by(user).filter(pk=event.pk).exists():
         return True
     if event.state == Event.State.DRAFT:
         return False
-    if event.visibility != Event.Visibility.INVITE:
-        return True
     return bool(event.invite_code and event.invite_code in invite_codes) or takes_part(user=user, event=event)
 
 

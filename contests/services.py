@@ -19,6 +19,7 @@ from contest_site import ratelimit
 from .images import normalise_image
 from .models import Event, EventTransition, Membership, Organisation, Profile, Region, Round
 from .roster import RosterRow
+from .selectors import navigation_flag_forget
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -295,6 +296,7 @@ def round_move(*, rnd: Round, offset: int) -> None:
 
 def membership_add(*, user: Any, organisation: Organisation, role: str = Membership.Role.ORGANISER) -> Membership:
     membership, _created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+    navigation_flag_forget("organiser", user.pk)
     return membership
 
 

@@ -17,7 +17,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
 
 from contests.models import Organisation
-from contests.selectors import organisations_organised_by
+from contests.selectors import navigation_flag, organisations_organised_by
 from submissions.models import Entry, ReadingRound
 from submissions.selectors import access_reading_round_for_organiser, vote_counts
 
@@ -102,8 +102,11 @@ def access_assignment_for_organiser(*, user: Any, assignment_id: int) -> Assignm
 
 
 def has_panels(*, user: Any) -> bool:
-    """For the site's navigation: whether ``user`` sits on any judging panel."""
-    return user.is_authenticated and RoundJudge.objects.filter(user_id=user.pk).exists()
+    """For the site's navigation: whether ``user`` sits on any judging panel (cached per user: see
+    ``contests.selectors.navigation_flag``; the panel services forget it when a seat changes)."""
+    if not user.is_authenticated:
+        return False
+    return navigation_flag("judge", user, lambda: RoundJudge.objects.filter(user_id=user.pk).exists())
 
 
 # --- Rubric -------------------------------------------------------------------------------------

@@ -31,7 +31,11 @@ class Standing:
 
 def board_config(*, rnd: Round) -> BoardConfig:
     """The round's board settings (an unsaved default when the round's app has not configured any)."""
-    return BoardConfig.objects.filter(round=rnd).first() or BoardConfig(round=rnd, chain=DEFAULT_CHAIN)
+    config = BoardConfig.objects.filter(round=rnd).first()
+    if config is None:
+        return BoardConfig(round=rnd, chain=DEFAULT_CHAIN)
+    config.round = rnd  # the caller's round, with its event if it came with one: not read a second time
+    return config
 
 
 def board_released(*, config: BoardConfig, now: dt.datetime) -> bool:

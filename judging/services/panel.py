@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contests.models import Membership
+from contests.selectors import navigation_flag_forget
 from contests.services import membership_add
 from leaderboard.selectors import took_part_in_event
 from submissions.models import Entry, ReadingRound
@@ -54,6 +55,7 @@ def _seat(*, reading_round: ReadingRound, user: Any, stages: str, by: Any, now: 
     judge, created = RoundJudge.objects.get_or_create(
         reading_round=reading_round, user=user, defaults={"stages": stages, "invited_by": by, "created_at": now}
     )
+    navigation_flag_forget("judge", user.pk)
     if not created and judge.stages != stages:
         judge.stages = Stages.BOTH
         judge.save(update_fields=["stages"])
@@ -155,4 +157,5 @@ def judge_remove(*, judge: RoundJudge, now: dt.datetime | None = None) -> None:
             _("This judge has submitted scores: they stay on the panel so that the results can be checked.")
         )
     judge.delete()
+    navigation_flag_forget("judge", judge.user_id)
     _fill(reading_round=reading_round, now=now, by=None)

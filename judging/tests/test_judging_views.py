@@ -312,3 +312,25 @@ def test_admin_lists_judging_rows(client, scene, admin_user, marks_for):
         assert client.get(f"/admin/{path}/").status_code == 200, path
     score = JudgeScore.objects.get()
     assert client.get(f"/admin/judging/judgescore/{score.pk}/change/").status_code == 200
+
+
+def test_the_judging_and_organiser_links_follow_a_seat_and_a_membership_at_once(
+    client, judging_round, make_user, organisation, settings
+):
+    """The navigation's links are cached per user (a query less on every page); the services that change
+    them forget the cache, so the link shows on the next page."""
+    from django.conf import settings as django_settings
+
+    from contests import services as contest_services
+
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    rr = judging_round()
+    person = make_user("future.judge@example.vn")
+    page = _page(client, person, "/")
+    assert ">Judging<" not in page and ">Organiser area<" not in page
+    seat = judging.judge_invite(reading_round=rr, email=person.email, by=None)
+    assert ">Judging<" in _page(client, person, "/")
+    judging.judge_remove(judge=seat)
+    assert ">Judging<" not in _page(client, person, "/")
+    contest_services.membership_add(user=person, organisation=organisation)
+    assert ">Organiser area<" in _page(client, person, "/")

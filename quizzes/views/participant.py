@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from contest_site.ratelimit import client_ip
 from contest_site.serving import media_response
-from contests.invites import require_round
+from contests.invites import require_open_event
 from leaderboard import ranking
 from leaderboard import selectors as boards
 
@@ -27,9 +27,9 @@ from ..models import Attempt, AttemptItem
 
 
 def quiz_round_page(request, round_id: int):
-    require_round(request, round_id)
     now = timezone.now()
-    quiz_round = selectors.access_quiz_round(round_id=round_id)
+    quiz_round = selectors.access_quiz_round(round_id=round_id)  # the round and its event come with it
+    require_open_event(request, quiz_round.round.event)
     attempts = selectors.my_attempts(quiz_round=quiz_round, user=request.user)
     for attempt in attempts:
         if attempt.status == Attempt.Status.ACTIVE:
@@ -61,8 +61,8 @@ def quiz_round_page(request, round_id: int):
 @require_POST
 @login_required
 def attempt_start(request, round_id: int):
-    require_round(request, round_id)
     quiz_round = selectors.access_quiz_round(round_id=round_id)
+    require_open_event(request, quiz_round.round.event)
     try:
         attempt = services.attempt_start(quiz_round=quiz_round, user=request.user, client=_client_facts(request))
     except services.QuizError as exc:
