@@ -126,6 +126,10 @@ def profile_update(
     while the person is a minor (the form checks that it is given): an adult's ends with its guardian.
     """
     now = now or timezone.now()
+    if profile.pk is not None:  # the stamps as they are now, locked: a withdrawal in another tab counts
+        stamps = Profile.objects.select_for_update().filter(pk=profile.pk).values(*CONSENT_STAMPS.values()).get()
+        for field, value in stamps.items():
+            setattr(profile, field, value)
     for field, value in data.items():
         setattr(profile, field, value)
     if not profile.is_minor:

@@ -71,6 +71,15 @@ def test_every_consent_change_of_the_profile_goes_into_the_history_with_who_reco
     ], "re-saving records nothing; an adult's guardian consent ends with the withdrawal of the data consent"
 
 
+def test_a_profile_saved_from_a_stale_page_sees_a_withdrawal_made_meanwhile(make_user, complete_profile, now):
+    user = make_user("a@example.vn", profile=complete_profile("+84912345678"))
+    stale = Profile.objects.get(user=user)
+    services.consent_change(profile=Profile.objects.get(user=user), kind="data", given=False, by=user, now=now)
+    services.profile_update(profile=stale, data={}, data_consent=True, guardian_consent=False, now=now)
+    assert [e.action for e in ConsentEvent.objects.filter(user=user).order_by("pk")] == ["given", "withdrawn", "given"]
+    assert Profile.objects.get(user=user).data_consent_at == now, "given again, at the time of the new tick"
+
+
 def test_minor_needs_guardian_consent_to_be_complete(make_user, complete_profile, now):
     born = now.date().replace(year=now.year - 12)
     profile = services.profile_get_or_create(user=make_user("kid@example.vn"))
