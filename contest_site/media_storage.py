@@ -48,15 +48,34 @@ def local_copy(storage, name: str) -> Iterator[str]:
         yield copy.name
 
 
+# What a browser may show in the page: pictures (never SVG, which can carry scripts), sound and video. Any
+# other type is sent as a download, so that nothing a user uploaded ever runs in the site's origin.
+SHOWN_IMAGES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"})
+
+
+def content_disposition(*, content_type: str, filename: str, name: str) -> str:
+    """The ``Content-Disposition`` to send with a stored file: a download named ``filename`` when one is
+    given, a download named after the stored file for anything that is not a picture, a sound or a video,
+    and "" (shown in the page) otherwise."""
+    main = content_type.split(";")[0].strip().lower()
+    if not filename and (main in SHOWN_IMAGES or main.startswith(("audio/", "video/"))):
+        return ""
+    return f"attachment; filename*=UTF-8''{quote(filename or PurePosixPath(name).name)}"
+
+
 def signed_url(field_file, *, content_type: str = "", filename: str = "", cache_control: str = "") -> str:
     """A short-lived URL (``MEDIA_S3_URL_EXPIRY_S``) at which the bucket itself serves the file, ranges included.
 
     Only for object storage, and only after the caller's permission check: whoever holds the URL can read
     the file until it expires. The response headers the app would have sent (type, download name, cache)
-    are signed into the URL, so the bucket sends them."""
-    parameters = {"ResponseContentType": content_type or _guess_type(field_file.name)}
-    if filename:
-        parameters["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    are signed into the URL, so the bucket sends them. A bucket cannot send ``X-Content-Type-Options:
+    nosniff``, so every URL pins the type the app names (never the object's stored metadata, never a
+    browser's sniffing) and, for anything but pictures, sound and video, ``attachment``."""
+    content_type = content_type or _guess_type(field_file.name)
+    parameters = {"ResponseContentType": content_type}
+    disposition = content_disposition(content_type=content_type, filename=filename, name=field_file.name)
+    if disposition:
+        parameters["ResponseContentDisposition"] = disposition
     if cache_control:
         parameters["ResponseCacheControl"] = cache_control
     return field_file.storage.url(field_file.name, parameters=parameters, expire=settings.MEDIA_S3_URL_EXPIRY_S)

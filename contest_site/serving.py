@@ -29,7 +29,7 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import parse_etags
 
-from contest_site.media_storage import is_local, signed_url
+from contest_site.media_storage import content_disposition, is_local, signed_url
 
 CHUNK = 64 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -118,7 +118,8 @@ def media_response(
     """Serve ``field_file`` (any Django storage) to a request that passed its permission check.
 
     Without ``content_type`` the type is guessed from the stored name, which the app generates (images are
-    re-encoded on upload, so the extension tells the truth).
+    re-encoded on upload, so the extension tells the truth). Anything but pictures, sound and video is sent
+    as a download (``media_storage.content_disposition``), on the disk and from the bucket alike.
     """
     content_type = content_type or mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
     if not is_local(field_file.storage):
@@ -130,8 +131,9 @@ def media_response(
         response = _django_response(request, field_file, content_type=content_type)
     response["Cache-Control"] = cache_control
     response["X-Content-Type-Options"] = "nosniff"
-    if filename:
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    disposition = content_disposition(content_type=content_type, filename=filename, name=field_file.name)
+    if disposition:
+        response["Content-Disposition"] = disposition
     return response
 
 

@@ -12,7 +12,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
-from .models import Category, Organisation, Profile, Region
+from .models import Category, ConsentEvent, ConsentKind, Organisation, Profile, Region
 
 RICH_PARTICIPANTS = 300
 RICH_EMAIL = "thisinh{:03d}@demo.vn"  # simulated participants of ``seed_demo --rich`` (password: the demo's)
@@ -52,6 +52,16 @@ def rich_participants(*, password: str, now: dt.datetime, count: int = RICH_PART
         EmailAddress(user=made[u.email], email=u.email, verified=True, primary=True) for u in users
     )
     Profile.objects.bulk_create(Profile(user=made[u.email], **plan) for u, plan in zip(users, plans, strict=True))
+    # Their consents go into the consent history too, as ticked by each person (``consent_change``, in bulk).
+    ConsentEvent.objects.bulk_create(
+        ConsentEvent(user=made[u.email], kind=kind, action=ConsentEvent.Action.GIVEN, at=at, recorded_by=made[u.email])
+        for u, plan in zip(users, plans, strict=True)
+        for kind, at in (
+            (ConsentKind.DATA_PROCESSING, plan["data_consent_at"]),
+            (ConsentKind.GUARDIAN, plan["guardian_consent_at"]),
+        )
+        if at is not None
+    )
     return list(User.objects.filter(email__in=emails).select_related("profile").order_by("email"))
 
 

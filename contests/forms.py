@@ -85,8 +85,7 @@ class ProfileForm(forms.ModelForm):
             "I agree that the organisers process my personal data (name, date of birth, phone, region, "
             "organisation) to run the contests, rank results and issue certificates, under Decree 13/2023/NĐ-CP."
         ),
-        required=True,
-        error_messages={"required": _("Without this consent we cannot keep your profile.")},
+        required=False,
     )
     guardian_consent = forms.BooleanField(
         label=_("As parent or guardian, I agree to the processing of this minor's personal data."),
@@ -137,9 +136,12 @@ class ProfileForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # A consent never given is required to keep a profile; unticking one given earlier withdraws it.
+        if not cleaned.get("data_consent") and self.instance.data_consent_at is None:
+            self.add_error("data_consent", _("Without this consent we cannot keep your profile."))
         born = cleaned.get("date_of_birth")
         if born and Profile(date_of_birth=born).age_on(timezone.localdate()) < ADULT_AGE:
-            if not cleaned.get("guardian_consent"):
+            if not cleaned.get("guardian_consent") and self.instance.guardian_consent_at is None:
                 self.add_error(
                     "guardian_consent",
                     _("A parent or guardian must consent for a person under %(age)d.") % {"age": ADULT_AGE},
@@ -149,13 +151,20 @@ class ProfileForm(forms.ModelForm):
         return cleaned
 
     def save(self, commit=True):
+        """Save through ``profile_update``; ``self.withdrawn`` tells afterwards whether this save withdrew a
+        consent that the profile needs (the page then says what that means)."""
+        given_before = [self.instance.data_consent_at, self.instance.guardian_consent_at]
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        return services.profile_update(
+        profile = services.profile_update(
             profile=self.instance,
             data=data,
             data_consent=self.cleaned_data["data_consent"],
             guardian_consent=self.cleaned_data["guardian_consent"],
         )
+        given_after = [profile.data_consent_at, profile.guardian_consent_at]
+        ended = any(b is not None and a is None for b, a in zip(given_before, given_after, strict=True))
+        self.withdrawn = ended and not profile.is_complete  # an adult's guardian consent just ends
+        return profile
 
 
 class EventForm(forms.ModelForm):

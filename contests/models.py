@@ -420,3 +420,41 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.kind} · {self.reference}"
+
+
+class ConsentKind(models.TextChoices):
+    DATA_PROCESSING = "data", _("Processing of my personal data")
+    GUARDIAN = "guardian", _("My parent's or guardian's consent")
+
+
+class ConsentEvent(models.Model):
+    """The one history of a person's consents (Decree 13/2023/NĐ-CP): every change, given or withdrawn,
+    with its time and who recorded it, whatever the way (the profile's ticks, a withdrawal on My data, an
+    account's erasure, a guardian's paper form recorded by a teacher). Written only by
+    ``contests.services.consent_change``.
+
+    ``Profile.data_consent_at`` and ``guardian_consent_at`` are the *current* state that eligibility checks
+    read; they cannot say when a consent ended, nor who recorded it. A paper form's details (guardian,
+    reference, date) stay on its ``ConsentRecord``, which the event points at."""
+
+    class Action(models.TextChoices):
+        GIVEN = "given", _("Given")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consent_events")
+    kind = models.CharField(max_length=10, choices=ConsentKind.choices)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    paper_form = models.ForeignKey(
+        ConsentRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="events", editable=False
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["user", "at"], name="consentevent_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -17,7 +17,18 @@ from django.utils.translation import gettext as _
 from contest_site import ratelimit
 
 from .images import normalise_image
-from .models import Event, EventTransition, Membership, Organisation, Profile, Region, Round
+from .models import (
+    ConsentEvent,
+    ConsentKind,
+    ConsentRecord,
+    Event,
+    EventTransition,
+    Membership,
+    Organisation,
+    Profile,
+    Region,
+    Round,
+)
 from .roster import RosterRow
 from .selectors import navigation_flag_forget
 
@@ -98,37 +109,77 @@ def profile_create(*, user: Any, full_name: str, phone: str) -> tuple[Profile, b
     return profile, True
 
 
+@transaction.atomic
 def profile_update(
     *,
     profile: Profile,
     data: dict[str, Any],
     data_consent: bool,
     guardian_consent: bool,
+    by: Any = None,
     now: dt.datetime | None = None,
 ) -> Profile:
-    """Save profile fields and consents.
+    """Save profile fields and consents; ``by`` is who saves them (the person themself by default).
 
-    A consent is stored as the time it was given and kept while it stays given; withdrawing it clears
-    the time stamp, which makes the profile incomplete (Decree 13 lets people withdraw consent).
-    Guardian consent is required only while the person is a minor; the form checks that rule.
+    A consent is stored as the time it was given and kept while it stays given; unticking it withdraws it
+    (Decree 13 lets people withdraw consent as easily as they gave it), which makes the profile incomplete.
+    Each change goes into the consent history through ``consent_change``. Guardian consent exists only
+    while the person is a minor (the form checks that it is given): an adult's ends with its guardian.
     """
     now = now or timezone.now()
+    if profile.pk is not None:  # the stamps as they are now, locked: a withdrawal in another tab counts
+        stamps = Profile.objects.select_for_update().filter(pk=profile.pk).values(*CONSENT_STAMPS.values()).get()
+        for field, value in stamps.items():
+            setattr(profile, field, value)
     for field, value in data.items():
         setattr(profile, field, value)
-    if data_consent:
-        profile.data_consent_at = profile.data_consent_at or now
-    else:
-        profile.data_consent_at = None
-    if guardian_consent and profile.is_minor:
-        profile.guardian_consent_at = profile.guardian_consent_at or now
-    elif not profile.is_minor:
-        profile.guardian_consent_at = None
+    if not profile.is_minor:
         profile.guardian_name = ""
-    else:
-        profile.guardian_consent_at = None
     profile.full_clean()
     profile.save()
+    by = by if by is not None else profile.user
+    wanted = {ConsentKind.DATA_PROCESSING: data_consent, ConsentKind.GUARDIAN: guardian_consent and profile.is_minor}
+    for kind, given in wanted.items():
+        consent_change(profile=profile, kind=kind, given=given, by=by, now=now)
     return profile
+
+
+CONSENT_STAMPS: dict[str, str] = {
+    ConsentKind.DATA_PROCESSING: "data_consent_at",
+    ConsentKind.GUARDIAN: "guardian_consent_at",
+}
+
+
+@transaction.atomic
+def consent_change(
+    *,
+    profile: Profile,
+    kind: str,
+    given: bool,
+    by: Any,
+    now: dt.datetime | None = None,
+    paper_form: ConsentRecord | None = None,
+) -> ConsentEvent | None:
+    """Give or withdraw one consent of ``profile``'s person and record the change, with its time and who
+    recorded it, in the one consent history (``ConsentEvent``). Every way a consent changes goes through
+    here: the profile form, My data's withdrawal, an erasure, a teacher recording a guardian's paper form.
+
+    Returns the event, or None when nothing changes: giving a given consent keeps the time it was first
+    given (the stamp says since when it holds), except a new paper form, which is new evidence and is
+    recorded as such. Caller has read ``profile`` in its transaction (locked when others may change it).
+    """
+    now = now or timezone.now()
+    field = CONSENT_STAMPS[kind]
+    current = getattr(profile, field)
+    if (given and current is not None and paper_form is None) or (not given and current is None):
+        return None
+    stamp = now if given else None
+    Profile.objects.filter(pk=profile.pk).update(**{field: stamp})
+    setattr(profile, field, stamp)
+    action = ConsentEvent.Action.GIVEN if given else ConsentEvent.Action.WITHDRAWN
+    return ConsentEvent.objects.create(
+        user_id=profile.user_id, kind=kind, action=action, at=now, recorded_by=by, paper_form=paper_form
+    )
 
 
 # --- Events -----------------------------------------------------------------------------------

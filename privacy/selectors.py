@@ -15,16 +15,16 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from contests.models import Profile
+from contests.models import ConsentEvent, ConsentKind, Profile
 from forums.models import Post
 from leaderboard.models import Certificate, ResultRow, Score
 from live.models import LivePlayer
 from quizzes.models import Attempt, AttemptItem, Choice
 from quizzes.services import review_allowed
 from submissions.models import Entry, Vote
-
-from .models import ConsentEvent, ConsentKind
 
 SECTIONS = (
     "account",
@@ -50,30 +50,44 @@ def _when(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat()
 
 
+def _recorder(event: ConsentEvent, user: Any) -> str:
+    """Who recorded a consent change, as the person sees it: themself, or the teacher by name."""
+    by = event.recorded_by
+    if by is None:
+        return _("unknown")
+    if by.pk == user.pk:
+        return _("You")
+    profile = getattr(by, "profile", None)
+    return (profile.full_name if profile else "") or by.get_username()
+
+
+def _paper_form(event: ConsentEvent) -> str:
+    form = event.paper_form
+    if form is None:
+        return ""
+    return _("form %(reference)s of %(date)s, signed by %(guardian)s") % {
+        "reference": form.reference,
+        "date": date_format(form.form_date, "SHORT_DATE_FORMAT"),
+        "guardian": form.guardian_name,
+    }
+
+
 def consent_history(*, user: Any) -> list[dict[str, Any]]:
-    """Every recorded consent event, oldest first. A consent given through the profile form before any
-    withdrawal is only a stamp on the profile: it is shown as "given" at that time (once)."""
-    events: list[dict[str, Any]] = [
-        {"kind": e.kind, "action": e.action, "at": e.at}
-        for e in ConsentEvent.objects.filter(user=user).order_by("at", "pk")
-    ]
-    profile = Profile.objects.filter(user=user).first()
-    if profile is not None:
-        stamps = {
-            ConsentKind.DATA_PROCESSING: profile.data_consent_at,
-            ConsentKind.GUARDIAN: profile.guardian_consent_at,
+    """Every change of the person's consents, oldest first: ``contests.ConsentEvent`` is the one history
+    (profile ticks, withdrawals, erasure, guardian forms recorded by a teacher), with who recorded each."""
+    events = ConsentEvent.objects.filter(user=user).select_related("recorded_by__profile", "paper_form")
+    return [
+        {
+            "kind": e.kind,
+            "action": e.action,
+            "at": e.at,
+            "kind_label": e.get_kind_display(),
+            "action_label": e.get_action_display(),
+            "recorded_by": _recorder(e, user),
+            "paper_form": _paper_form(e),
         }
-        for kind, at in stamps.items():
-            recorded = any(
-                e["kind"] == kind and e["action"] == ConsentEvent.Action.GIVEN and e["at"] == at for e in events
-            )
-            if at is not None and not recorded:
-                events.append({"kind": str(kind), "action": ConsentEvent.Action.GIVEN.value, "at": at})
-    events.sort(key=lambda e: e["at"])
-    labels, actions = dict(ConsentKind.choices), dict(ConsentEvent.Action.choices)
-    for event in events:
-        event["kind_label"], event["action_label"] = str(labels[event["kind"]]), str(actions[event["action"]])
-    return events
+        for e in events.order_by("at", "pk")
+    ]
 
 
 def consents_current(*, user: Any) -> list[dict[str, Any]]:
@@ -276,7 +290,13 @@ def mydata_collect(*, user: Any, now: dt.datetime | None = None) -> dict[str, li
     now = now or timezone.now()
     attempts, answers = _attempts(user, now)
     consents = [
-        {"consent": e["kind_label"], "action": e["action_label"], "at": _when(e["at"])}
+        {
+            "consent": e["kind_label"],
+            "action": e["action_label"],
+            "at": _when(e["at"]),
+            "recorded_by": e["recorded_by"],
+            "paper_form": e["paper_form"],
+        }
         for e in consent_history(user=user)
     ]
     data: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -22,11 +22,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contest_site import ratelimit
-from contests.models import Membership, Profile
+from contests.models import ConsentEvent, ConsentKind, Membership, Profile
+from contests.services import consent_change
 from leaderboard.results import result_rows_anonymise
 from submissions.models import Entry, EntryVersion, ResumableUpload
 
-from .models import ConsentEvent, ConsentKind, Erasure
+from .models import Erasure
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -59,15 +60,10 @@ def mydata_export_check(*, user: Any, now: dt.datetime | None = None) -> None:
         raise MyDataLimited(_("You have downloaded your data several times this hour. Try again later."))
 
 
-def _record_given(*, user: Any, kind: str, at: dt.datetime | None) -> None:
-    if at is not None:
-        ConsentEvent.objects.get_or_create(user=user, kind=kind, action=ConsentEvent.Action.GIVEN, at=at)
-
-
 @transaction.atomic
 def consent_withdraw(*, user: Any, kind: str, now: dt.datetime | None = None) -> ConsentEvent:
-    """Withdraw one consent and record the withdrawal with its time (and the consent it ends, so that the
-    history keeps it after the profile's stamp is cleared).
+    """Withdraw one consent; ``contests.services.consent_change`` records the withdrawal with its time in
+    the one consent history (the profile's stamp alone could not say when a consent ended).
 
     Withdrawing the data-processing consent makes the profile incomplete: the person can no longer start
     attempts, entries or votes until they give it again on their profile; what they already did stays
@@ -77,17 +73,10 @@ def consent_withdraw(*, user: Any, kind: str, now: dt.datetime | None = None) ->
     if kind not in ConsentKind.values:
         raise MyDataError(_("Unknown consent."))
     profile = Profile.objects.select_for_update().filter(user=user).first()
-    fields: dict[str, str] = {
-        ConsentKind.DATA_PROCESSING: "data_consent_at",
-        ConsentKind.GUARDIAN: "guardian_consent_at",
-    }
-    field = fields[kind]
-    given_at = getattr(profile, field) if profile else None
-    if given_at is None:
+    event = consent_change(profile=profile, kind=kind, given=False, by=user, now=now) if profile else None
+    if event is None:
         raise MyDataError(_("This consent is not given: there is nothing to withdraw."))
-    _record_given(user=user, kind=kind, at=given_at)
-    Profile.objects.filter(pk=cast(Profile, profile).pk).update(**{field: None})  # given: a profile
-    return ConsentEvent.objects.create(user=user, kind=kind, action=ConsentEvent.Action.WITHDRAWN, at=now)
+    return event
 
 
 @transaction.atomic
@@ -112,16 +101,10 @@ def account_erase(*, user: Any, password: str, now: dt.datetime | None = None) -
         reason = _("Personal data erased at the participant's request (Decree 13/2023)")
     renamed = result_rows_anonymise(user=user, label=label, reason=reason, by=None, now=now)
 
-    profile = Profile.objects.filter(user=user).first()
+    profile = Profile.objects.select_for_update().filter(user=user).first()
     if profile is not None:
-        _record_given(user=user, kind=ConsentKind.DATA_PROCESSING, at=profile.data_consent_at)
-        _record_given(user=user, kind=ConsentKind.GUARDIAN, at=profile.guardian_consent_at)
-        for kind, at in (
-            (ConsentKind.DATA_PROCESSING, profile.data_consent_at),
-            (ConsentKind.GUARDIAN, profile.guardian_consent_at),
-        ):
-            if at is not None:
-                ConsentEvent.objects.create(user=user, kind=kind, action=ConsentEvent.Action.WITHDRAWN, at=now)
+        for kind in ConsentKind.values:
+            consent_change(profile=profile, kind=kind, given=False, by=user, now=now)
         # The label stands in for the name wherever one is shown (live boards, forum posts), as on results.
         Profile.objects.filter(pk=profile.pk).update(
             full_name=label,
@@ -130,8 +113,6 @@ def account_erase(*, user: Any, password: str, now: dt.datetime | None = None) -
             guardian_name="",
             organisation_name="",
             public_name=Profile.PublicName.FULL,
-            data_consent_at=None,
-            guardian_consent_at=None,
         )
 
     versions = list(EntryVersion.objects.filter(entry__user=user))

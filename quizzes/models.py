@@ -99,6 +99,8 @@ class QuestionReview(models.Model):
         REVIEW = "review", _("Reviewed")
         APPROVE = "approve", _("Approved")
         RETURN = "return", _("Returned to the author")
+        EDIT_APPROVED = "edit", _("Edited after approval")
+        EDIT_REVIEWED = "edit_rev", _("Edited after review")
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="reviews")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

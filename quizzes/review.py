@@ -6,6 +6,9 @@ before a question can reach a contest is what exam boards do. So the reviewer is
 contest's quiz round (``services.attempt_start``) or served in practice. Playground rounds and live games
 may use drafts: an organiser trying a question out with a class is part of writing it.
 
+A content edit of a reviewed or approved question sends it back to draft (``question_edited``, called by
+``services.question_save``), logged like a review step.
+
 Questions created by the operator's own scripts (the demo seed, ``import_questions`` run on the server) have
 no author; ``questions_approve_as_system`` approves those, and says so in their history.
 """
@@ -111,6 +114,38 @@ def questions_approve_as_system(*, questions, comment: str, now: dt.datetime | N
     QuestionReview.objects.bulk_create(rows)
     Question.objects.filter(pk__in=[q.pk for q in pending]).update(status=Status.APPROVED)
     return len(pending)
+
+
+# the status a content edit starts from → the history's name for it
+EDITS = {Status.APPROVED: Decision.EDIT_APPROVED, Status.REVIEWED: Decision.EDIT_REVIEWED}
+
+
+def question_edited(*, question: Question, by, in_use: bool, now: dt.datetime | None = None) -> QuestionReview | None:
+    """Send a reviewed or approved question whose content was just changed back to draft, and log the step.
+
+    Why: what a reviewer approves is what participants read and what grades them; an edit after approval
+    would reach a contest without a second pair of eyes. Except an approved question already given in an
+    attempt: it stays approved, as a return is refused for it (a running round keeps drawing it, and
+    ``question_save`` keeps its grading locked, so its attempts stay graded alike); the edit is still logged,
+    so reviewers see it. Caller holds the question's row lock and has saved the edit.
+    """
+    decision = EDITS.get(question.status)
+    if decision is None:
+        return None
+    stays = in_use and question.status == Status.APPROVED
+    review = QuestionReview.objects.create(
+        question=question,
+        by=by,
+        decision=decision,
+        from_status=question.status,
+        to_status=question.status if stays else Status.DRAFT,
+        comment=_("Edited while attempts use it: it stays approved. Check the change.") if stays else "",
+        at=now or timezone.now(),
+    )
+    if not stays:
+        question.status = Status.DRAFT
+        question.save(update_fields=["status"])
+    return review
 
 
 def unapproved(questions) -> list[Question]:

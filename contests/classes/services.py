@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from ..models import Category, ClassAccount, ConsentRecord, Organisation, Profile
+from ..models import Category, ClassAccount, ConsentKind, ConsentRecord, Organisation, Profile
+from ..services import consent_change
 from .parsing import PupilRow
 
 # No 0/o, 1/l/i: a pupil copies this from paper onto a phone's keyboard.
@@ -143,7 +144,9 @@ def guardian_consent_record(
     """Record that a pupil's guardian signed the consent form ``reference`` on ``form_date``.
 
     Kept as a record of its own (who recorded it, when, from which form) so that the consent is never
-    mistaken for the minor's own tick; the profile's guardian stamp follows it, so eligibility checks see it.
+    mistaken for the minor's own tick; the consent itself is given through ``consent_change``, so that it
+    appears in the pupil's consent history (My data) with the teacher who recorded it, and the profile's
+    guardian stamp follows it, so eligibility checks see it.
     """
     now = now or timezone.now()
     guardian_name, reference = " ".join(guardian_name.split()), reference.strip()
@@ -162,7 +165,9 @@ def guardian_consent_record(
     )
     record.full_clean()
     record.save()
-    Profile.objects.filter(user=account.user).update(guardian_name=guardian_name, guardian_consent_at=now)
+    profile = Profile.objects.select_for_update().get(user=account.user)
+    Profile.objects.filter(pk=profile.pk).update(guardian_name=guardian_name)
+    consent_change(profile=profile, kind=ConsentKind.GUARDIAN, given=True, by=by, now=now, paper_form=record)
     return record
 
 

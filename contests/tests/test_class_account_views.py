@@ -183,3 +183,13 @@ def test_sign_in_attempts_are_rate_limited(client, school, teacher):
         client.post(reverse("class_sign_in"), {"username": "an.nv", "password": "guess"}).status_code for _ in range(21)
     ]
     assert codes[:20] == [200] * 20 and codes[20] == 429
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_sign_in_page_leads_pupils_to_the_class_sign_in(client, language):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    body = client.get(reverse("account_login")).content.decode()
+    assert f'<a href="{reverse("class_sign_in")}" id="class-sign-in-link">' in body
+    assert 'name="password"' in body, "the usual sign-in form is still there"
+    if language == "en":  # the Vietnamese text is in locale/fragments until the catalogs are merged
+        assert "A pupil with a class login card?" in body

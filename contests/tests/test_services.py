@@ -10,7 +10,7 @@ from django.db import IntegrityError
 from PIL import Image
 
 from contests import services
-from contests.models import Event, EventTransition, Organisation, Profile, Region, Round
+from contests.models import ConsentEvent, Event, EventTransition, Organisation, Profile, Region, Round
 from contests.phones import normalise_phone
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,35 @@ def test_profile_update_stamps_consent_once_and_clears_it_on_withdrawal(make_use
     assert profile.data_consent_at == now, "re-saving keeps the time consent was first given"
     services.profile_update(profile=profile, data={}, data_consent=False, guardian_consent=False)
     assert profile.data_consent_at is None and not profile.is_complete
+
+
+def test_every_consent_change_of_the_profile_goes_into_the_history_with_who_recorded_it(
+    make_user, complete_profile, now
+):
+    user = make_user("a@example.vn")
+    profile = services.profile_get_or_create(user=user)
+    data = complete_profile("+84912345678", born=now.date().replace(year=now.year - 12))
+    services.profile_update(profile=profile, data=data, data_consent=True, guardian_consent=True, now=now)
+    services.profile_update(profile=profile, data={}, data_consent=True, guardian_consent=True, now=now)
+    later = now + dt.timedelta(hours=1)
+    services.profile_update(profile=profile, data={"date_of_birth": dt.date(1990, 1, 1)}, data_consent=False,
+                            guardian_consent=True, now=later)  # fmt: skip
+    events = [(e.kind, e.action, e.at, e.recorded_by) for e in ConsentEvent.objects.filter(user=user)]
+    assert events == [
+        ("data", "given", now, user),
+        ("guardian", "given", now, user),
+        ("data", "withdrawn", later, user),
+        ("guardian", "withdrawn", later, user),
+    ], "re-saving records nothing; an adult's guardian consent ends with the withdrawal of the data consent"
+
+
+def test_a_profile_saved_from_a_stale_page_sees_a_withdrawal_made_meanwhile(make_user, complete_profile, now):
+    user = make_user("a@example.vn", profile=complete_profile("+84912345678"))
+    stale = Profile.objects.get(user=user)
+    services.consent_change(profile=Profile.objects.get(user=user), kind="data", given=False, by=user, now=now)
+    services.profile_update(profile=stale, data={}, data_consent=True, guardian_consent=False, now=now)
+    assert [e.action for e in ConsentEvent.objects.filter(user=user).order_by("pk")] == ["given", "withdrawn", "given"]
+    assert Profile.objects.get(user=user).data_consent_at == now, "given again, at the time of the new tick"
 
 
 def test_minor_needs_guardian_consent_to_be_complete(make_user, complete_profile, now):

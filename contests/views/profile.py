@@ -14,5 +14,13 @@ def profile_edit(request):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your profile is saved."))
+        if form.withdrawn:
+            messages.warning(
+                request,
+                _(
+                    "Your consent is withdrawn: the time is recorded in My data. Until you give it again your "
+                    "profile is incomplete and you cannot start new attempts, entries or votes."
+                ),
+            )
         return redirect("profile_edit")
     return render(request, "contests/profile_form.html", {"form": form, "profile": profile})

@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.utils import translation
 
 from conftest import PASSWORD
-from contests.models import Profile
+from contests.models import ConsentEvent, ConsentKind, Profile
 from leaderboard.models import Correction, ResultRow, Score
 from privacy import selectors, services
-from privacy.models import ConsentEvent, ConsentKind, Erasure
+from privacy.models import Erasure
 from submissions.models import EntryVersion
 
 pytestmark = pytest.mark.django_db

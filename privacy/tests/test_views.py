@@ -1,6 +1,7 @@
 """The "My data" pages: the signed-in person only, exports as files (rate-limited), consent withdrawal,
 account deletion behind the password."""
 
+import datetime as dt
 import json
 from io import BytesIO
 
@@ -91,3 +92,59 @@ def test_deleting_signs_out_and_the_old_password_no_longer_works(signed_in, clie
     assert client.get(reverse("mydata")).status_code == 302, "signed out"
     login = client.post(reverse("account_login"), {"login": "rieng@example.vn", "password": PASSWORD})
     assert login.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def _history_rows(client) -> list[str]:
+    body = client.get(reverse("mydata")).content.decode()
+    table = body.split('class="consent-history"', 1)[1].split("</table>", 1)[0]
+    return [" ".join(row.split()) for row in table.split("<tr>")[2:]]
+
+
+def test_unticking_a_given_consent_on_the_profile_is_a_withdrawal_in_the_history_and_the_export(
+    signed_in, person, regions
+):
+    profile = Profile.objects.get(user=person)
+    post = {
+        "full_name": profile.full_name,
+        "date_of_birth": profile.date_of_birth.isoformat(),
+        "phone": profile.phone,
+        "region": profile.region_id,
+        "category": profile.category,
+        "public_name": profile.public_name,
+    }
+    response = signed_in.post(reverse("profile_edit"), post, follow=True)
+    assert "withdrawn" in response.content.decode()
+    assert Profile.objects.get(user=person).data_consent_at is None
+    rows = _history_rows(signed_in)
+    assert len(rows) == 2 and "Given" in rows[0] and "Withdrawn" in rows[1] and "You" in rows[1]
+    exported = json.loads(signed_in.get(reverse("mydata_export_json")).content)["consents"]
+    assert [(c["action"], c["recorded_by"]) for c in exported] == [("Given", "You"), ("Withdrawn", "You")]
+    signed_in.post(reverse("profile_edit"), {**post, "data_consent": "on"})
+    assert [c["action"] for c in json.loads(signed_in.get(reverse("mydata_export_json")).content)["consents"]] == [
+        "Given",
+        "Withdrawn",
+        "Given",
+    ]
+
+
+def test_a_guardian_consent_recorded_by_a_teacher_shows_in_the_pupils_history(client, make_user, organisation):
+    from contests import services as contest_services
+    from contests.classes import services as class_services
+    from contests.classes.parsing import PupilRow
+    from contests.models import ClassAccount, Membership
+
+    teacher = make_user("co.lan@example.vn")
+    Profile.objects.create(user=teacher, full_name="Cô Lan")
+    contest_services.membership_add(user=teacher, organisation=organisation, role=Membership.Role.TEACHER)
+    row = PupilRow(line=2, full_name="Nguyễn Văn An", date_of_birth="2014-09-15", class_name="6A1", errors=[])
+    class_services.class_accounts_create(unit=organisation, by=teacher, rows=[row])
+    account = ClassAccount.objects.get()
+    class_services.guardian_consent_record(
+        account=account, by=teacher, guardian_name="Nguyễn Văn Bố", reference="PH-07", form_date=dt.date(2026, 9, 5)
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(account.user)
+    [row_html] = _history_rows(client)
+    assert "guardian" in row_html and "Given" in row_html and "Cô Lan" in row_html and "PH-07" in row_html
+    [exported] = json.loads(client.get(reverse("mydata_export_json")).content)["consents"]
+    assert exported["recorded_by"] == "Cô Lan" and exported["action"] == "Given"

@@ -20,6 +20,7 @@ from contests.images import normalise_image
 from ..grading import AnswerKey
 from ..importing.base import SHORT_TEXT, ParsedQuestion
 from ..models import AttemptItem, Choice, Question, QuestionBank, QuizItem
+from ..review import question_edited
 
 if TYPE_CHECKING:
     from contests.models import Organisation
@@ -78,12 +79,17 @@ def question_save(
     A question already given in an attempt keeps what grades it (type, choices, points, partial credit,
     ignoring diacritics): changing any of them would grade two attempts of one round differently, or
     silently change results graded already. Its wording, explanation and links may still be fixed.
+
+    A content edit (``_content_signature``; a new or removed image too) of a reviewed or approved question
+    goes back to review (``review.question_edited``).
     """
     if parsed.errors:
         raise ValidationError("; ".join(parsed.errors))
+    # What is stored, read afresh and locked: the editor's form has already written its input on ``question``.
+    stored = Question.objects.select_for_update().get(pk=question.pk) if question and question.pk else None
     question = question or Question(bank=bank, created_by=by, status=Question.Status.DRAFT)
-    locked = question.pk is not None and question_in_use(question)
-    if locked and _grading_signature(parsed) != _stored_grading_signature(question):
+    locked = stored is not None and question_in_use(stored)
+    if locked and _grading_signature(parsed) != _stored_grading_signature(cast(Question, stored)):
         raise ValidationError(
             _(
                 "This question has been answered in an attempt: its type, choices, points, partial credit "
@@ -91,6 +97,11 @@ def question_save(
                 "Create a new question instead."
             )
         )
+    content_edited = stored is not None and (
+        image is not None or _content_signature(parsed) != _stored_content_signature(stored)
+    )
+    if stored is not None:
+        question.status = stored.status
     question.type = parsed.type
     question.text = parsed.text.strip()
     question.topic = parsed.topic.strip()[:120]
@@ -115,6 +126,8 @@ def question_save(
             Choice(question=question, text=choice.text.strip()[:500], is_correct=choice.is_correct, position=index)
             for index, choice in enumerate(parsed.choices)
         )
+    if content_edited:
+        question_edited(question=question, by=by, in_use=locked)
     return question
 
 
@@ -133,6 +146,17 @@ def _grading_signature(parsed: ParsedQuestion) -> tuple[Any, ...]:
 def _stored_grading_signature(question: Question) -> tuple[Any, ...]:
     choices = [(c.text, c.is_correct) for c in question.choices.order_by("position", "pk")]
     return question.type, choices, Decimal(question.points), question.partial_credit, question.ignore_diacritics
+
+
+def _content_signature(parsed: ParsedQuestion) -> tuple[Any, ...]:
+    """What a review approves: what grades the question, and what participants read (its text and the
+    explanation shown after). Topic, difficulty, time limit and the learning link are the bank's sorting
+    and may change without a new review."""
+    return (*_grading_signature(parsed), parsed.text.strip(), parsed.explanation.strip())
+
+
+def _stored_content_signature(question: Question) -> tuple[Any, ...]:
+    return (*_stored_grading_signature(question), question.text, question.explanation)
 
 
 def question_delete(*, question: Question) -> None:

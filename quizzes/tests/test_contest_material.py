@@ -61,6 +61,9 @@ def test_once_the_round_results_are_public_practice_serves_its_questions_again(c
 def test_a_reserved_image_is_not_public_but_its_participants_see_it(client, bank, quiz_round, player, player2):
     question = bank.questions.get(type="single")
     services.question_save(bank=bank, parsed=services.question_to_parsed(question), question=question, image=_png())
+    from quizzes.review import questions_approve_as_system
+
+    questions_approve_as_system(questions=[question], comment="test data")  # a new image is reviewed again
     url = reverse("question_image", args=[question.pk])
     assert client.get(url).status_code == 404, "anonymous: the public-bank door is shut while reserved"
     services.attempt_start(quiz_round=quiz_round, user=player)

@@ -1,6 +1,8 @@
 """Question review before use: the steps, the reviewer is never the author, the history, and what only
 approved questions may reach (a contest's quiz round, practice)."""
 
+import dataclasses
+
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +12,7 @@ from conftest import PASSWORD
 from contests import services as contest_services
 from contests.models import Event
 from quizzes import review, services
+from quizzes.importing.base import ParsedChoice
 from quizzes.models import Question, QuestionReview
 
 from .conftest import sample_questions
@@ -172,3 +175,111 @@ def test_a_colleague_reviews_from_the_queue(client, draft_bank, colleague):
     client.post(reverse("organiser_question_review", args=[question.pk]), {"decision": "review", "comment": "ok"})
     question.refresh_from_db()
     assert question.status == "reviewed"
+
+
+def _approved(draft_bank, colleague, qtype="single"):
+    question = draft_bank.questions.get(type=qtype)
+    review.question_review(question=question, by=colleague, decision="review")
+    review.question_review(question=question, by=colleague, decision="approve")
+    question.refresh_from_db()
+    return question
+
+
+def _edit(question, by, **changes):
+    parsed = dataclasses.replace(services.question_to_parsed(question), **changes)
+    return services.question_save(bank=question.bank, parsed=parsed, question=question, by=by)
+
+
+CONTENT_EDITS = {
+    "text": {"text": "Mật khẩu nào mạnh nhất?"},
+    "key": {"choices": [ParsedChoice("123456", True), ParsedChoice("T@o-Mk-2023!", False), ParsedChoice("x", False)]},
+    "choice text": {"choices": [ParsedChoice("1234567", False), ParsedChoice("T@o-Mk-2023!", True)]},
+    "points": {"points": 3},
+    "type": {"type": "multiple"},
+    "explanation": {"explanation": "Vì có chữ, số và ký hiệu."},
+}
+
+
+@pytest.mark.parametrize("change", list(CONTENT_EDITS))
+def test_a_content_edit_of_an_approved_question_sends_it_back_to_review(draft_bank, organiser, colleague, now, change):
+    question = _approved(draft_bank, colleague)
+    _edit(question, organiser, **CONTENT_EDITS[change])
+    question.refresh_from_db()
+    assert question.status == "draft"
+    last = question.reviews.last()
+    assert (last.decision, last.from_status, last.to_status, last.by) == ("edit", "approved", "draft", organiser)
+    assert last.get_decision_display() == "Edited after approval"
+
+
+def test_a_content_edit_of_a_reviewed_question_sends_it_back_too(draft_bank, organiser, colleague):
+    question = draft_bank.questions.get(type="single")
+    review.question_review(question=question, by=colleague, decision="review")
+    question.refresh_from_db()
+    _edit(question, colleague, text="Sửa lời")
+    question.refresh_from_db()
+    assert question.status == "draft" and question.reviews.last().from_status == "reviewed"
+    assert question.reviews.last().get_decision_display() == "Edited after review"
+
+
+def test_a_topic_difficulty_or_link_edit_keeps_the_approval(draft_bank, organiser, colleague):
+    question = _approved(draft_bank, colleague)
+    _edit(question, organiser, topic="Bảo mật", difficulty=3, resource_url="https://example.vn/bai-hoc")
+    question.refresh_from_db()
+    assert question.status == "approved" and question.reviews.count() == 2
+
+
+def test_a_draft_edit_logs_nothing(draft_bank, organiser):
+    question = draft_bank.questions.get(type="single")
+    _edit(question, organiser, text="Lời mới")
+    assert not question.reviews.exists()
+
+
+def test_a_question_given_in_an_attempt_keeps_its_approval_and_its_attempts_on_a_wording_fix(
+    quiz_round, player, player2, organiser, now
+):
+    attempt = services.attempt_start(quiz_round=quiz_round, user=player, now=now)
+    question = quiz_round.quiz.items.get(question__type="single").question
+    _edit(question, organiser, text="Lời đã sửa")
+    question.refresh_from_db()
+    assert question.status == "approved", "a running round keeps drawing it"
+    last = question.reviews.last()
+    assert (last.decision, last.from_status, last.to_status) == ("edit", "approved", "approved")
+    assert "attempts use it" in last.comment
+    assert attempt.items.filter(question=question).exists()
+    services.attempt_start(quiz_round=quiz_round, user=player2, now=now)  # the round still starts
+
+
+def _post_editor(client, question, **changes):
+    """Post the question editor as a browser would: what it shows, with ``changes``."""
+    url = reverse("organiser_question", args=[question.pk])
+    form = client.get(url).context["form"]
+    post = {name: value for name, value in form.initial.items() if name != "image" and value not in (None, False)}
+    post.update({"choices-TOTAL_FORMS": "6", "choices-INITIAL_FORMS": "0"})
+    for i, choice in enumerate(question.choices.order_by("position")):
+        post[f"choices-{i}-text"] = choice.text
+        if choice.is_correct:
+            post[f"choices-{i}-is_correct"] = "on"
+    post.update(changes)
+    return client.post(url, post, follow=True)
+
+
+def test_the_editor_is_told_that_the_question_goes_back_to_review(client, draft_bank, organiser, colleague):
+    question = _approved(draft_bank, colleague)
+    client.force_login(organiser)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = _post_editor(client, question, text="Lời mới").content.decode()
+    question.refresh_from_db()
+    assert question.text == "Lời mới" and question.status == "draft"
+    assert "goes back to review" in body
+
+
+def test_the_editor_cannot_change_the_points_of_a_question_given_in_an_attempt(
+    client, quiz_round, player, organiser, now
+):
+    services.attempt_start(quiz_round=quiz_round, user=player, now=now)
+    question = quiz_round.quiz.items.get(question__type="single").question
+    client.force_login(organiser)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = _post_editor(client, question, points="7").content.decode()
+    question.refresh_from_db()
+    assert question.points == 1 and "can no longer change" in body

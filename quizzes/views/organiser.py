@@ -166,6 +166,7 @@ def _choice_initial(question: Question | None) -> list[dict]:
 
 
 def _question_form(request, bank: QuestionBank, question: Question | None):
+    status_before = question.status if question else None  # the form writes its input on ``question``
     form = QuestionForm(request.POST or None, request.FILES or None, instance=question)
     choices = ChoiceFormSet(request.POST or None, initial=_choice_initial(question), prefix="choices")
     if request.method == "POST" and form.is_valid() and choices.is_valid():
@@ -174,13 +175,21 @@ def _question_form(request, bank: QuestionBank, question: Question | None):
             form.add_error(None, "; ".join(parsed.errors))
         else:
             try:
-                services.question_save(
+                saved = services.question_save(
                     bank=bank, parsed=parsed, question=question, image=form.cleaned_data.get("image"), by=request.user
                 )
             except ValidationError as exc:
                 form_errors_to_messages(request, exc, form)
             else:
                 messages.success(request, _("Question saved."))
+                if status_before != saved.status == Question.Status.DRAFT:
+                    messages.warning(
+                        request,
+                        _(
+                            "Its content changed, so it goes back to review as a draft: another organiser must "
+                            "review and approve it again before a contest can use it."
+                        ),
+                    )
                 return redirect("organiser_bank", bank_id=bank.pk)
     locked = question is not None and services.question_in_use(question)
     return render(

@@ -32,8 +32,8 @@ def citizen(make_user, regions):
 
 
 def test_a_participant_downloads_withdraws_and_deletes(new_context, login, citizen, submit):
-    from contests.models import Profile
-    from privacy.models import ConsentEvent, Erasure
+    from contests.models import ConsentEvent, Profile
+    from privacy.models import Erasure
 
     page = new_context().new_page()
     login(page, citizen.email)

@@ -90,12 +90,12 @@ def _quiz(world, organisation, organiser, make_event, victim) -> None:
         ParsedQuestion(where="2", type="short_text", text=f"Gõ {PAYLOAD}", choices=[ParsedChoice("OTP", True)]),
     ]
     quiz_services.questions_import(bank=bank, questions=questions)
+    question = bank.questions.order_by("pk").first()
+    parsed = quiz_services.question_to_parsed(question)
+    quiz_services.question_save(bank=bank, parsed=parsed, question=question, image=_image())  # before approval
     from quizzes.review import questions_approve_as_system
 
     questions_approve_as_system(questions=bank.questions.all(), comment="test data")
-    question = bank.questions.order_by("pk").first()
-    parsed = quiz_services.question_to_parsed(question)
-    quiz_services.question_save(bank=bank, parsed=parsed, question=question, image=_image())
     public_bank = quiz_services.bank_create(organisation=organisation, title=f"Luyện tập {PAYLOAD}", is_public=True)
     quiz_services.questions_import(bank=public_bank, questions=questions)
     from quizzes.review import questions_approve_as_system
