@@ -98,8 +98,11 @@ def test_production_sends_hsts_over_https_and_redirects_plain_http(production_se
 
 
 def test_production_session_and_csrf_cookies_are_secure_and_the_session_hidden_from_scripts(
-    production_security, participant
+    production_security, make_user
 ):
+    # An address of its own: allauth counts failed sign-ins per address (5 in 5 minutes) in the cache, which
+    # outlives each test, and other tests sign in as the shared participant on purpose with a wrong password.
+    participant = make_user("secure.cookies@example.vn")
     with override_settings(**production_security):
         client = Client(REMOTE_ADDR="203.0.113.90")
         page = client.get(reverse("account_login"), secure=True)
