@@ -60,13 +60,19 @@ def attempt_start_problems(
     return []
 
 
+# What a draw reads of its questions: their id, type (the display order) and review status. Both callers
+# (an attempt's start, a live game's creation) keep only these; the texts are read when a page shows them.
+_DRAWN_FIELDS = ("question__id", "question__type", "question__status")
+
+
 def _draw_questions(quiz: Quiz, rng: random.Random, *, approved_only: bool = False) -> list[Question]:
     """The questions of one attempt: the fixed list (shuffled if asked) or a fresh draw per rule.
 
     ``approved_only`` (a contest's round): rules draw among approved questions only, and a fixed list that
     still holds a question under review is refused rather than given without it (``quizzes.review``)."""
     if quiz.selection == Quiz.Selection.FIXED:
-        questions = [item.question for item in quiz.items.select_related("question").order_by("position")]
+        items = quiz.items.select_related("question").only("quiz", "position", "question", *_DRAWN_FIELDS)
+        questions = [item.question for item in items.order_by("position")]
         if approved_only and review.unapproved(questions):
             raise QuizError(_("This round's questions are still being reviewed. Please come back later."))
     else:
@@ -85,7 +91,7 @@ def _draw_questions(quiz: Quiz, rng: random.Random, *, approved_only: bool = Fal
                 raise QuizError(_("This round's questions are still being reviewed. Please come back later."))
             picked = rng.sample(ids, min(rule.count, len(ids)))
             drawn.update(picked)
-            by_id = Question.objects.in_bulk(picked)
+            by_id = Question.objects.only(*(name.removeprefix("question__") for name in _DRAWN_FIELDS)).in_bulk(picked)
             questions += [by_id[pk] for pk in picked]
     if quiz.shuffle_questions:
         rng.shuffle(questions)
@@ -128,8 +134,9 @@ def attempt_start(
     limit = dt.timedelta(seconds=quiz_round.time_limit_s * (100 + extra_time) / 100)
     deadline = min(now + limit, quiz_round.round.closes_at)
     choices_by_question: dict[int, list[int]] = {}
-    for choice in Choice.objects.filter(question__in=questions).order_by("position", "pk"):
-        choices_by_question.setdefault(choice.question_id, []).append(choice.pk)
+    choices = Choice.objects.filter(question_id__in=[question.pk for question in questions]).order_by("position", "pk")
+    for question_id, choice_id in choices.values_list("question_id", "pk"):
+        choices_by_question.setdefault(question_id, []).append(choice_id)
     try:
         with serialised_writes(), transaction.atomic():
             number = (Attempt.objects.filter(quiz_round=quiz_round, user=user).aggregate(n=Max("number"))["n"] or 0) + 1
