@@ -161,10 +161,11 @@ if env.REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    # 20,000 entries, not Django's default 300: at a rush each participant has a session and a cached attempt
-    # page here, and culling a third of the cache at 300 threw sessions out (a database read each).
+    # 100,000 entries, not Django's default 300: at a rush each participant has a session and two navigation
+    # flags here (contests.selectors.navigation_flag), and culling a third of the cache at 300 threw sessions
+    # out (a database read each). Entries are small: 100,000 is tens of megabytes at most.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}}
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100_000}}
     }
 
 # Sessions are read on every request, the autosave of each answer included: Django's cached_db engine

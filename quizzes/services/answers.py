@@ -113,9 +113,11 @@ def _field(name: str) -> Field[Any, Any]:
 
 def _row_datetime(value: Any) -> dt.datetime:
     """A datetime column read by a raw statement: PostgreSQL returns it aware, SQLite naive (UTC) or as text."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)  # Django stores UTC
+    parsed = parse_datetime(value) if isinstance(value, str) else value
+    if not isinstance(parsed, dt.datetime):
+        raise ValueError(f"not a datetime: {value!r}")
+    # The connection's zone, as the ORM reads it (UTC unless DATABASES sets a TIME_ZONE).
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, connection.timezone)
 
 
 @functools.cache

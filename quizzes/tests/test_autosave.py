@@ -148,3 +148,55 @@ async def test_a_session_signed_with_a_rotated_secret_key_still_saves(started, s
     assert (await post(attempt.pk, body, session=session))[0] == 200
     settings.SECRET_KEY_FALLBACKS = []
     assert (await post(attempt.pk, body, session=session))[0] == 403
+
+
+async def test_a_position_or_attempt_beyond_the_columns_range_is_no_such_attempt(started):
+    """Numbers no column can hold (2**63 would not even bind in SQLite) answer 404, like any missing row."""
+    attempt, item, session = started
+    for position in (0, 40_000, 2**63, 2**70):
+        body = json.dumps({"position": position, "response": None}).encode()
+        status, reply = await post(attempt.pk, body, session=session, language="en")
+        assert status == 404 and reply["error"] == "No such attempt.", position
+    body = json.dumps({"position": item.position, "response": None}).encode()
+    assert (await post(2**64, body, session=session))[0] == 404
+
+
+def _locked_by_the_autosave_read(attempt, player, item) -> bool:
+    """Whether another connection finds the attempt row locked while the autosave's SELECT holds it."""
+    import threading
+
+    from django.db import DatabaseError, connection, connections, transaction
+
+    from quizzes.models import Attempt
+    from quizzes.services.answers import _autosave_statements
+
+    found = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_autosave_statements(connection.vendor)[0], [attempt.pk, player.pk, item.position])
+        assert cursor.fetchone() is not None
+
+        def other():
+            try:
+                with transaction.atomic():
+                    Attempt.objects.select_for_update(nowait=True).get(pk=attempt.pk)
+                found["locked"] = False
+            except DatabaseError:
+                found["locked"] = True
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    return found["locked"]
+
+
+async def test_the_autosave_read_locks_the_attempt_row_on_postgresql(started, player):
+    """A submit waits for an autosave in flight (an acknowledged answer is graded): on PostgreSQL the raw
+    SELECT holds the attempt row (FOR UPDATE OF); SQLite's writers are serialised as a whole."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises every writer")
+    attempt, item, _session = started
+    assert await database_sync_to_async(_locked_by_the_autosave_read)(attempt, player, item) is True
