@@ -62,17 +62,17 @@ def _fresh_channel_layer():
 @pytest.fixture(scope="session", autouse=True)
 def _close_database_pools(django_db_setup):
     """On PostgreSQL, close the connection pools before pytest-django drops the test database: their idle
-    connections (the autosave writer thread's among them) would otherwise make DROP DATABASE fail and
+    connections (the writer thread's among them) would otherwise make DROP DATABASE fail and
     leave the test database behind on the server."""
     yield
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
-    from quizzes.autosave import _writer
+    from contest_site.writer import writer_thread
 
-    # Async tests' ORM calls run on asgiref's shared sync thread and the autosave writer thread, whose
+    # Async tests' ORM calls run on asgiref's shared sync thread and the writer thread (contest_site.writer), whose
     # checked-out connections a pool's close() would leave open: close them on their own threads first.
-    for executor in (SyncToAsync.single_thread_executor, _writer):
+    for executor in (SyncToAsync.single_thread_executor, writer_thread):
         executor.submit(connections.close_all).result()
     for connection in connections.all():
         if connection.vendor == "postgresql" and connection.settings_dict.get("OPTIONS", {}).get("pool"):

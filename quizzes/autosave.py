@@ -11,48 +11,22 @@ thread per process, so writers never wait on each other inside SQLite and the co
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import secrets
-from concurrent.futures import ThreadPoolExecutor
 
 from channels.generic.http import AsyncHttpConsumer
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contest_site.consumers import LeanConsumer
 from contest_site.doors import same_origin, scope_cookies, session_from_cookies, session_user_id
+from contest_site.writer import on_writer
 
 MAX_ANSWER_BODY = 8 * 1024
 MAX_LEFT_COUNT = 100_000
 MAX_POSITION = 32_767  # AttemptItem.position is a PositiveSmallIntegerField
 MAX_ID = 2**63 - 1  # the largest id either database stores; a larger one would not even bind
-_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave-writer")
-
-
-def on_writer(function):
-    """``function`` as a coroutine that runs on the process's single writer thread. Its database connection
-    is kept between calls, on PostgreSQL too (one of the pool's connections, held by the writer for the
-    life of the process: a checkout and return per call cost 0.3-0.8 ms, as much as an autosave's own
-    statements); a connection broken by a database restart is reopened once."""
-
-    def guarded(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except (OperationalError, InterfaceError):
-            connection.close()
-            return function(*args, **kwargs)
-
-    async def on_the_writer(*args, **kwargs):
-        # The executor directly, not asgiref's sync_to_async: no context copying or thread-sensitivity
-        # bookkeeping on the hottest path (the functions sent here set their own language).
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_writer, functools.partial(guarded, *args, **kwargs))
-
-    return on_the_writer
 
 
 def answer_reply(*, attempt_id: int, user, body: bytes) -> tuple[int, dict]:

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from contest_site.ratelimit import RateLimit
-from quizzes.autosave import on_writer
+from contest_site.writer import on_writer
 
 from .. import payloads, services
 from ..hub import get_hub

@@ -9,8 +9,8 @@ from channels.db import database_sync_to_async
 from django.utils import timezone, translation
 
 from contest_site.ratelimit import RateLimit
+from contest_site.writer import on_writer
 from contests.invites import scope_may_enter_round
-from quizzes.autosave import on_writer
 
 from .. import payloads, services
 from ..hub import get_hub
