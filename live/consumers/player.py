@@ -13,6 +13,7 @@ from contests.invites import scope_may_enter_round
 from quizzes.autosave import on_writer
 
 from .. import payloads, services
+from ..answer_batch import get_batcher
 from ..hub import get_hub
 from ..models import LiveSession
 from ..protocol import PLAYER_MESSAGES, ProtocolError
@@ -82,12 +83,13 @@ class PlayerConsumer(LiveConsumer):
         state = await get_hub().question_state(self.session.pk)
         if state is None:
             raise ProtocolError("no_question")
-        # The answer burst of a question (everyone within seconds) goes through the process's single writer
-        # thread with its reused connection, as autosaves do: no reconnect and no lock wait per answer.
+        # Checked here, in memory (a bad answer is refused alone); stored with the other answers of the same
+        # tick in one transaction on the writer thread, and acknowledged only once that has committed.
         index = message["question"]
-        fresh = await on_writer(services.answer_submit)(
+        answer = services.answer_check(
             state=state, player_id=self.player_id, index=index, response=message["response"], now=timezone.now()
         )
+        fresh = answer is not None and await get_batcher().submit(state, answer)
         await self.send_json({"type": "answer_received", "index": index, "duplicate": not fresh})
 
     async def kicked(self) -> None:
