@@ -578,7 +578,8 @@ def _insert_new_answers(answers: list[LiveAnswer]) -> set[int]:
     meta = LiveAnswer._meta
     fields = [cast("Field[Any, Any]", meta.get_field(name)) for name in _ANSWER_FIELDS]
     quote = connection.ops.quote_name
-    player, index = (quote(cast(str, meta.get_field(name).column)) for name in ("player", "question_index"))
+    columns = {field.name: quote(cast(str, field.column)) for field in fields}
+    player, index = columns["player"], columns["question_index"]
     inserted: set[int] = set()
     with connection.cursor() as cursor:
         for start in range(0, len(answers), INSERT_CHUNK):
@@ -586,7 +587,7 @@ def _insert_new_answers(answers: list[LiveAnswer]) -> set[int]:
             row = "({})".format(", ".join(["%s"] * len(fields)))
             sql = "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}, {}) DO NOTHING RETURNING {}".format(  # noqa: S608
                 quote(meta.db_table),
-                ", ".join(quote(cast(str, f.column)) for f in fields),
+                ", ".join(columns.values()),
                 ", ".join([row] * len(chunk)),
                 player,
                 index,
