@@ -49,8 +49,9 @@ class _Batch:
 class AnswerBatcher:
     """The batches of one process (one per event loop): ``await submit(state, answer)`` → stored or duplicate."""
 
-    def __init__(self, *, tick_s: float = TICK_S, max_batch: int = MAX_BATCH):
-        self.tick_s, self.max_batch = tick_s, max_batch
+    def __init__(self, *, tick_s: float | None = None, max_batch: int | None = None):
+        self.tick_s = TICK_S if tick_s is None else tick_s
+        self.max_batch = MAX_BATCH if max_batch is None else max_batch
         self.filling: dict[tuple[int, int], _Batch] = {}  # (session, question index) → the batch filling
         self.timer: asyncio.TimerHandle | None = None
         self.writing: asyncio.Task[None] | None = None
