@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.utils import timezone, translation
 
@@ -30,7 +30,10 @@ class PlayerConsumer(LiveConsumer):
         self.player_id = None
         # Guessing PINs over the socket counts against the same per-address limit as the join page.
         address = (self.scope.get("client") or ["?"])[0]
-        guessing = await sync_to_async(services.pin_guessing, thread_sensitive=False)(address)  # cache only
+        # Not through sync_to_async: Django's cache handler is context-local, and a call in the socket's copied
+        # context gave every socket a cache client, and so a Redis connection, of its own (10,000 phones
+        # reached Redis's maxclients). The loop's executor threads keep one client each.
+        guessing = await asyncio.get_running_loop().run_in_executor(None, services.pin_guessing, address)
         self.session = None if guessing else await database_sync_to_async(self._running_session)(address)
         await self.accept()
         if self.session is None:
