@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 
 from channels.db import database_sync_to_async
 from django.utils import timezone, translation
@@ -12,8 +11,8 @@ from contest_site.ratelimit import RateLimit
 from contests.invites import scope_may_enter_round
 from quizzes.autosave import on_writer
 
-from .. import payloads, services
-from ..answer_batch import get_batcher
+from .. import services
+from ..answer_batch import get_batches
 from ..hub import get_hub
 from ..models import LiveSession
 from ..protocol import PLAYER_MESSAGES, ProtocolError
@@ -68,17 +67,19 @@ class PlayerConsumer(LiveConsumer):
     async def enter(self, message: dict) -> None:
         if self.player_id is not None:
             raise ProtocolError("already_joined")
-        # Joins come in waves (a class typing the PIN at once): on the writer thread with its kept
-        # connection. The phone is attached to the hub before the game's state is read for its reply,
-        # so an event published in between is either in that state or delivered to it.
+        # Joins come in waves (a class typing the PIN at once): a tick's joins are one INSERT on the writer
+        # thread, their welcomes one read of the game (answer_batch). The phone is attached to the hub before
+        # the game's state is read for its reply, so an event published in between is either in that state
+        # or delivered to it.
+        batches = get_batches()
         if message["type"] == "join":
-            join = partial(services.player_join, nickname=message.get("nickname"), user=self.scope.get("user"))
+            request = services.JoinRequest(message.get("nickname"), self.scope.get("user"))
+            player = await batches.joins.submit(self.session.pk, self.session.pk, request)
         else:
-            join = partial(services.player_rejoin, token=message["token"])
-        player = await on_writer(join)(session=self.session)
+            player = await on_writer(services.player_rejoin)(session=self.session, token=message["token"])
         self.player_id = player.pk
         await get_hub().attach(self.session.pk, self, player_id=player.pk)
-        await self.send_json(await on_writer(payloads.joined_message)(player, language=self.language()))
+        await self.send_json(await batches.welcomes.submit(self.session.pk, self.session.pk, (player, self.language())))
 
     async def answer(self, message: dict) -> None:
         if self.player_id is None:
@@ -92,7 +93,7 @@ class PlayerConsumer(LiveConsumer):
         answer = services.answer_check(
             state=state, player_id=self.player_id, index=index, response=message["response"], now=timezone.now()
         )
-        fresh = answer is not None and await get_batcher().submit(state, answer)
+        fresh = answer is not None and await get_batches().answers.answer(state, answer)
         await self.send_json({"type": "answer_received", "index": index, "duplicate": not fresh})
 
     async def kicked(self) -> None:

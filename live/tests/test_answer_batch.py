@@ -97,9 +97,9 @@ async def test_duplicates_in_a_batch_and_against_a_stored_row_are_acknowledged_a
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(services, "answers_store", lambda **kw: writes.append(len(kw["answers"])) or real(**kw))
         outcomes = await asyncio.gather(
-            batcher.submit(state, checked(twice, right)),
-            batcher.submit(state, checked(twice, wrong)),
-            batcher.submit(state, checked(elsewhere, right)),
+            batcher.answer(state, checked(twice, right)),
+            batcher.answer(state, checked(twice, wrong)),
+            batcher.answer(state, checked(elsewhere, right)),
         )
     assert outcomes == [True, False, False]
     assert writes == [3], "one transaction"
@@ -124,7 +124,7 @@ async def test_a_batch_the_question_closed_under_is_refused_as_a_whole_and_store
         lambda: LiveSession.objects.filter(pk=live_session.pk).update(state=LiveSession.State.REVEAL)
     )()
     batcher = AnswerBatcher(tick_s=0.05)
-    outcomes = await asyncio.gather(*(batcher.submit(state, a) for a in answers), return_exceptions=True)
+    outcomes = await asyncio.gather(*(batcher.answer(state, a) for a in answers), return_exceptions=True)
     assert [type(o) for o in outcomes] == [ProtocolError, ProtocolError]
     assert {o.code for o in outcomes} == {"wrong_question"} and outcomes[0] is not outcomes[1]
     assert not await LiveAnswer.objects.acount()
@@ -179,3 +179,54 @@ def test_the_reveal_waits_for_a_batch_in_flight_and_scores_it(live_session):
     assert event["type"] == "reveal" and event["answered"] == 2, "everyone answered: revealed, both scored"
     assert all(result[0] == 1 and result[1] > 0 for result in event["results"].values())
     assert sorted(LivePlayer.objects.values_list("score", flat=True)) == sorted(r[2] for r in event["results"].values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tick_of_joins_refuses_each_bad_one_alone_and_adds_the_rest_at_once(live_session, participant):
+    """One INSERT for a tick's joins; each refusal is the one a single join would get: a nickname taken by a
+    player of the game (case aside) or earlier in the same tick, a rude one; a signed-in user's two phones
+    in the same tick get the same player."""
+    from django.contrib.auth.models import AnonymousUser
+
+    services.player_join(session=live_session, nickname="Lan")
+    guest = AnonymousUser()
+    requests = [
+        services.JoinRequest("lan", guest),
+        services.JoinRequest("Minh", guest),
+        services.JoinRequest("MINH", guest),
+        services.JoinRequest("vcl", guest),
+        services.JoinRequest("Tài khoản", participant),
+        services.JoinRequest("Điện thoại hai", participant),
+        services.JoinRequest("Hoa", guest),
+    ]
+    outcomes = services.players_join(session_id=live_session.pk, requests=requests)
+    codes = [o.code if isinstance(o, ProtocolError) else o.nickname for o in outcomes]
+    assert codes == ["nickname_taken", "Minh", "nickname_taken", "nickname_rude", "Tài khoản", "Tài khoản", "Hoa"]
+    assert outcomes[4].pk == outcomes[5].pk and outcomes[4].user_id == participant.pk
+    assert sorted(LivePlayer.objects.values_list("nickname", flat=True)) == ["Hoa", "Lan", "Minh", "Tài khoản"]
+    again = services.players_join(session_id=live_session.pk, requests=[services.JoinRequest("Khác", participant)])
+    assert again[0].pk == outcomes[4].pk, "a later phone of the same account gets the same player"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_phones_joining_within_a_tick_are_added_and_welcomed_in_one_batch(live_session, monkeypatch):
+    monkeypatch.setattr(answer_batch, "TICK_S", 0.3)
+    joins = []
+    real = services.players_join
+    monkeypatch.setattr(services, "players_join", lambda **kw: joins.append(len(kw["requests"])) or real(**kw))
+    phones = []
+    for nickname in ("Một", "Hai", "một", "Ba"):
+        phone, connected = await connect(f"/ws/live/{live_session.pin}/")
+        assert connected
+        await send(phone, {"type": "join", "nickname": nickname})
+        phones.append(phone)
+    replies = [await receive(phone) for phone in phones]
+    assert [r["type"] for r in replies] == ["joined", "joined", "error", "joined"]
+    assert replies[2]["code"] == "nickname_taken" and joins == [4]
+    assert [r["rank"] for r in replies if r["type"] == "joined"] == [1, 1, 1]
+    assert {r["player"] for r in replies if r["type"] == "joined"} == set(
+        await database_sync_to_async(lambda: list(LivePlayer.objects.values_list("pk", flat=True)))()
+    )
+    for phone in phones:
+        await phone.disconnect()
