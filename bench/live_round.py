@@ -41,6 +41,12 @@ receives ``question``; ``ack`` = ``answer`` sent → ``answer_received``; ``reve
 question acknowledged (all workers) → a player's ``result`` (it includes the host tick's up to 0.3 s);
 ``result_fanout`` = the host receives ``reveal`` → a player's ``result`` (the hub writes hosts first);
 ``leaderboard`` / ``ended`` = host command → player receives it.
+
+CPU split (``cpu_join``: while the players join; ``cpu_game``: from the first question to ``ended``): user +
+system CPU seconds from ``/proc/<pid>/stat`` before and after, per role — the daphne servers, the load
+generator (client workers and this controller), redis-server, PostgreSQL (this run's backends and the
+server's background processes) — each also as a share of one CPU (``_pct``; 2 vCPU = 200 %), with the whole
+machine's busy share (``/proc/stat``) and what other processes on a shared machine took (``others_pct``).
 """
 
 from __future__ import annotations
@@ -146,6 +152,66 @@ def process_cpu_s(pid: int) -> float | None:
         return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 2)
     except (OSError, IndexError, ValueError):
         return None
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine spent busy (every CPU, all processes), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_role(servers: list[int], clients: list[int], database: str) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of each process, by role: the daphne servers, the load generator (client workers and
+    this controller, which drives the host), redis-server, and PostgreSQL (the backends of this run's database
+    and the server's own background processes; other databases' backends on a shared machine are left out)."""
+    roles: dict[str, dict[int, float]] = {"servers": {}, "load_generator": {}, "redis": {}, "postgresql": {}}
+    for role, pids in (("servers", servers), ("load_generator", [*clients, os.getpid()])):
+        for pid in pids:
+            roles[role][pid] = process_cpu_s(pid) or 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid, comm = int(entry.name), _comm(int(entry.name))
+        if comm.startswith("redis-server"):
+            roles["redis"][pid] = process_cpu_s(pid) or 0.0
+        elif comm.startswith("postgres"):
+            command = _cmdline(pid)
+            backend = "(" in command or " idle" in command  # "postgres: user db host(port) state"
+            if not backend or (database and f" {database} " in command):
+                roles["postgresql"][pid] = process_cpu_s(pid) or 0.0
+    return roles
+
+
+def cpu_split(before: tuple, after: tuple) -> dict:
+    """CPU seconds by role between two ``(monotonic, cpu_by_role, machine_busy_s)`` snapshots, each role's
+    share of the machine (2 vCPU = 200 %), and what the rest of the machine (others' work) took."""
+    (t0, roles0, busy0), (t1, roles1, busy1) = before, after
+    wall = max(t1 - t0, 1e-9)
+    split: dict = {"wall_s": round(wall, 1), "cpus": os.cpu_count()}
+    total = 0.0
+    for role, now in roles1.items():
+        used = sum(cpu - roles0.get(role, {}).get(pid, 0.0) for pid, cpu in now.items())
+        total += used
+        split[f"{role}_s"] = round(used, 1)
+        split[f"{role}_pct"] = round(100 * used / wall)
+    split["machine_busy_pct"] = round(100 * (busy1 - busy0) / wall)
+    split["others_pct"] = round(100 * ((busy1 - busy0) - total) / wall)
+    return split
 
 
 # --- Data and servers ---------------------------------------------------------------------------
@@ -560,7 +626,7 @@ def arrivals(datas: list[dict], kind: str, index: int) -> list[int]:
 # --- The live round -----------------------------------------------------------------------------
 
 
-async def live_round(args, base_urls: list[str], data: dict) -> dict:
+async def live_round(args, base_urls: list[str], data: dict, server_pids: list[int], database: str) -> dict:
     from websockets.asyncio.client import connect
 
     host_base = base_urls[0]
@@ -613,7 +679,14 @@ async def live_round(args, base_urls: list[str], data: dict) -> dict:
     ]
     started = time.monotonic()
     workers = Workers(specs)
+    client_pids = [process.pid for process in workers.processes]
+
+    def snapshot() -> tuple:
+        return time.monotonic(), cpu_by_role(server_pids, client_pids, database), machine_busy_s()
+
+    cpu_start = snapshot()
     joined = await workers.wait(("joined",), args.players / args.join_rate + 180)
+    cpu_joined = snapshot()
     join_s = time.monotonic() - started
     ok = sum(report[0] for report in (joined or {}).values())
     log(f"  {ok}/{args.players} players joined in {join_s:.1f} s")
@@ -634,6 +707,7 @@ async def live_round(args, base_urls: list[str], data: dict) -> dict:
         log(f"  question {index + 1}/{args.questions} done")
     sent_at[("ended", 0)] = await command("end")
     await workers.wait(("got", "ended", 0), step_timeout)
+    cpu_ended = snapshot()
     datas = await workers.finish()
     reader.cancel()
     with contextlib.suppress(Exception):
@@ -690,6 +764,8 @@ async def live_round(args, base_urls: list[str], data: dict) -> dict:
         "errors": dict(errors) | {f"host:{k}": v for k, v in host_errors.items()},
         "client_cpu_s": [d["cpu_s"] for d in datas],
         "question_bytes": max(sizes) if sizes else None,
+        "cpu_join": cpu_split(cpu_start, cpu_joined),
+        "cpu_game": cpu_split(cpu_joined, cpu_ended),
     }
 
 
@@ -907,7 +983,8 @@ def main() -> None:
                 f"live round: {args.players} players, {len(base_urls)} server(s), {layer} layer, "
                 f"{args.workers} client process(es)"
             )
-            live = asyncio.run(live_round(args, base_urls, data))
+            server_pids = [p.pid for p, _port, _l in servers]
+            live = asyncio.run(live_round(args, base_urls, data, server_pids, database_name))
             result["server_cpu_s"] = [process_cpu_s(p.pid) for p, _port, _l in servers] if servers else None
             result.update(count_answers(env, data["session"], live["acks"], data["tokens"]))
             stop_processes([p for p, _port, _l in servers])
@@ -955,6 +1032,8 @@ def main() -> None:
             errors=live["errors"],
             question_bytes=size,
             client_cpu_s=live["client_cpu_s"],
+            cpu_join=live["cpu_join"],
+            cpu_game=live["cpu_game"],
         )
     if base is not None:
         result.update(

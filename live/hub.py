@@ -38,6 +38,7 @@ class Hub:
         self.hosts: dict[int, set] = {}  # session → host consumers
         self.states: dict[int, object] = {}  # session → QuestionState of the open question
         self.generations: dict[int, int] = {}  # session → events delivered (a load that spans one is stale)
+        self.loading: dict[int, tuple[int, asyncio.Future]] = {}  # session → (generation, the load under way)
 
     async def _ensure_listening(self) -> None:
         if self.channel is None:
@@ -103,6 +104,7 @@ class Hub:
             self.hosts.pop(session_id, None)
             self.states.pop(session_id, None)
             self.generations.pop(session_id, None)
+            self.loading.pop(session_id, None)
             await self.layer.group_discard(group_name(session_id), self.channel)
         if not self.players and not self.hosts and self.listener is not None:
             # Nobody of any game left on this process: stop listening until someone attaches again.
@@ -132,7 +134,18 @@ class Hub:
             if state is not None:
                 return state
             generation = self.generations.get(session_id, 0)
-            loaded = await question_state_from_event(session_id)
+            # One load per game and event at a time: at 10,000 phones hundreds of answers arrive while the
+            # question is still being sent, and each loading the state itself queued hundreds of identical
+            # reads on the one database thread.
+            pending = self.loading.get(session_id)
+            if pending is None or pending[0] != generation:
+                pending = (generation, asyncio.ensure_future(question_state_from_event(session_id)))
+                self.loading[session_id] = pending
+            try:
+                loaded = await asyncio.shield(pending[1])
+            finally:
+                if self.loading.get(session_id) is pending and pending[1].done():
+                    del self.loading[session_id]
             if self.generations.get(session_id, 0) == generation:
                 if loaded is None:
                     return None

@@ -147,12 +147,6 @@ def reveal_snapshot(session: LiveSession) -> dict:
     return reveal_summary(session, question, answer_key(question), answers, index, players)
 
 
-def player_standing(session: LiveSession, player: LivePlayer) -> dict:
-    """A player's score and rank now (equal scores share a rank), for a phone that rejoins mid-game."""
-    better = session.players.filter(kicked=False, score__gt=player.score).count()
-    return {"score": player.score, "rank": better + 1, "streak": player.streak}
-
-
 def podium(session: LiveSession) -> list[dict]:
     players = list(session.players.filter(kicked=False).order_by("-score", "joined_at")[:3])
     ranks = ranking.competition_ranks([p.score for p in players])
@@ -237,26 +231,47 @@ def host_snapshot(session_id: int) -> dict:
 def joined_message(player: LivePlayer, *, language: str | None = None) -> dict:
     """What a (re)joining phone needs: who it is, its token, where the game stands now, and a note when its
     score will not count for the live round (in the phone's language)."""
-    session = LiveSession.objects.select_related("quiz", "round__event").get(pk=player.session_id)
-    with translation.override(language or settings.LANGUAGE_CODE):
-        note = player_note(session, player, timezone.now())
-    message = {
-        "type": "joined",
-        "player": player.pk,
-        "nickname": player.nickname,
-        "score": player.score,
-        "token": player_token(player),
-        "state": session.state,
-        "count": len(session.question_ids),
-        "index": session.current_index,
-        "note": note,
-    }
-    message.update(player_standing(session, player))
+    return joined_messages([(player, language)])[0]
+
+
+def joined_messages(phones: list[tuple[LivePlayer, str | None]]) -> list[dict]:
+    """``joined_message`` for each (player, language) of one game, for a tick's joining phones: the session,
+    the open question and the standings are read once for all (a rank is one count of the players ahead,
+    per distinct score: in the lobby, one for everyone)."""
+    session = LiveSession.objects.select_related("quiz", "round__event").get(pk=phones[0][0].session_id)
+    now = timezone.now()
+    shared: dict = {"state": session.state, "count": len(session.question_ids), "index": session.current_index}
     if session.state == LiveSession.State.REVEAL:
-        message["reveal"] = reveal_snapshot(session)
+        shared["reveal"] = reveal_snapshot(session)
     elif session.state == LiveSession.State.LEADERBOARD:
-        message["leaderboard"] = leaderboard_event(session)
+        shared["leaderboard"] = leaderboard_event(session)
+    answered: set[int] = set()
     if session.state == LiveSession.State.QUESTION:
-        message["question"] = question_payload(session, question_at(session, session.current_index), timezone.now())
-        message["answered"] = LiveAnswer.objects.filter(player=player, question_index=session.current_index).exists()
-    return message
+        shared["question"] = question_payload(session, question_at(session, session.current_index), now)
+        answered = set(
+            LiveAnswer.objects.filter(
+                player__in=[p.pk for p, _l in phones], question_index=session.current_index
+            ).values_list("player_id", flat=True)
+        )
+    ahead = {
+        score: session.players.filter(kicked=False, score__gt=score).count() for score in {p.score for p, _l in phones}
+    }
+    messages = []
+    for player, language in phones:
+        with translation.override(language or settings.LANGUAGE_CODE):
+            note = player_note(session, player, now)
+        message = {
+            "type": "joined",
+            "player": player.pk,
+            "nickname": player.nickname,
+            "score": player.score,
+            "rank": ahead[player.score] + 1,
+            "streak": player.streak,
+            "token": player_token(player),
+            "note": note,
+            **shared,
+        }
+        if session.state == LiveSession.State.QUESTION:
+            message["answered"] = player.pk in answered
+        messages.append(message)
+    return messages

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from functools import partial
+import asyncio
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.utils import timezone, translation
 
@@ -12,7 +11,8 @@ from contest_site.ratelimit import RateLimit
 from contest_site.writer import on_writer
 from contests.invites import scope_may_enter_round
 
-from .. import payloads, services
+from .. import services
+from ..answer_batch import get_batches
 from ..hub import get_hub
 from ..models import LiveSession
 from ..protocol import PLAYER_MESSAGES, ProtocolError
@@ -29,7 +29,10 @@ class PlayerConsumer(LiveConsumer):
         self.player_id = None
         # Guessing PINs over the socket counts against the same per-address limit as the join page.
         address = (self.scope.get("client") or ["?"])[0]
-        guessing = await sync_to_async(services.pin_guessing, thread_sensitive=False)(address)  # cache only
+        # Not through sync_to_async: Django's cache handler is context-local, and a call in the socket's copied
+        # context gave every socket a cache client, and so a Redis connection, of its own (10,000 phones
+        # reached Redis's maxclients). The loop's executor threads keep one client each.
+        guessing = await asyncio.get_running_loop().run_in_executor(None, services.pin_guessing, address)
         self.session = None if guessing else await database_sync_to_async(self._running_session)(address)
         await self.accept()
         if self.session is None:
@@ -64,17 +67,19 @@ class PlayerConsumer(LiveConsumer):
     async def enter(self, message: dict) -> None:
         if self.player_id is not None:
             raise ProtocolError("already_joined")
-        # Joins come in waves (a class typing the PIN at once): on the writer thread with its kept
-        # connection. The phone is attached to the hub before the game's state is read for its reply,
-        # so an event published in between is either in that state or delivered to it.
+        # Joins come in waves (a class typing the PIN at once): a tick's joins are one INSERT on the writer
+        # thread, their welcomes one read of the game (answer_batch). The phone is attached to the hub before
+        # the game's state is read for its reply, so an event published in between is either in that state
+        # or delivered to it.
+        batches = get_batches()
         if message["type"] == "join":
-            join = partial(services.player_join, nickname=message.get("nickname"), user=self.scope.get("user"))
+            request = services.JoinRequest(message.get("nickname"), self.scope.get("user"))
+            player = await batches.joins.submit(self.session.pk, self.session.pk, request)
         else:
-            join = partial(services.player_rejoin, token=message["token"])
-        player = await on_writer(join)(session=self.session)
+            player = await on_writer(services.player_rejoin)(session=self.session, token=message["token"])
         self.player_id = player.pk
         await get_hub().attach(self.session.pk, self, player_id=player.pk)
-        await self.send_json(await on_writer(payloads.joined_message)(player, language=self.language()))
+        await self.send_json(await batches.welcomes.submit(self.session.pk, self.session.pk, (player, self.language())))
 
     async def answer(self, message: dict) -> None:
         if self.player_id is None:
@@ -82,12 +87,13 @@ class PlayerConsumer(LiveConsumer):
         state = await get_hub().question_state(self.session.pk)
         if state is None:
             raise ProtocolError("no_question")
-        # The answer burst of a question (everyone within seconds) goes through the process's single writer
-        # thread with its reused connection, as autosaves do: no reconnect and no lock wait per answer.
+        # Checked here, in memory (a bad answer is refused alone); stored with the other answers of the same
+        # tick in one transaction on the writer thread, and acknowledged only once that has committed.
         index = message["question"]
-        fresh = await on_writer(services.answer_submit)(
+        answer = services.answer_check(
             state=state, player_id=self.player_id, index=index, response=message["response"], now=timezone.now()
         )
+        fresh = answer is not None and await get_batches().answers.answer(state, answer)
         await self.send_json({"type": "answer_received", "index": index, "duplicate": not fresh})
 
     async def kicked(self) -> None:

@@ -552,3 +552,32 @@ async def test_a_question_state_load_overtaken_by_an_event_is_done_again(monkeyp
     assert await hub.question_state(7) == "fresh"
     assert hub.states[7] == "fresh" and len(loads) == 2
     assert await hub.question_state(7) == "fresh" and len(loads) == 2  # loaded once, then kept
+
+
+@pytest.mark.asyncio
+async def test_answers_arriving_before_the_question_state_is_loaded_share_one_load(monkeypatch):
+    """Hundreds of answers can arrive while a question is still being sent: they wait for one load."""
+    from live.hub import Hub
+
+    hub, loads = Hub(), []
+
+    async def load(session_id, into=None):
+        loads.append(session_id)
+        await asyncio.sleep(0.05)
+        return "state"
+
+    monkeypatch.setattr(services, "question_state_from_event", load)
+    assert await asyncio.gather(*(hub.question_state(7) for _ in range(50))) == ["state"] * 50
+    assert loads == [7] and not hub.loading
+
+
+def test_autobahn_builds_no_debug_log_arguments_while_its_debug_logging_is_off():
+    """Each frame sent styled three strings for a debug line nobody reads (``sendData``): swapped out."""
+    from autobahn.twisted import websocket as twisted_websocket
+    from autobahn.websocket import protocol
+
+    from live import transport
+
+    assert transport.quiet_autobahn_debug_arguments()
+    assert protocol.hlval(42) == 42 and protocol.hltype(print) is print and twisted_websocket.hlval("x") == "x"
+    assert "not formatted" in protocol.pformat({"a": 1})
