@@ -441,3 +441,16 @@ def test_wrong_invite_codes_are_limited_per_account_whatever_the_address(client,
         response = client.post(url, {"code": event.invite_code}, REMOTE_ADDR="198.51.100.99")
     assert response.status_code == 429
     assert "Too many wrong invite codes" in response.content.decode()
+
+
+def test_an_incomplete_profile_is_reminded_on_pages_but_not_on_the_profile_form(client, make_user, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(make_user("no.profile@example.vn"))
+    assert "Your profile is not complete yet" in client.get(reverse("home")).content.decode()
+    assert "Your profile is not complete yet" not in client.get(reverse("profile_edit")).content.decode()
+
+
+def test_a_complete_profile_gets_no_reminder(client, make_user, complete_profile, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(make_user("full.profile@example.vn", profile=complete_profile("+84913000777")))
+    assert "Your profile is not complete yet" not in client.get(reverse("home")).content.decode()
