@@ -7,6 +7,7 @@ path reads daphne/autobahn/channels internals (``handle_reply``, ``sendPreparedM
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from functools import cached_property, partial
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -44,11 +45,11 @@ def quiet_autobahn_debug_arguments() -> bool:
         from autobahn.twisted import websocket as twisted_websocket
         from autobahn.websocket import protocol
 
-        if txaio.get_global_log_level() in ("debug", "trace"):
+        if txaio.get_global_log_level() in ("debug", "trace"):  # type: ignore[attr-defined]
             return False
     except Exception:  # another autobahn, or none: nothing to quieten
         return False
-    swaps = {"hltype": _plain, "hlval": _plain, "pformat": _unformatted}
+    swaps: dict[str, Callable[..., object]] = {"hltype": _plain, "hlval": _plain, "pformat": _unformatted}
     for module in (protocol, twisted_websocket):
         for name, cheap in swaps.items():
             if hasattr(module, name):
