@@ -37,7 +37,8 @@ def choice_token(*, scope: str, choice_id: int) -> str:
 
 
 def attempt_scope(attempt) -> str:
-    return f"attempt:{attempt.pk}"
+    """The scope of an attempt's tokens; ``attempt`` is an attempt or its id (the autosave reads only ids)."""
+    return f"attempt:{attempt if isinstance(attempt, int) else attempt.pk}"
 
 
 def live_scope(session, question_index: int) -> str:

@@ -90,11 +90,9 @@ def attempt_answer(
             raise QuizError(_("This attempt is closed: answers are no longer accepted."))
         choice_ids = json.loads(choice_order) if isinstance(choice_order, str) else choice_order  # JSON as text
         if response_is_tokens:
-            tokens = ChoiceTokens(scope=f"attempt:{attempt_id}", choice_ids=choice_ids)  # = attempt_scope(attempt)
+            tokens = ChoiceTokens(scope=attempt_scope(attempt_id), choice_ids=choice_ids)
             response = tokens.response_from_client(question_type, response)
-        points = Decimal(str(points))  # enough of a key to check the shape of the answer; no answer key read
-        key = AnswerKey(type=question_type, points=points, choice_ids=tuple(choice_ids), correct_ids=frozenset())
-        cleaned = clean_response(key, response)
+        cleaned = clean_response(_display_key(question_type, Decimal(str(points)), choice_ids), response)
         cursor.execute(
             update,
             [
@@ -157,13 +155,12 @@ def _autosave_statements(vendor: str) -> tuple[str, str]:
 
 
 def _key_from_display(item: AttemptItem) -> AnswerKey:
+    return _display_key(item.question.type, item.question.points, item.choice_order)
+
+
+def _display_key(question_type: str, points: Decimal, choice_ids: list[int]) -> AnswerKey:
     """Enough of a key to validate the shape of a response without reading the answer key."""
-    return AnswerKey(
-        type=item.question.type,
-        points=item.question.points,
-        choice_ids=tuple(item.choice_order),
-        correct_ids=frozenset(),
-    )
+    return AnswerKey(type=question_type, points=points, choice_ids=tuple(choice_ids), correct_ids=frozenset())
 
 
 def attempt_submit(
@@ -284,9 +281,7 @@ def _save_posted_answers(attempt: Attempt, items: list[AttemptItem], form: Any, 
 
 def _store_answers(items: list[AttemptItem]) -> None:
     """The changed answers of a submit in one prepared UPDATE (the caller holds the writer lock)."""
-    response, answered_at = (
-        cast("Field[Any, Any]", AttemptItem._meta.get_field(name)) for name in ("response", "answered_at")
-    )
+    response, answered_at = (_field(name) for name in ("response", "answered_at"))
     table, pk = AttemptItem._meta.db_table, cast(str, AttemptItem._meta.pk.column)
     quote = connection.ops.quote_name
     response_column, answered_column = (quote(cast(str, field.column)) for field in (response, answered_at))
@@ -308,7 +303,7 @@ def _store_answers(items: list[AttemptItem]) -> None:
 def _store_points(items: list[AttemptItem]) -> None:
     """One prepared UPDATE run for every item. Why not ``bulk_update``: its CASE WHEN statement is compiled
     anew for each submit, which cost more than the grading itself, and the caller holds the writer lock."""
-    field = cast("Field[Any, Any]", AttemptItem._meta.get_field("points"))
+    field = _field("points")
     table, points, pk = AttemptItem._meta.db_table, cast(str, field.column), cast(str, AttemptItem._meta.pk.column)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
