@@ -14,6 +14,21 @@ from contests.models import Category, Event, Membership, Organisation, Region
 PASSWORD = "a-Strong-pass-123"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite the test database lives in memory with a shared cache, where a reader holds a lock on each
+    table it reads and a writer meeting it fails at once ("database table is locked") instead of waiting.
+    Served databases are files in WAL mode, where readers never block a writer. Read-uncommitted, which
+    only shared-cache connections honour, gives the test database that property: the live tests' writer
+    thread inserts a player while the host's view reads the lobby from another thread (CI saw this fail)."""
+    from django.db import connections
+
+    settings_dict = connections.settings["default"]
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        options = settings_dict.setdefault("OPTIONS", {})
+        options["init_command"] = options.get("init_command", "") + " PRAGMA read_uncommitted = ON;"
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(monkeypatch):
     """Each test counts uploads, votes, reactions and wrong PINs from zero, in a key space of its own: the
