@@ -35,7 +35,8 @@ divided by the participants (by the saves for ``_save``); ``cpu_ms_per_attempt``
 run, the bare reference: a minimal ASGI app under plain daphne doing one SQLite INSERT per POST, loaded in the
 shape of the answer phase (``bare_saves_per_s``; ``save_ratio_to_bare`` = our saves/s ÷ its). ``--profile DIR``
 runs the server with every thread under cProfile and writes each phase's profile to DIR (``<phase>.txt``: top
-functions by cumulative and own time; ``<phase>.prof`` for pstats). When a run had errors the temporary folder (server logs) is kept and its path printed.
+functions by cumulative and own time; ``<phase>.prof`` for pstats). ``BENCH_THREADS=1`` logs each server
+thread's CPU per phase (/proc/<pid>/task; the event loop is the thread whose id is the process's). When a run had errors the temporary folder (server logs) is kept and its path printed.
 Docs: docs/benchmarks.md.
 """
 
@@ -563,14 +564,35 @@ class ServerMeter:
             total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
         return total / os.sysconf("SC_CLK_TCK")
 
+    def _threads(self) -> dict[str, float]:
+        """CPU seconds of each thread of the servers, by thread id."""
+        import glob
+
+        out = {}
+        for pid in self.pids:
+            for path in glob.glob(f"/proc/{pid}/task/*/stat"):
+                tid = path.split("/")[4]
+                try:
+                    with open(path) as stat:
+                        fields = stat.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                out[tid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return out
+
     def begin(self) -> None:
         if self.pids:
             self._started = self._cpu()
+            self._threads_started = self._threads()
 
     def end(self, name: str) -> None:
         if not self.pids:
             return
         self.cpu_s[name] = self._cpu() - self._started
+        if os.environ.get("BENCH_THREADS"):
+            now = self._threads()
+            busy = {t: round(v - self._threads_started.get(t, 0), 2) for t, v in now.items()}
+            log(f"  threads {name}: " + str(sorted(((v, t) for t, v in busy.items() if v > 0.01), reverse=True)))
         if self.profile:
             for port in self.ports:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)

@@ -5,39 +5,53 @@ minutes before a weekly deadline.
 Two doors lead to it. The Django view (``views.participant.attempt_answer``) serves the test client and any
 WSGI deployment. Under daphne, ``AutosaveConsumer`` answers the same URL before Django's handler: it skips
 the middleware chain and Django's thread-per-request, and does the one-row write on a single writer
-thread per process, so writers never wait on each other inside SQLite and the connection is reused
-(measured in bench/quiz_submit.py, docs/benchmarks.md).
+thread per process, so writers never wait on each other inside SQLite and the connection is reused.
+
+Under daphne the answers of one tick are written together (``contest_site.group_commit``): one hop to the
+writer thread and one transaction for every answer that arrived within ``TICK_S`` or while the previous
+tick was being written, each acknowledged only after that commit. Each answer is still checked on its own
+(its session, its attempt, its question), and one refused answer costs the others nothing. Measured in
+bench/quiz_submit.py (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+from dataclasses import dataclass
 
 from channels.generic.http import AsyncHttpConsumer
 from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contest_site.consumers import LeanConsumer
+from contest_site.db import serialised_writes
 from contest_site.doors import same_origin, scope_cookies, session_from_cookies, session_user_id
-from contest_site.writer import on_writer
+from contest_site.group_commit import GroupCommit, PerLoop
+
+logger = logging.getLogger(__name__)
 
 MAX_ANSWER_BODY = 8 * 1024
 MAX_LEFT_COUNT = 100_000
 MAX_POSITION = 32_767  # AttemptItem.position is a PositiveSmallIntegerField
 MAX_ID = 2**63 - 1  # the largest id either database stores; a larger one would not even bind
+TICK_S = 0.002  # the longest an answer waits for others before its tick is written (2 ms)
+MAX_TICK = 200  # answers written in one transaction at most
 
 
-def answer_reply(*, attempt_id: int, user, body: bytes) -> tuple[int, dict]:
+def answer_reply(*, attempt_id: int, user, body: bytes, in_transaction: bool = False) -> tuple[int, dict]:
     """Save one answer for ``user``; return (HTTP status, JSON body). Errors change nothing.
 
     The body names choices by the attempt's opaque tokens (``choice_tokens``), as the page shows them: a
-    database id of a choice is an unknown answer (400).
+    database id of a choice is an unknown answer (400). ``in_transaction``: the caller holds the transaction
+    (a tick of answers); otherwise the answer is written in a transaction of its own.
     """
     from .grading import InvalidResponse
     from .models import AttemptItem
-    from .services import QuizError, attempt_answer
+    from .services import QuizError, answer_write, attempt_answer
 
     if len(body) > MAX_ANSWER_BODY:
         return 413, {"saved": False, "error": _("The answer is too long.")}
@@ -52,8 +66,9 @@ def answer_reply(*, attempt_id: int, user, body: bytes) -> tuple[int, dict]:
         return 404, {"saved": False, "error": _("No such attempt.")}
     left = payload.get("left", 0)  # times the page was hidden (insights); a malformed count never costs the answer
     left = left if type(left) is int and 0 <= left <= MAX_LEFT_COUNT else 0
+    write = answer_write if in_transaction else attempt_answer
     try:
-        item = attempt_answer(
+        item = write(
             attempt_id=attempt_id, user=user, position=position, response=response, response_is_tokens=True, left=left
         )
     except AttemptItem.DoesNotExist:
@@ -95,16 +110,63 @@ class AutosaveConsumer(LeanConsumer, AsyncHttpConsumer):
             same = secrets.compare_digest(header.encode("latin-1"), cookie.encode("latin-1", "replace"))
             if not cookie or not same or not same_origin(self.scope):
                 return 403, {"saved": False, "error": _("Reload the page: your session has expired.")}
-            attempt_id = self.scope["url_route"]["kwargs"]["attempt_id"]
+            post = AnswerPost(self.scope["url_route"]["kwargs"]["attempt_id"], cookies, body, language)
+            return await _ticks.get().submit(None, None, post)
 
-            def write():
-                with translation.override(language):
-                    # The session store is made here, on the writer thread: it takes Django's cache, which is
-                    # context-local, so one made in this request's task got a cache client of its own — with
-                    # Redis, a new connection for every autosave (bench/quiz_submit.py --profile).
-                    user_id = session_user_id(session_from_cookies(cookies))
-                    if user_id is None:
-                        return 403, {"saved": False, "error": _("Sign in again to keep answering.")}
-                    return answer_reply(attempt_id=attempt_id, user=user_id, body=body)
 
-            return await on_writer(write)()
+@dataclass(frozen=True)
+class AnswerPost:
+    """One autosave request, as the door hands it to the writer thread."""
+
+    attempt_id: int
+    cookies: dict[str, str]
+    body: bytes
+    language: str
+
+
+def answers_save_tick(_context: None, posts: list[AnswerPost]) -> list[tuple[int, dict]]:
+    """On the writer thread: the replies to one tick of autosaves, written in one transaction.
+
+    In attempt order, so that the ticks of two processes lock attempt rows (PostgreSQL) in the same order and
+    never wait on each other in a cycle; answers to one attempt keep their arrival order. If the transaction
+    fails as a whole (a database error), each answer is tried again in a transaction of its own, so that one
+    answer the database refuses costs the others nothing: that one is answered 500, and the page sends it
+    again. A lost connection (OperationalError) is not one answer's fault: it goes up to ``on_writer``,
+    which reconnects and tries the tick once more."""
+    try:
+        with serialised_writes(), transaction.atomic():
+            return _replies(posts, in_transaction=True)
+    except DatabaseError:
+        logger.warning("A tick of %d autosaves failed as a whole; saving them one by one", len(posts), exc_info=True)
+        return _replies(posts, in_transaction=False)
+
+
+def _replies(posts: list[AnswerPost], *, in_transaction: bool) -> list[tuple[int, dict]]:
+    replies: list[tuple[int, dict]] = [(500, {})] * len(posts)
+    for index in sorted(range(len(posts)), key=lambda index: posts[index].attempt_id):
+        post = posts[index]
+        with translation.override(post.language):
+            # The session store is made here, on the writer thread: it takes Django's cache, which is
+            # context-local, so one made in the request's task got a cache client of its own — with
+            # Redis, a new connection for every autosave (bench/quiz_submit.py --profile).
+            user_id = session_user_id(session_from_cookies(post.cookies))
+            if user_id is None:
+                replies[index] = (403, {"saved": False, "error": _("Sign in again to keep answering.")})
+                continue
+            try:
+                replies[index] = answer_reply(
+                    attempt_id=post.attempt_id, user=user_id, body=post.body, in_transaction=in_transaction
+                )
+            except (OperationalError, InterfaceError):
+                raise
+            except DatabaseError:
+                if in_transaction:
+                    raise  # the tick's transaction is spoilt: saved again one by one
+                logger.exception("An autosave was refused by the database")
+                replies[index] = (500, {"saved": False, "error": _("The answer could not be saved yet.")})
+    return replies
+
+
+_ticks: PerLoop[GroupCommit[None, AnswerPost, tuple[int, dict]]] = PerLoop(
+    lambda: GroupCommit(answers_save_tick, tick_s=TICK_S, max_batch=MAX_TICK)
+)

@@ -11,7 +11,7 @@ imports only the modules it builds on (errors, questions, quizzes, clock, attemp
 feedback, practice — never this ``__init__``).
 """
 
-from .answers import MAX_PREDICTION, attempt_answer, attempt_submit, recompute_round
+from .answers import MAX_PREDICTION, answer_write, attempt_answer, attempt_submit, recompute_round
 from .attempts import CLOSE_JOB_EVERY_S, attempt_start, attempt_start_problems
 
 # Private, but live.services draws a live round's questions as an attempt does.
@@ -49,6 +49,7 @@ __all__ = [
     "QuizError",
     "accommodation_grant",
     "answer_key",
+    "answer_write",
     "attempt_answer",
     "attempt_close_if_expired",
     "attempt_is_open",

@@ -48,7 +48,13 @@ class SavedAnswer:
     answered_at: dt.datetime
 
 
-def attempt_answer(
+def attempt_answer(**answer: Any) -> SavedAnswer:
+    """Autosave one answer in a transaction of its own (``answer_write`` says what ``answer`` holds)."""
+    with serialised_writes(), transaction.atomic():
+        return answer_write(**answer)
+
+
+def answer_write(
     *,
     attempt_id: int,
     user: Any,
@@ -58,7 +64,10 @@ def attempt_answer(
     response_is_tokens: bool = False,
     left: int = 0,
 ) -> SavedAnswer:
-    """Autosave one answer. Idempotent: the same answer twice stores the same thing.
+    """Autosave one answer, inside the caller's transaction. Idempotent: the same answer twice stores the
+    same thing. ``attempt_answer`` is this in a transaction of its own; the autosave door writes the answers
+    of one tick in one transaction (``quizzes.autosave``). Every check comes before the one UPDATE, so an
+    answer refused here has written nothing and the caller's transaction goes on with the next answer.
 
     ``user``: the participant, or their id (the autosave door knows only the id, checked from the session).
     ``response_is_tokens``: the response names choices by the attempt's opaque tokens, as every page and
@@ -66,7 +75,7 @@ def attempt_answer(
     the hot path costs no extra query. A raw choice id is then an unknown token: InvalidResponse.
     ``left``: times the page was hidden so far (insights), kept as the highest seen, in the same UPDATE.
 
-    The attempt row is locked for the duration so that a concurrent submit either sees this answer or
+    The attempt row is locked until the transaction ends so that a concurrent submit either sees this answer or
     refuses it — an answer acknowledged to the participant is always graded.
     Raises AttemptItem.DoesNotExist for another user's attempt (the view answers 404), QuizError when
     the attempt is closed, InvalidResponse when the answer does not fit the question.
@@ -79,7 +88,7 @@ def attempt_answer(
     """
     now = now or timezone.now()
     user_id = user if isinstance(user, int) else user.pk
-    with serialised_writes(), transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         select, update = _autosave_statements(connection.vendor)
         cursor.execute(select, [attempt_id, user_id, position])
         row = cursor.fetchone()
