@@ -933,6 +933,7 @@ def main() -> None:
             "error_kinds": dict(stats.errors),
             "database_locked": stats.locked + log_locked,
             **checked,
+            "round_page_p95_ms": percentile(stats.samples.get("round_page", []), 0.95),
             "start_p95_ms": percentile(stats.samples.get("start", []), 0.95),
             "attempt_page_p95_ms": percentile(stats.samples.get("attempt_page", []), 0.95),
             "submit_p50_ms": percentile(stats.samples.get("submit", []), 0.50),

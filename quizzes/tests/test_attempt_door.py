@@ -60,6 +60,40 @@ def test_gate_lets_only_its_limit_in_at_once_on_kept_threads_in_order():
     assert sorted(gate.served) == list(range(20)) and set(gate.served[:2]) == {0, 1}
 
 
+def test_starts_and_submits_go_in_before_the_pages_waiting_with_them():
+    """At a rush the actions that carry a clock (POST start, POST submit) are served before the pages that
+    waited longer (GET rules, attempt, result); within each kind, in arrival order."""
+    gate = _CountingGate(limit=1)
+
+    async def rush():
+        calls = [
+            _call(gate, {"type": "http", "n": n, "method": "POST" if n in (3, 5, 8) else "GET"}) for n in range(10)
+        ]
+        await asyncio.gather(*calls)
+
+    asyncio.run(rush())
+    assert gate.served == [0, 3, 5, 8, 1, 2, 4, 6, 7, 9], "the first was inside already; then POSTs, then GETs"
+
+
+def test_a_waiter_that_leaves_gives_its_turn_to_the_next():
+    gate = _CountingGate(limit=1)
+
+    async def one_leaves():
+        first = asyncio.ensure_future(_call(gate, {"n": 0, "method": "GET"}))
+        await asyncio.sleep(0)
+        leaving = asyncio.ensure_future(_call(gate, {"n": 1, "method": "POST"}))
+        staying = asyncio.ensure_future(_call(gate, {"n": 2, "method": "GET"}))
+        await asyncio.sleep(0)
+        leaving.cancel()
+        await asyncio.wait_for(asyncio.gather(first, staying), 5)
+        assert leaving.cancelled()
+        lanes = gate._lanes_of(asyncio.get_running_loop())
+        assert len(lanes.free) == 1 and not any(lanes.waiting), "the lane came back"
+
+    asyncio.run(one_leaves())
+    assert gate.served == [0, 2]
+
+
 def test_gate_works_in_each_event_loop_it_meets():
     gate = _CountingGate(limit=1)
 
@@ -180,11 +214,11 @@ def test_a_lane_keeps_its_sqlite_connection_between_requests(client, player, qui
         await gate(scope, receive, send)
         assert sent[0]["status"] == 200
         lanes = gate._lanes_of(asyncio.get_running_loop())
-        lane = await lanes.get()
+        lane = await lanes.take(action=False)
         kept = await asyncio.get_running_loop().run_in_executor(
             lane, lambda: (connection.connection is not None, connection.close_at)
         )
-        lanes.put_nowait(lane)
+        lanes.give_back(lane)
         return kept
 
     assert asyncio.run(a_request_then_the_lanes_connection()) == (True, None)
