@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from .eligibility import eligibility_problems
 from .models import Event, Membership, Round
-from .selectors import region_with_descendants
+from .selectors import event_region_ids
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -50,7 +50,8 @@ def event_participation_problems(
 
 class RoundParticipation:
     """The people rule of one round (or event) for many users at once (the end of a live game with
-    thousands of players): the event's insiders and eligible regions are read once, not per player; each
+    thousands of players): the event's insiders are read once, not per player, and its regions are cached
+    per event version (``event_region_ids``); each
     user's profile should come with the user (``select_related("user__profile")``)."""
 
     def __init__(
@@ -67,7 +68,7 @@ class RoundParticipation:
         judges = get_user_model().objects.filter(pk__in=ids, judging_panels__reading_round__round__event=self.event)
         # One query for both (a UNION): this runs on every round page and every start.
         self.insiders = set(members.values_list("user_id", flat=True).union(judges.values_list("pk", flat=True)))
-        self.regions = region_with_descendants(self.event.eligible_regions.values_list("pk", flat=True))
+        self.regions = event_region_ids(self.event)
 
     def problems(self, user: Any, *, insiders_welcome: bool = False) -> list[str]:
         if user is None or not user.is_authenticated:

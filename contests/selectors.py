@@ -247,6 +247,26 @@ def region_with_descendants(region_ids: Iterable[int]) -> set[int]:
     return found
 
 
+# Every rules page and every start of a timed attempt asks which regions may take part (1 to 4 queries:
+# the event's regions, then each level below them). The answer is cached per event *version*: the key holds
+# the event's ``updated_at``, and ``event_update`` saves the event and sets its regions in one transaction,
+# so an edited event is read afresh at once. A region added to the tree (``load_regions``) shows within
+# EVENT_REGIONS_S.
+EVENT_REGIONS_S = 600
+EVENT_REGIONS_NAMESPACE = "event-regions"  # tests give each test its own (ids are reused between test databases)
+
+
+def event_region_ids(event: Event) -> set[int]:
+    """The regions whose people may take part in ``event``: its eligible regions and every region below them
+    (empty: every region)."""
+    key = f"{EVENT_REGIONS_NAMESPACE}:{event.pk}:{event.updated_at.isoformat()}"
+    regions = cache.get(key)
+    if regions is None:
+        regions = region_with_descendants(event.eligible_regions.values_list("pk", flat=True))
+        cache.set(key, regions, EVENT_REGIONS_S)
+    return regions
+
+
 def region_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     """Regions grouped by district for a select box: [(district path, [(id, label), …]), …]."""
     regions = list(Region.objects.select_related("parent").order_by("code"))

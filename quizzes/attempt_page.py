@@ -34,7 +34,9 @@ def attempt_page_parts(*, attempt: Attempt) -> dict[str, str]:
         )
     )
     choice_ids = [cid for item in items for cid in item[1]]
-    texts = {pk: escape(text) for pk, text in Choice.objects.filter(pk__in=choice_ids).values_list("pk", "text")}
+    texts = {
+        pk: escape(text) for pk, text in Choice.objects.filter(pk__in=choice_ids).order_by().values_list("pk", "text")
+    }
     words = _Words()
     scope = attempt_scope(attempt)
     nav, cards = [], []

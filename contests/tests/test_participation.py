@@ -79,3 +79,24 @@ def test_a_panel_judge_of_the_event_cannot_start_its_quiz_round(reading_and_live
     assert quiz_services.attempt_start_problems(quiz_round=quiz_round, user=judge, now=now) == []
     RoundJudge.objects.create(reading_round=reading_round, user=judge, created_at=now)
     assert quiz_services.attempt_start_problems(quiz_round=quiz_round, user=judge, now=now)
+
+
+def test_an_events_regions_are_read_once_and_an_edit_of_them_counts_at_once(
+    make_event, regions, make_user, complete_profile, django_assert_num_queries
+):
+    """Every rules page and start asks which regions may take part: cached per event version, so a second
+    ask costs no query, and an organiser's edit (``event_update``) is obeyed by the next ask."""
+    from contests.selectors import event_region_ids
+
+    event = make_event(rounds=1)
+    services.event_update(event=event, fields={}, eligible_regions=[regions["TN-TPTN"]])
+    rnd = event.rounds.get()
+    outside = make_user("dinh.hoa@example.vn", profile=complete_profile("+84912000999", region="TN-DT-01"))
+    now = timezone.now()
+    assert round_participation_problems(rnd=rnd, user=outside, now=now), "Định Hóa is not in Thái Nguyên city"
+    assert regions["TN-TPTN-01"].pk in event_region_ids(event), "a commune of an eligible district"
+    with django_assert_num_queries(0):
+        event_region_ids(event)
+    services.event_update(event=event, fields={}, eligible_regions=[regions["TN-TPTN"], regions["TN-DT"]])
+    event.refresh_from_db()
+    assert round_participation_problems(rnd=rnd, user=outside, now=now) == []

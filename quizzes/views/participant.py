@@ -86,7 +86,7 @@ def attempt_take(request, attempt_id: int):
     """The attempt page. A read only: an attempt past its deadline + grace is shown as closed (the result page,
     the close job and the sweep close it), and the questions come from ``attempt_page``'s cache."""
     now = timezone.now()
-    attempt = selectors.access_attempt(user=request.user, attempt_id=attempt_id)
+    attempt = selectors.access_attempt(user=request.user, attempt_id=attempt_id, related=("quiz_round__round",))
     if not services.attempt_is_open(attempt=attempt, now=now):
         return redirect("attempt_result", attempt_id=attempt.pk)
     return render(
