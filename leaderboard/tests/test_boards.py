@@ -275,3 +275,18 @@ def test_closed_board_rounds_reads_released_rounds_without_a_query_each(make_eve
         services.board_release(rnd=rnd, now=after)
     with django_assert_num_queries(1):
         assert selectors.closed_board_rounds(now=after, event=event) == [rounds[2].pk]
+
+
+def test_recording_a_score_again_replaces_it_in_place(open_event, players, now, django_assert_max_num_queries):
+    """One row per participant and round: a second ``score_record`` (a better attempt) updates the same row,
+    in one statement after the finality check, and returns it with its id."""
+    from leaderboard.models import Score
+
+    rnd = open_event.rounds.first()
+    first = record(rnd, players[0], "4", now, used=5000)
+    with django_assert_max_num_queries(4):  # the finality check, the upsert (and a savepoint pair on PostgreSQL)
+        again = record(rnd, players[0], "9", now + dt.timedelta(minutes=1), used=3000)
+    assert again.pk == first.pk
+    stored = Score.objects.get(round=rnd, user=players[0])
+    assert (stored.pk, stored.points, stored.time_used_ms) == (first.pk, Decimal("9.00"), 3000)
+    assert stored.updated_at > first.updated_at and stored.registered_at == players[0].date_joined
