@@ -32,7 +32,15 @@ def _key(secret: str) -> bytes:
 
 def choice_token(*, scope: str, choice_id: int) -> str:
     """The token of one choice in one scope: lower-case letters and digits 2–7, stable within the scope."""
-    digest = hmac.new(_key(settings.SECRET_KEY), f"{scope}:{choice_id}".encode(), hashlib.sha256).digest()
+    return _token(_key(settings.SECRET_KEY), scope, choice_id)
+
+
+# An attempt's tokens are asked for again and again: its page (every choice), each autosave (the choices of
+# its question) and its submit (every choice), about 180 HMACs per attempt of 20 questions. Remembered per
+# process for the attempts in progress; the key is part of the entry, so another SECRET_KEY never meets them.
+@functools.lru_cache(maxsize=100_000)
+def _token(key: bytes, scope: str, choice_id: int) -> str:
+    digest = hmac.new(key, f"{scope}:{choice_id}".encode(), hashlib.sha256).digest()
     return base64.b32encode(digest[:10]).decode().lower()[:TOKEN_LENGTH]
 
 
