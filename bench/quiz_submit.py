@@ -33,7 +33,9 @@ Efficiency beside the latencies (the machine is shared): ``cpu_ms_per_start`` / 
 ``_submit`` are the server processes' own CPU time (utime + stime from /proc/<pid>/stat) spent in each phase,
 divided by the participants (by the saves for ``_save``); ``cpu_ms_per_attempt`` is the whole flow. After the
 run, the bare reference: a minimal ASGI app under plain daphne doing one SQLite INSERT per POST, loaded in the
-shape of the answer phase (``bare_saves_per_s``; ``save_ratio_to_bare`` = our saves/s ÷ its). ``--profile DIR``
+shape of the answer phase (``bare_saves_per_s``; ``save_ratio_to_bare`` = our saves/s ÷ its;
+``bare_cpu_ms_per_save``, its server's CPU per request, gauges the machine's speed in that run, and
+``attempt_cpu_in_bare_saves`` is a whole attempt's CPU in those units). ``--profile DIR``
 runs the server with every thread under cProfile and writes each phase's profile to DIR (``<phase>.txt``: top
 functions by cumulative and own time; ``<phase>.prof`` for pstats). ``BENCH_THREADS=1`` logs each server
 thread's CPU per phase (/proc/<pid>/task; the event loop is the thread whose id is the process's). When a run had errors the temporary folder (server logs) is kept and its path printed.
@@ -735,9 +737,10 @@ class BareApplication:
         await send({"type": "http.response.body", "body": b'{"saved": true}'})
 
 
-def bare_reference(participants: int, questions: int, folder: Path, env: dict) -> float:
-    """Saves per second of the bare app under plain daphne, in the same shape as our answer phase: every
-    participant on its own keep-alive connection, ``questions`` POSTs each, all at once."""
+def bare_reference(participants: int, questions: int, folder: Path, env: dict) -> tuple[float, float]:
+    """Saves per second of the bare app under plain daphne, in the same shape as our answer phase (every
+    participant on its own keep-alive connection, ``questions`` POSTs each, all at once), and the server's
+    CPU milliseconds per save: this machine's speed at the moment, which moves between runs."""
     port = free_port()
     bare_env = {**env, "BENCH_BARE_DB": str(folder / "bare.sqlite3")}
     with open(folder / "daphne-bare.log", "wb") as handle:
@@ -773,10 +776,13 @@ def bare_reference(participants: int, questions: int, folder: Path, env: dict) -
             if conn is not None:
                 conn.close()
 
+        meter = ServerMeter(servers)
+        meter.begin()
         with concurrent.futures.ThreadPoolExecutor(max_workers=participants) as pool:
             list(pool.map(one, range(participants)))
+        meter.end("bare")
         window = max(end for _s, end in times) - min(start for start, _e in times)
-        return round(len(times) / window, 1)
+        return round(len(times) / window, 1), meter.per("bare", len(times)) or 0.0
     finally:
         stop_servers(servers)
 
@@ -895,13 +901,13 @@ def main() -> None:
             log(f"server log ×{count}: {line}")
         checked = check_answers(participants)
         connections.close_all()
-        bare = None
+        bare = bare_cpu_ms = None
         if not args.no_bare and not args.url and not args.mixed:
             try:
-                bare = bare_reference(args.concurrency, args.questions, folder, env)
+                bare, bare_cpu_ms = bare_reference(args.concurrency, args.questions, folder, env)
             except Exception as exc:  # the reference is a comparison: never lose the run's own figures to it
                 log(f"bare reference failed: {exc!r}")
-            log(f"bare reference: {bare} saves/s")
+            log(f"bare reference: {bare} saves/s, {bare_cpu_ms} ms of CPU per save")
 
         saves = stats.samples.get("answer", [])
         save_window = (stats.last_save - stats.first_save) if saves else 0.0
@@ -948,6 +954,12 @@ def main() -> None:
             "cpu_ms_per_attempt": round(sum(meter.cpu_s.values()) * 1000 / people, 1) if meter.cpu_s else None,
             "bare_saves_per_s": bare,
             "save_ratio_to_bare": round(saves_per_s / bare, 2) if bare and saves_per_s else None,
+            # The machine's speed moves between runs (other tenants of the host): the bare app's CPU per
+            # INSERT of the same run, and a whole attempt's CPU in those units, compare runs on other days.
+            "bare_cpu_ms_per_save": bare_cpu_ms,
+            "attempt_cpu_in_bare_saves": round(sum(meter.cpu_s.values()) * 1000 / people / bare_cpu_ms, 1)
+            if bare_cpu_ms and meter.cpu_s
+            else None,
         }
     except BaseException:
         keep_logs = not args.url

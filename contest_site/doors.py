@@ -45,6 +45,20 @@ def _session_store_class():
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
+async def session_and_user(cookies: dict[str, str]):
+    """The visitor's session and signed-in user (``AnonymousUser`` if none), read on the process's writer
+    thread (``contest_site.writer``). Why there: Django's cache is context-local, so a session read in the
+    request's own context, or through ``sync_to_async`` (which copies it), got a cache client of its own — with
+    Redis, a new connection for every request of a door (every chunk of an upload)."""
+    from .writer import on_writer
+
+    def read():
+        session = session_from_cookies(cookies)
+        return session, session_user(session)
+
+    return await on_writer(read)()
+
+
 def session_user(session):
     """The signed-in user of a session, checked as Django checks it for a page (auth hash included). Sync:
     call it on a thread (the autosave door uses its writer thread and kept connection)."""

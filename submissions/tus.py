@@ -29,7 +29,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from contest_site.doors import same_origin, scope_cookies, session_from_cookies, session_user
+from contest_site.doors import same_origin, scope_cookies, session_and_user
 from contests.invites import invite_codes
 
 from . import resumable, selectors
@@ -154,8 +154,7 @@ class TusEndpoint:
         allowed = ("POST",) if key is None else ("HEAD", "PATCH", "DELETE")
         if request.method not in allowed:
             raise _Reply(405, _("Method not allowed."), {"Allow": ", ".join(("OPTIONS", *allowed))})
-        session = session_from_cookies(request.cookies)
-        user = await database_sync_to_async(session_user)(session)
+        session, user = await session_and_user(request.cookies)
         if not user.is_authenticated:
             raise _Reply(401, _("Sign in to send a recording."))
         if request.method in UNSAFE and not request.csrf_ok():

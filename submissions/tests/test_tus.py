@@ -463,3 +463,22 @@ async def test_finished_uploads_count_against_the_cap_and_the_oldest_of_the_roun
 async def _aiter(items):
     for item in items:
         yield item
+
+
+async def test_the_door_reads_sessions_through_one_cache_client_per_process(session, round_id, settings):
+    """Each chunk of an upload is a request of this door. Its session (cached_db) is read through Django's
+    cache, which is context-local: read in the request's context it made a new cache client, with Redis a
+    new connection, for every chunk. Ten HEADs now open at most one."""
+    import os
+
+    import redis
+
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("counts connections to the Redis server the cache uses")
+    location = (await create(session, round_id, length=100))["Location"]
+    server = redis.Redis.from_url(os.environ["REDIS_URL"])
+    before = server.info("stats")["total_connections_received"]
+    for _ in range(10):
+        assert (await tus("HEAD", location, session)).status == 200
+    opened = server.info("stats")["total_connections_received"] - before
+    assert opened <= 1, f"{opened} new Redis connections for 10 requests"
