@@ -260,7 +260,7 @@ def event_region_ids(event: Event) -> set[int]:
     """The regions whose people may take part in ``event``: its eligible regions and every region below them
     (empty: every region)."""
     key = f"{EVENT_REGIONS_NAMESPACE}:{event.pk}:{event.updated_at.isoformat()}"
-    regions = cache.get(key)
+    regions: set[int] | None = cache.get(key)
     if regions is None:
         regions = region_with_descendants(event.eligible_regions.values_list("pk", flat=True))
         cache.set(key, regions, EVENT_REGIONS_S)

@@ -90,7 +90,7 @@ def score_record(
     # One INSERT … ON CONFLICT DO UPDATE (both databases) instead of update_or_create's locking read, its
     # savepoints and a second statement: every submit of a deadline rush records its score here.
     with final_writes():  # checked just above: the model guard need not query again
-        Score.objects.bulk_create(
+        Score.objects.bulk_create(  # type: ignore[no-untyped-call]  # ScoreQuerySet's guarded override
             [score], update_conflicts=True, unique_fields=["round", "user"], update_fields=_SCORE_UPDATED
         )
     transaction.on_commit(lambda: scores_changed(rnd=rnd))
