@@ -5,8 +5,9 @@ Why: a question's answers arrive as a burst (a stadium answers within two second
 wave (a hall typing the PIN). Written one by one, each is a transaction of its own on the process's single
 writer thread: on PostgreSQL a commit, so an fsync, per answer — 2,000 phones on two processes waited 3.5 s
 at p95 for "answer received". Grouped, a tick's answers cost one row check and one multi-row INSERT
-(``services.answers_store``), a tick's joins one INSERT (``services.players_join``) and their welcomes one
-read of the game (``payloads.joined_messages``). bench/live_tick.py measures a tick; docs/live-protocol.md.
+(``services.answers_store``), a tick's joins one INSERT (``services.players_join``), its rejoins (a server
+gone, its phones back on another) one read (``services.players_rejoin``), and their welcomes one read of
+the game (``payloads.joined_messages``). bench/live_tick.py measures a tick; docs/live-protocol.md.
 
 The mechanics (the tick, the batch that fills while another is written) are ``contest_site.group_commit``;
 this module says what a batch of each kind stores. The game's rules (which answer is
@@ -51,6 +52,10 @@ def _join(session_id: int, requests: list[services.JoinRequest]) -> list[LivePla
     return list(services.players_join(session_id=session_id, requests=requests))
 
 
+def _rejoin(session_id: int, tokens: list[str]) -> list[LivePlayer | Exception]:
+    return list(services.players_rejoin(session_id=session_id, tokens=tokens))
+
+
 def _welcome(session_id: int, phones: list[tuple[LivePlayer, str | None]]) -> list[dict[str, Any] | Exception]:
     return list(payloads.joined_messages(phones))
 
@@ -86,6 +91,7 @@ class Batches:
 
     answers: AnswerBatcher = field(default_factory=AnswerBatcher)
     joins: GroupCommit[int, services.JoinRequest, LivePlayer] = field(default_factory=lambda: _group(_join))
+    rejoins: GroupCommit[int, str, LivePlayer] = field(default_factory=lambda: _group(_rejoin))
     welcomes: GroupCommit[int, tuple[LivePlayer, str | None], dict[str, Any]] = field(
         default_factory=lambda: _group(_welcome)
     )

@@ -253,17 +253,36 @@ def _insert_players(new: dict[int, LivePlayer]) -> dict[int, LivePlayer | Protoc
 
 
 def player_rejoin(*, session: LiveSession, token: str) -> LivePlayer:
-    """The player a signed rejoin token names, with their score (after a reload, a lost network, a restart)."""
-    try:
-        data = signing.loads(token, salt=TOKEN_SALT, max_age=24 * 3600)
-    except signing.BadSignature as exc:
-        raise ProtocolError("bad_token") from exc
-    player = LivePlayer.objects.filter(pk=data.get("p"), session_id=data.get("s"), session=session).first()
-    if player is None:
-        raise ProtocolError("bad_token")
-    if player.kicked:
-        raise ProtocolError("kicked")
+    """The player a signed rejoin token names, with their score (after a reload, a lost network, a restart):
+    ``players_rejoin`` of one."""
+    (player,) = players_rejoin(session_id=session.pk, tokens=[token])
+    if isinstance(player, ProtocolError):
+        raise player
     return player
+
+
+def players_rejoin(*, session_id: int, tokens: list[str]) -> list[LivePlayer | ProtocolError]:
+    """The players a tick's rejoin tokens name, in order; each refused one gets the ProtocolError it would
+    have had alone (``bad_token``: forged, expired or of another game; ``kicked``). One query for the tick:
+    when a server goes down mid-game, its phones all rejoin on another process within a few seconds."""
+    wanted: list[int | ProtocolError] = []
+    for token in tokens:
+        try:
+            data = signing.loads(token, salt=TOKEN_SALT, max_age=24 * 3600)
+        except signing.BadSignature:
+            wanted.append(ProtocolError("bad_token"))
+            continue
+        player_id = data.get("p") if isinstance(data, dict) and data.get("s") == session_id else None
+        wanted.append(player_id if isinstance(player_id, int) else ProtocolError("bad_token"))
+    ids = {w for w in wanted if isinstance(w, int)}
+    found = {p.pk: p for p in LivePlayer.objects.filter(pk__in=ids, session_id=session_id)} if ids else {}
+    return [w if isinstance(w, ProtocolError) else _rejoined(found.get(w)) for w in wanted]
+
+
+def _rejoined(player: LivePlayer | None) -> LivePlayer | ProtocolError:
+    if player is None:
+        return ProtocolError("bad_token")
+    return ProtocolError("kicked") if player.kicked else player
 
 
 def question_state(session: LiveSession) -> QuestionState | None:

@@ -8,7 +8,6 @@ from channels.db import database_sync_to_async
 from django.utils import timezone, translation
 
 from contest_site.ratelimit import RateLimit
-from contest_site.writer import on_writer
 from contests.invites import scope_may_enter_round
 
 from .. import services
@@ -76,7 +75,7 @@ class PlayerConsumer(LiveConsumer):
             request = services.JoinRequest(message.get("nickname"), self.scope.get("user"))
             player = await batches.joins.submit(self.session.pk, self.session.pk, request)
         else:
-            player = await on_writer(services.player_rejoin)(session=self.session, token=message["token"])
+            player = await batches.rejoins.submit(self.session.pk, self.session.pk, message["token"])
         self.player_id = player.pk
         await get_hub().attach(self.session.pk, self, player_id=player.pk)
         await self.send_json(await batches.welcomes.submit(self.session.pk, self.session.pk, (player, self.language())))

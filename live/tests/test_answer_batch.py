@@ -230,3 +230,51 @@ async def test_phones_joining_within_a_tick_are_added_and_welcomed_in_one_batch(
     )
     for phone in phones:
         await phone.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tick_of_rejoins_is_one_read_and_each_gets_its_own_outcome(live_session, quiz, organiser, monkeypatch):
+    """A server went down mid-game and its phones come back on this one within a tick: the players are read
+    in one query; a forged token, another game's token and a kicked player each get the error they would
+    have had alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from live.payloads import player_token
+
+    players = [services.player_join(session=live_session, nickname=name) for name in ("Về", "Lại", "Bị loại")]
+    LivePlayer.objects.filter(pk=players[2].pk).update(kicked=True)
+    other_game = services.session_create(quiz=quiz, host=organiser, question_time_s=20)
+    stranger = services.player_join(session=other_game, nickname="Lạc")
+    tokens = [player_token(p) for p in players] + ["giả-mạo", player_token(stranger)]
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = services.players_rejoin(session_id=live_session.pk, tokens=tokens)
+    assert len(queries) == 1
+    assert [o.pk for o in outcomes[:2]] == [players[0].pk, players[1].pk]
+    assert [o.code for o in outcomes[2:]] == ["kicked", "bad_token", "bad_token"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_phones_rejoining_within_a_tick_are_read_in_one_batch(live_session, monkeypatch):
+    from live.payloads import player_token
+
+    monkeypatch.setattr(answer_batch, "TICK_S", 0.3)
+    players = await database_sync_to_async(
+        lambda: [services.player_join(session=live_session, nickname=name) for name in ("Một", "Hai", "Ba")]
+    )()
+    rejoins = []
+    real = services.players_rejoin
+    monkeypatch.setattr(services, "players_rejoin", lambda **kw: rejoins.append(len(kw["tokens"])) or real(**kw))
+    phones = []
+    for token in [player_token(p) for p in players] + ["hỏng"]:
+        phone, connected = await connect(f"/ws/live/{live_session.pin}/")
+        assert connected
+        await send(phone, {"type": "rejoin", "token": token})
+        phones.append(phone)
+    replies = [await receive(phone) for phone in phones]
+    assert [r["type"] for r in replies] == ["joined", "joined", "joined", "error"]
+    assert [r["player"] for r in replies[:3]] == [p.pk for p in players] and replies[3]["code"] == "bad_token"
+    assert rejoins == [4], "one read for the tick's rejoins"
+    for phone in phones:
+        await phone.disconnect()
