@@ -208,6 +208,20 @@ def test_a_tick_of_joins_refuses_each_bad_one_alone_and_adds_the_rest_at_once(li
     assert again[0].pk == outcomes[4].pk, "a later phone of the same account gets the same player"
 
 
+NICKNAMES = ("Một", "Hai", "một", "Ba")
+
+
+async def _phones_saying(live_session, messages):
+    """One phone per message, each sending it at once: (the phones, their first replies)."""
+    phones = []
+    for message in messages:
+        phone, connected = await connect(f"/ws/live/{live_session.pin}/")
+        assert connected
+        await send(phone, message)
+        phones.append(phone)
+    return phones, [await receive(phone) for phone in phones]
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 async def test_phones_joining_within_a_tick_are_added_and_welcomed_in_one_batch(live_session, monkeypatch):
@@ -215,13 +229,7 @@ async def test_phones_joining_within_a_tick_are_added_and_welcomed_in_one_batch(
     joins = []
     real = services.players_join
     monkeypatch.setattr(services, "players_join", lambda **kw: joins.append(len(kw["requests"])) or real(**kw))
-    phones = []
-    for nickname in ("Một", "Hai", "một", "Ba"):
-        phone, connected = await connect(f"/ws/live/{live_session.pin}/")
-        assert connected
-        await send(phone, {"type": "join", "nickname": nickname})
-        phones.append(phone)
-    replies = [await receive(phone) for phone in phones]
+    phones, replies = await _phones_saying(live_session, [{"type": "join", "nickname": n} for n in NICKNAMES])
     assert [r["type"] for r in replies] == ["joined", "joined", "error", "joined"]
     assert replies[2]["code"] == "nickname_taken" and joins == [4]
     assert [r["rank"] for r in replies if r["type"] == "joined"] == [1, 1, 1]
@@ -266,13 +274,8 @@ async def test_phones_rejoining_within_a_tick_are_read_in_one_batch(live_session
     rejoins = []
     real = services.players_rejoin
     monkeypatch.setattr(services, "players_rejoin", lambda **kw: rejoins.append(len(kw["tokens"])) or real(**kw))
-    phones = []
-    for token in [player_token(p) for p in players] + ["hỏng"]:
-        phone, connected = await connect(f"/ws/live/{live_session.pin}/")
-        assert connected
-        await send(phone, {"type": "rejoin", "token": token})
-        phones.append(phone)
-    replies = [await receive(phone) for phone in phones]
+    tokens = [player_token(p) for p in players] + ["hỏng"]
+    phones, replies = await _phones_saying(live_session, [{"type": "rejoin", "token": t} for t in tokens])
     assert [r["type"] for r in replies] == ["joined", "joined", "joined", "error"]
     assert [r["player"] for r in replies[:3]] == [p.pk for p in players] and replies[3]["code"] == "bad_token"
     assert rejoins == [4], "one read for the tick's rejoins"
