@@ -154,8 +154,13 @@ def round_scope(round_id: int) -> str:
     return f"round:{round_id}"
 
 
-def standing_of(*, config: BoardConfig, user: Any, now: dt.datetime, where: Q | None = None) -> Standing | None:
-    score = scores(config=config, where=where).filter(user=user).select_related("user__profile").first()
+def standing_of(
+    *, config: BoardConfig, user: Any, now: dt.datetime, where: Q | None = None, with_names: bool = True
+) -> Standing | None:
+    """``user``'s score and rank; ``with_names``: with the user and profile a board shows (a result page shows
+    only the points and the rank)."""
+    rows = scores(config=config, where=where).filter(user=user)
+    score = (rows.select_related("user__profile") if with_names else rows).first()
     if score is None:
         return None
     return Standing(rank=rank_of(config=config, score=score, now=now, where=where), score=score)

@@ -262,7 +262,7 @@ def _grade_and_close(
     if attempt.quiz_round.has_prediction and prediction is not None:
         attempt.prediction = prediction
     attempt.save(update_fields=["status", "closed_by", "submitted_at", "score", "max_score", "prediction"])
-    _record_counting_score(attempt.quiz_round, attempt.user)
+    _record_counting_score(attempt)
 
 
 def _save_posted_answers(attempt: Attempt, items: list[AttemptItem], form: Any, now: dt.datetime) -> list[int]:
@@ -322,9 +322,19 @@ def _store_points(items: list[AttemptItem]) -> None:
         )
 
 
-def _record_counting_score(quiz_round: QuizRound, user: Any) -> None:
-    """Send the attempt that counts (best / last / first, as the round says) to the leaderboard."""
-    submitted = list(Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.SUBMITTED))
+def _record_counting_score(closed: Attempt) -> None:
+    """Send the attempt that counts (best / last / first, as the round says) to the leaderboard, once
+    ``closed`` is graded and closed.
+
+    A first attempt is the participant's only one when it closes: another can start only once it is closed
+    (one active attempt per participant, a constraint), so the common case of a contest (one attempt) reads
+    no other attempt."""
+    quiz_round, user = closed.quiz_round, closed.user
+    submitted = (
+        [closed]
+        if closed.number == 1
+        else list(Attempt.objects.filter(quiz_round=quiz_round, user=user, status=Attempt.Status.SUBMITTED))
+    )
     if quiz_round.counting == QuizRound.Counting.FIRST:
         counting = min(submitted, key=lambda a: a.number)
     elif quiz_round.counting == QuizRound.Counting.LAST:

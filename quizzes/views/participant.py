@@ -156,7 +156,7 @@ def attempt_result(request, attempt_id: int):
     quiz_round = attempt.quiz_round
     review = services.review_allowed(attempt=attempt, now=now)
     config = boards.board_config(rnd=quiz_round.round)
-    standing = boards.standing_of(config=config, user=request.user, now=now)
+    standing = boards.standing_of(config=config, user=request.user, now=now, with_names=False)
     return render(
         request,
         "quizzes/result.html",
