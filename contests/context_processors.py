@@ -2,8 +2,8 @@ from . import selectors
 
 
 def navigation(request):
-    """What the base layout needs on every page: whether to show the organiser area and a profile reminder
-    (read only by pages that show it: the timed attempt's page does not)."""
+    """What the base layout needs on every page: whether to show the organiser area and a profile reminder.
+    Both are callables, read only by pages that show them: the timed attempt's page shows neither."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -13,6 +13,6 @@ def navigation(request):
         return profile is None or not profile.is_complete
 
     return {
-        "nav_is_organiser": selectors.shows_organiser_area(user),
+        "nav_is_organiser": lambda: selectors.shows_organiser_area(user),
         "nav_profile_incomplete": profile_incomplete,
     }

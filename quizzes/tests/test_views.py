@@ -59,6 +59,16 @@ def test_no_answer_key_in_the_attempt_page_or_autosave_replies(client, playing):
     assert set(reply.json()) == {"saved", "position", "saved_at"}
 
 
+def test_the_attempt_page_shows_no_way_out_but_the_brand_and_the_language(client, playing, quiz_round):
+    """The timed attempt is a focused page (as an exam layout): no site links, bell or sign-out to wander off
+    by, while the language can still be switched; the rules page keeps the full navigation."""
+    page = client.get(reverse("attempt_take", args=[playing.pk])).content.decode()
+    assert 'id="bell"' not in page and reverse("account_logout") not in page and reverse("profile_edit") not in page
+    assert reverse("set_language") in page and 'class="brand"' in page
+    rules = client.get(reverse("quiz_round", args=[quiz_round.round_id])).content.decode()
+    assert 'id="bell"' in rules and reverse("account_logout") in rules
+
+
 def test_ordering_choices_are_never_shown_in_the_right_order(client, player, quiz_round, now):
     orders = set()
     for n in range(6):
