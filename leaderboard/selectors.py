@@ -31,8 +31,9 @@ class Standing:
 
 def board_config(*, rnd: Round) -> BoardConfig:
     """The round's board settings (an unsaved default when the round's app has not configured any)."""
-    config = BoardConfig.objects.filter(round=rnd).first()
-    if config is None:
+    try:
+        config = BoardConfig.objects.get(round=rnd)  # one per round; ``first`` would add an ORDER BY
+    except BoardConfig.DoesNotExist:
         return BoardConfig(round=rnd, chain=DEFAULT_CHAIN)
     config.round = rnd  # the caller's round, with its event if it came with one: not read a second time
     return config
@@ -160,8 +161,9 @@ def standing_of(
     """``user``'s score and rank; ``with_names``: with the user and profile a board shows (a result page shows
     only the points and the rank)."""
     rows = scores(config=config, where=where).filter(user=user)
-    score = (rows.select_related("user__profile") if with_names else rows).first()
-    if score is None:
+    try:  # one score per participant and round; ``first`` would add an ORDER BY
+        score = (rows.select_related("user__profile") if with_names else rows).get()
+    except Score.DoesNotExist:
         return None
     return Standing(rank=rank_of(config=config, score=score, now=now, where=where), score=score)
 

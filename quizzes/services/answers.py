@@ -211,7 +211,8 @@ def attempt_submit(
             # included. The attempt is closed as the deadline would have closed it, with the answers saved in time.
             closed_by, late_prediction, prediction, responses = Attempt.ClosedBy.DEADLINE, prediction, None, None
             bad_prediction = False
-        items = list(attempt.items.select_related("question").only(*_GRADING_FIELDS))
+        # In position order, not the model's (attempt, position): that one joins the attempt again to sort.
+        items = list(attempt.items.select_related("question").only(*_GRADING_FIELDS).order_by("position"))
         if responses is not None:
             attempt.answers_refused = _save_posted_answers(attempt, items, responses, now)
         if not bad_prediction:
