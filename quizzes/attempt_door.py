@@ -1,5 +1,5 @@
 """The door of the timed attempt's pages under daphne: the rules page, start, the attempt page, submit and the
-result are served by Django's own views and middleware, but at most ``ATTEMPT_REQUESTS_AT_ONCE`` at a time per
+result are served by Django's own views and middleware, but at most ``requests_at_once()`` at a time per
 process, each in one hop to a thread kept for the life of the process.
 
 Why (bench/quiz_submit.py --profile, docs/benchmarks.md "the timed attempt at a rush"):
@@ -40,7 +40,13 @@ from django.core.handlers.base import BaseHandler
 from django.db import connections
 from django.urls import path, set_script_prefix
 
-ATTEMPT_REQUESTS_AT_ONCE = 2  # one on the core, one waiting on the database or the socket
+
+def requests_at_once() -> int:
+    """How many of these requests run at once in a process: one on SQLite, whose queries are CPU work inside
+    the process (a second lane only passed the GIL back and forth: the attempt page's CPU −9 %, start −12 %
+    with one, bench/quiz_submit.py), two on PostgreSQL, where one lane's query waits on the network while
+    the other runs."""
+    return 1 if connections["default"].vendor == "sqlite" else 2
 
 
 class Lanes:
@@ -80,9 +86,9 @@ class AttemptGate:
     at once, each on one of ``limit`` kept threads (lanes); the others wait their turn on the event loop,
     starts and submits first (``Lanes``)."""
 
-    def __init__(self, django_app, limit: int = ATTEMPT_REQUESTS_AT_ONCE):
+    def __init__(self, django_app, limit: int | None = None):
         self.django_app = django_app
-        self.limit = limit
+        self.limit = requests_at_once() if limit is None else limit
         self._lanes: dict[asyncio.AbstractEventLoop, Lanes] = {}
         self._handler: BaseHandler | None = None
 

@@ -222,3 +222,14 @@ def test_a_lane_keeps_its_sqlite_connection_between_requests(client, player, qui
         return kept
 
     assert asyncio.run(a_request_then_the_lanes_connection()) == (True, None)
+
+
+def test_one_lane_on_sqlite_two_on_postgresql():
+    """SQLite's queries are CPU work inside the process: a second lane would only pass the GIL back and
+    forth. PostgreSQL's wait on the network, which the other lane uses."""
+    from django.db import connection
+
+    from quizzes.attempt_door import requests_at_once
+
+    assert requests_at_once() == (1 if connection.vendor == "sqlite" else 2)
+    assert AttemptGate(_Body()).limit == requests_at_once()
