@@ -118,6 +118,7 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+ATTEMPT_LANES = env.ATTEMPT_LANES
 
 # --- Channels and cache ---------------------------------------------------------------------
 if env.REDIS_URL:
