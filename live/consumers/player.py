@@ -33,10 +33,11 @@ class PlayerConsumer(LiveConsumer):
         # reached Redis's maxclients). The loop's executor threads keep one client each.
         guessing = await asyncio.get_running_loop().run_in_executor(None, services.pin_guessing, address)
         self.session = None if guessing else await database_sync_to_async(self._running_session)(address)
+        self.refused = ("pin_guessing" if guessing else "ended") if self.session is None else None
         await self.accept()
-        if self.session is None:
+        if self.refused is not None:
             with translation.override(self.language()):
-                await self.send_json(ProtocolError("pin_guessing" if guessing else "ended").as_message())
+                await self.send_json(ProtocolError(self.refused).as_message())
             await self.close(code=4429 if guessing else 4404)
 
     def _running_session(self, address: str) -> LiveSession | None:
@@ -55,6 +56,8 @@ class PlayerConsumer(LiveConsumer):
             await get_hub().detach(self.session.pk, self, player_id=self.player_id)
 
     async def handle(self, message: dict) -> None:
+        if self.refused is not None:  # frames already in flight to a socket refused at connect, now closing
+            raise ProtocolError(self.refused)
         match message:
             case {"type": "ping"}:
                 await self.send_json({"type": "pong"})

@@ -239,3 +239,27 @@ async def test_a_flood_of_frames_is_slowed_down_not_served(quiz, organiser):
     refused = [reply for reply in replies if reply.get("code") == "rate_limited"]
     assert len(refused) >= 20 and all(reply["message"] for reply in refused)
     await flooder.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "frame", [{"type": "rejoin", "token": ""}, {"type": "join", "nickname": "Lạc"}, {"type": "ping"}]
+)
+async def test_frames_racing_a_refused_sockets_close_get_its_error(game, frame, monkeypatch):
+    """A socket to a PIN with no game is refused and closed; frames that arrive before the close takes effect
+    get the same refusal, not a crash of the consumer (found by the fuzz test above: a rejoin reached the
+    join code without a game). The close is held back here so that the frame surely arrives first."""
+    from live.consumers.player import PlayerConsumer
+
+    async def close_later(self, code=None):
+        return None
+
+    monkeypatch.setattr(PlayerConsumer, "close", close_later)
+    stranger, _connected = await connect(f"/ws/live/{game.pk}/")  # the session id as a PIN: no such game
+    assert json.loads((await stranger.receive_output(timeout=3))["text"])["code"] == "ended"
+    await stranger.send_input({"type": "websocket.receive", "text": json.dumps(frame)})
+    reply = json.loads((await stranger.receive_output(timeout=3))["text"])
+    assert reply["type"] == "error" and reply["code"] == "ended", reply
+    assert not await LivePlayer.objects.filter(nickname="Lạc").aexists()
+    await stranger.disconnect()
