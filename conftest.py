@@ -54,13 +54,16 @@ def _fresh_board_cache(monkeypatch):
 @pytest.fixture(autouse=True)
 def _fresh_navigation_flags(monkeypatch):
     """The navigation's cached links (organiser area, judging) are keyed by user id, an event's regions by
-    event id: a namespace per test."""
+    event id, the attempt page's question texts by question id: a namespace per test."""
     import uuid
 
     from contests import selectors
 
     monkeypatch.setattr(selectors, "NAVIGATION_NAMESPACE", f"nav-test-{uuid.uuid4().hex}")
     monkeypatch.setattr(selectors, "EVENT_REGIONS_NAMESPACE", f"event-regions-test-{uuid.uuid4().hex}")
+    from quizzes import selectors as quiz_selectors
+
+    monkeypatch.setattr(quiz_selectors, "QUESTION_TEXTS_NAMESPACE", f"question-texts-test-{uuid.uuid4().hex}")
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from .choice_tokens import ChoiceTokens, attempt_scope
 from .importing.base import MULTIPLE, ORDERING, SHORT_TEXT
-from .models import Attempt, AttemptItem, Choice, Question
+from .models import Attempt, AttemptItem, Question
+from .selectors import question_display_texts
 
 
 def attempt_page_parts(*, attempt: Attempt) -> dict[str, str]:
@@ -30,18 +31,14 @@ def attempt_page_parts(*, attempt: Attempt) -> dict[str, str]:
     items = list(
         AttemptItem.objects.filter(attempt=attempt)
         .order_by("position")
-        .values_list(
-            "position", "choice_order", "response", "question_id", "question__type", "question__text", "question__image"
-        )
+        .values_list("position", "choice_order", "response", "question_id")
     )
-    choice_ids = [cid for item in items for cid in item[1]]
-    texts = {
-        pk: escape(text) for pk, text in Choice.objects.filter(pk__in=choice_ids).order_by().values_list("pk", "text")
-    }
+    shown = question_display_texts({item[3] for item in items})  # cached: every participant opens the same
     words = _Words()
     scope = attempt_scope(attempt)
     nav, cards = [], []
-    for position, choice_order, response, question_id, qtype, text, image in items:
+    for position, choice_order, response, question_id in items:
+        qtype, text, image, choice_texts = shown[question_id]
         answered = response not in (None, [], "")
         nav.append(
             f'<a href="#question-{position}" id="nav-{position}" class="{"answered" if answered else ""}">{position}'
@@ -49,7 +46,7 @@ def attempt_page_parts(*, attempt: Attempt) -> dict[str, str]:
             f'<span class="visually-hidden">{words.answered if answered else ""}</span></a>'
         )
         tokens = ChoiceTokens(scope=scope, choice_ids=choice_order)
-        choices = [(tokens.token(cid), texts[cid]) for cid in choice_order]
+        choices = [(tokens.token(cid), escape(choice_texts[cid])) for cid in choice_order]
         image_html = (
             f'<img class="question-image" src="{reverse("question_image", args=[question_id])}" alt="{words.picture}">'
             if image

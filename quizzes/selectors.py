@@ -7,12 +7,15 @@ from functools import cached_property
 from typing import Any
 
 from django.apps import apps
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from contests.selectors import organisations_organised_by
 
 from .choice_tokens import ChoiceTokens, attempt_scope
+from .importing.base import SHORT_TEXT
 from .models import Attempt, AttemptItem, Choice, Question, QuestionBank, Quiz, QuizRound
 
 
@@ -41,6 +44,42 @@ def access_attempt(
         return Attempt.objects.select_related(*related).get(pk=attempt_id, user=user)
     except Attempt.DoesNotExist:
         raise Http404 from None
+
+
+# What the attempt page shows of a question (type, text, whether it has a picture, the shown choices' texts),
+# kept in the cache per question: every participant of a round opens the same questions at the start of a
+# rush, and reading them again was two of the page's four queries. ``question_save`` forgets a question at
+# once (all processes: the cache is shared with Redis); an admin's edit shows within QUESTION_TEXTS_S. No
+# key is kept: a short-text question's accepted answers are not read here.
+QUESTION_TEXTS_S = 300
+QUESTION_TEXTS_NAMESPACE = "question-texts"  # tests give each test its own (ids are reused between test databases)
+QuestionTexts = tuple[str, str, bool, dict[int, str]]  # type, text, has a picture, shown choices
+
+
+def question_display_texts(question_ids: set[int]) -> dict[int, QuestionTexts]:
+    keys = {pk: f"{QUESTION_TEXTS_NAMESPACE}:{pk}" for pk in question_ids}
+    cached = cache.get_many(list(keys.values()))
+    shown: dict[int, QuestionTexts] = {pk: cached[key] for pk, key in keys.items() if key in cached}
+    missing = [pk for pk in question_ids if pk not in shown]
+    if missing:
+        rows = Question.objects.filter(pk__in=missing).order_by().values_list("pk", "type", "text", "image")
+        fresh: dict[int, QuestionTexts] = {pk: (qtype, text, bool(image), {}) for pk, qtype, text, image in rows}
+        with_choices = [pk for pk, (qtype, *_rest) in fresh.items() if qtype != SHORT_TEXT]
+        for question_id, pk, text in (
+            Choice.objects.filter(question_id__in=with_choices).order_by().values_list("question_id", "pk", "text")
+        ):
+            fresh[question_id][3][pk] = text
+        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, QUESTION_TEXTS_S)
+        shown.update(fresh)
+    return shown
+
+
+def question_display_texts_forget(question_ids: list[int]) -> None:
+    """Forget questions' shown texts now and again once the change is committed (a page drawn in between
+    could have cached the old texts again)."""
+    keys = [f"{QUESTION_TEXTS_NAMESPACE}:{pk}" for pk in question_ids]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def access_bank_for_organiser(*, user: Any, bank_id: int) -> QuestionBank:

@@ -21,6 +21,7 @@ from ..grading import AnswerKey
 from ..importing.base import SHORT_TEXT, ParsedQuestion
 from ..models import AttemptItem, Choice, Question, QuestionBank, QuizItem
 from ..review import question_edited
+from ..selectors import question_display_texts_forget
 
 if TYPE_CHECKING:
     from contests.models import Organisation
@@ -128,6 +129,7 @@ def question_save(
         )
     if content_edited:
         question_edited(question=question, by=by, in_use=locked)
+    question_display_texts_forget([question.pk])  # attempt pages show the fix at their next load
     return question
 
 

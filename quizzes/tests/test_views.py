@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from leaderboard.models import Score
 from quizzes import services
@@ -67,6 +68,33 @@ def test_the_attempt_page_shows_no_way_out_but_the_brand_and_the_language(client
     assert reverse("set_language") in page and 'class="brand"' in page
     rules = client.get(reverse("quiz_round", args=[quiz_round.round_id])).content.decode()
     assert 'id="bell"' in rules and reverse("account_logout") in rules
+
+
+def test_the_attempt_pages_texts_are_read_once_and_an_admins_edit_shows_within_their_time(
+    client, playing, player2, quiz_round, django_assert_num_queries, settings
+):
+    """Everyone opens the same questions at a rush: their texts are read by the first page, later pages of
+    any attempt read only their own rows (the user, the attempt, its items). An edit that bypasses
+    ``question_save`` (the admin) shows once the cached texts expire; ``question_save``'s shows at once
+    (test_attempt_page.py)."""
+    from django.core.cache import cache
+
+    from quizzes import selectors
+    from quizzes.models import Question
+
+    client.get(reverse("attempt_take", args=[playing.pk]))
+    client.force_login(player2)
+    client.post(reverse("attempt_start", args=[quiz_round.round_id]))
+    other = Attempt.objects.get(user=player2)
+    with django_assert_num_queries(3):
+        page = client.get(reverse("attempt_take", args=[other.pk])).content.decode()
+    question = Question.objects.get(pk=other.items.get(position=1).question_id)
+    assert escape(question.text) in page
+    Question.objects.filter(pk=question.pk).update(text="Câu hỏi đã sửa <lỗi chính tả>")
+    assert "đã sửa" not in client.get(reverse("attempt_take", args=[other.pk])).content.decode()
+    cache.delete(f"{selectors.QUESTION_TEXTS_NAMESPACE}:{question.pk}")  # what QUESTION_TEXTS_S does
+    fixed = client.get(reverse("attempt_take", args=[other.pk])).content.decode()
+    assert "Câu hỏi đã sửa &lt;lỗi chính tả&gt;" in fixed
 
 
 def test_ordering_choices_are_never_shown_in_the_right_order(client, player, quiz_round, now):
@@ -212,7 +240,7 @@ def test_full_attempt_query_count_does_not_grow_with_questions(
         client.post(reverse("attempt_start", args=[quiz_round.round_id]))
     attempt = Attempt.objects.get(user=player)
     assert attempt.items.count() == 20
-    with django_assert_max_num_queries(4):  # the profile reminder is not drawn on the attempt page
+    with django_assert_max_num_queries(5):  # the first page of a quiz reads its texts; the profile reminder: never
         client.get(reverse("attempt_take", args=[attempt.pk]))
     single = attempt.items.filter(question__type="single").first()
     with django_assert_max_num_queries(8):
