@@ -102,11 +102,15 @@ class GroupCommit(Generic[C, I, O]):
     async def _write(self, batches: list[_Batch[C, I, O]]) -> None:
         try:
             for batch in batches:  # one per key (a game's question, …); almost always one
-                try:
-                    outcomes: list[O | Exception] | Exception = await on_writer(self.store)(batch.context, batch.items)
-                except Exception as error:  # refused as a whole, or the database failed
-                    outcomes = error
-                self._reply(batch.replies, outcomes)
+                # What filled while the writer was busy can exceed max_batch: written max_batch at a time, so
+                # that no transaction holds more rows (and locks) than that.
+                for start in range(0, len(batch.items), self.max_batch):
+                    items = batch.items[start : start + self.max_batch]
+                    try:
+                        outcomes: list[O | Exception] | Exception = await on_writer(self.store)(batch.context, items)
+                    except Exception as error:  # refused as a whole, or the database failed
+                        outcomes = error
+                    self._reply(batch.replies[start : start + self.max_batch], outcomes)
         except asyncio.CancelledError:  # the loop is shutting down: nobody is answered
             for batch in batches:
                 for reply in batch.replies:

@@ -16,12 +16,13 @@ Why (bench/quiz_submit.py --profile, docs/benchmarks.md "the timed attempt at a 
   for our raw autosave door. Here the whole request runs in one crossing, exactly as a WSGI server runs
   Django (``BaseHandler.get_response``, sync middleware, ``response.close()``), then the reply is sent.
 
-- Who waits goes in by what the request does, then in arrival order: a start or a submit (POST) before a
-  page (GET). At a deadline rush a submit queued behind 200 result and rules pages waited for all of them
-  (1.5 s at p95 in bench/quiz_submit.py), and a submit that reaches Django after deadline + grace loses the
-  answers it posts; a page shown a second later loses nothing. A start sets the attempt's clock, which
-  runs from when it is served. Pages are not starved by it: every start and submit follows a page of
-  the same participant, and only the gate's five pages wait here.
+- Who waits goes in by what the request does, then in arrival order: what runs against an attempt's clock
+  (a start, which sets it; the attempt page, which the participant waits for while it runs; a submit)
+  before the rules and result pages. At a deadline rush a submit queued behind 200 result and rules pages
+  waited for all of them (1.5 s at p95 in bench/quiz_submit.py), and a submit that reaches Django after
+  deadline + grace loses the answers it posts; a page shown a second later loses nothing. The other pages
+  are never starved: one goes in after every ``CLOCK_BOUND_IN_A_ROW`` clock-bound requests (a flood of
+  POSTs, even refused ones, cannot hold them back for ever).
 
 These pages are short and never stream (no file, no long poll), so holding a lane for the whole request and
 sending the body in one message is safe. The autosave has its own door (``quizzes.autosave``).
@@ -52,21 +53,27 @@ def requests_at_once() -> int:
     return settings.ATTEMPT_LANES
 
 
+CLOCK_BOUND_IN_A_ROW = 4  # then one of the other waiting pages goes in
+
+
 class Lanes:
-    """The kept threads of one event loop, and who waits for one: actions (start, submit) before pages, each
-    in arrival order."""
+    """The kept threads of one event loop, and who waits for one: what runs against an attempt's clock before
+    the other pages (one of those after every CLOCK_BOUND_IN_A_ROW), each in arrival order."""
 
     def __init__(self, limit: int):
         self.free = [
             ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"attempt-lane-{number}") for number in range(limit)
         ]
-        self.waiting: tuple[deque[asyncio.Future], deque[asyncio.Future]] = (deque(), deque())  # actions, pages
+        self.clock_bound: deque[asyncio.Future] = deque()
+        self.others: deque[asyncio.Future] = deque()
+        self.in_a_row = 0  # clock-bound requests let in since another page was
 
-    async def take(self, *, action: bool) -> ThreadPoolExecutor:
-        if self.free and not any(self.waiting):
+    async def take(self, *, clock_bound: bool) -> ThreadPoolExecutor:
+        self._drop_departed()
+        if self.free and not self.clock_bound and not self.others:
             return self.free.pop()
         turn: asyncio.Future[ThreadPoolExecutor] = asyncio.get_running_loop().create_future()
-        self.waiting[0 if action else 1].append(turn)
+        (self.clock_bound if clock_bound else self.others).append(turn)
         try:
             return await turn
         except asyncio.CancelledError:  # the client left; a lane handed over meanwhile goes to the next
@@ -75,19 +82,27 @@ class Lanes:
             raise
 
     def give_back(self, lane: ThreadPoolExecutor) -> None:
-        for queue in self.waiting:
-            while queue:
-                turn = queue.popleft()
-                if not turn.done():  # a waiter whose client left is skipped
-                    turn.set_result(lane)
-                    return
-        self.free.append(lane)
+        self._drop_departed()
+        if self.clock_bound and (self.in_a_row < CLOCK_BOUND_IN_A_ROW or not self.others):
+            self.in_a_row += 1
+            self.clock_bound.popleft().set_result(lane)
+        elif self.others:
+            self.in_a_row = 0
+            self.others.popleft().set_result(lane)
+        else:
+            self.free.append(lane)
+
+    def _drop_departed(self) -> None:
+        """Forget the waiters at the head of each queue whose client left (their futures are cancelled)."""
+        for queue in (self.clock_bound, self.others):
+            while queue and queue[0].done():
+                queue.popleft()
 
 
 class AttemptGate:
     """An ASGI app serving Django's views for ``django_app`` (an ``ASGIHandler``): at most ``limit`` requests
     at once, each on one of ``limit`` kept threads (lanes); the others wait their turn on the event loop,
-    starts and submits first (``Lanes``)."""
+    what runs against an attempt's clock first (``Lanes``)."""
 
     def __init__(self, django_app, limit: int | None = None):
         self.django_app = django_app
@@ -109,7 +124,9 @@ class AttemptGate:
             return
         loop = asyncio.get_running_loop()
         lanes = self._lanes_of(loop)
-        lane = await lanes.take(action=scope.get("method") == "POST")
+        # Start and submit are POSTs; the attempt page's route says so (``attempt_routes``).
+        clock_bound = scope.get("method") == "POST" or scope.get("url_route", {}).get("kwargs", {}).get("clock_bound")
+        lane = await lanes.take(clock_bound=bool(clock_bound))
         try:
             status, headers, body = await loop.run_in_executor(lane, self._respond, scope, body_file)
         finally:
@@ -164,7 +181,7 @@ def attempt_routes(django_app) -> list:
     return [
         path("rounds/<int:round_id>/quiz/", gate),
         path("rounds/<int:round_id>/quiz/start/", gate),
-        path("attempts/<int:attempt_id>/", gate),
+        path("attempts/<int:attempt_id>/", gate, {"clock_bound": True}),
         path("attempts/<int:attempt_id>/submit/", gate),
         path("attempts/<int:attempt_id>/result/", gate),
     ]

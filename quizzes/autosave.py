@@ -128,11 +128,12 @@ def answers_save_tick(_context: None, posts: list[AnswerPost]) -> list[tuple[int
     """On the writer thread: the replies to one tick of autosaves, written in one transaction.
 
     In attempt order, so that the ticks of two processes lock attempt rows (PostgreSQL) in the same order and
-    never wait on each other in a cycle; answers to one attempt keep their arrival order. If the transaction
-    fails as a whole (a database error), each answer is tried again in a transaction of its own, so that one
-    answer the database refuses costs the others nothing: that one is answered 500, and the page sends it
-    again. A lost connection (OperationalError) is not one answer's fault: it goes up to ``on_writer``,
-    which reconnects and tries the tick once more."""
+    never wait on each other in a cycle; answers to one attempt keep their arrival order. An answer that
+    fails for a reason of its own (its session cannot be read, a bug) is answered 500 alone, and the page
+    sends it again: every check comes before an answer's one write, so nothing of it was written. If the
+    transaction fails as a whole (a database error), each answer is tried again in a transaction of its own,
+    so that one answer the database refuses costs the others nothing. A lost connection in that second pass
+    is not one answer's fault: it goes up to ``on_writer``, which reconnects and tries the tick once more."""
     try:
         with serialised_writes(), transaction.atomic():
             return _replies(posts, in_transaction=True)
@@ -146,25 +147,27 @@ def _replies(posts: list[AnswerPost], *, in_transaction: bool) -> list[tuple[int
     for index in sorted(range(len(posts)), key=lambda index: posts[index].attempt_id):
         post = posts[index]
         with translation.override(post.language):
-            # The session store is made here, on the writer thread: it takes Django's cache, which is
-            # context-local, so one made in the request's task got a cache client of its own — with
-            # Redis, a new connection for every autosave (bench/quiz_submit.py --profile).
-            user_id = session_user_id(session_from_cookies(post.cookies))
-            if user_id is None:
-                replies[index] = (403, {"saved": False, "error": _("Sign in again to keep answering.")})
-                continue
             try:
-                replies[index] = answer_reply(
-                    attempt_id=post.attempt_id, user=user_id, body=post.body, in_transaction=in_transaction
-                )
-            except (OperationalError, InterfaceError):
-                raise
-            except DatabaseError:
-                if in_transaction:
-                    raise  # the tick's transaction is spoilt: saved again one by one
+                replies[index] = _reply_to(post, in_transaction=in_transaction)
+            except DatabaseError as error:
+                if in_transaction or isinstance(error, (OperationalError, InterfaceError)):
+                    raise  # the tick's transaction is spoilt (saved again one by one), or the connection is lost
                 logger.exception("An autosave was refused by the database")
                 replies[index] = (500, {"saved": False, "error": _("The answer could not be saved yet.")})
+            except Exception:
+                logger.exception("An autosave failed")
+                replies[index] = (500, {"saved": False, "error": _("The answer could not be saved yet.")})
     return replies
+
+
+def _reply_to(post: AnswerPost, *, in_transaction: bool) -> tuple[int, dict]:
+    # The session store is made here, on the writer thread: it takes Django's cache, which is context-local,
+    # so one made in the request's task got a cache client of its own — with Redis, a new connection for
+    # every autosave (bench/quiz_submit.py --profile).
+    user_id = session_user_id(session_from_cookies(post.cookies))
+    if user_id is None:
+        return 403, {"saved": False, "error": _("Sign in again to keep answering.")}
+    return answer_reply(attempt_id=post.attempt_id, user=user_id, body=post.body, in_transaction=in_transaction)
 
 
 _ticks: PerLoop[GroupCommit[None, AnswerPost, tuple[int, dict]]] = PerLoop(

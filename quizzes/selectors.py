@@ -49,9 +49,10 @@ def access_attempt(
 # What the attempt page shows of a question (type, text, whether it has a picture, the shown choices' texts),
 # kept in the cache per question: every participant of a round opens the same questions at the start of a
 # rush, and reading them again was two of the page's four queries. ``question_save`` forgets a question at
-# once (all processes: the cache is shared with Redis); an admin's edit shows within QUESTION_TEXTS_S. No
-# key is kept: a short-text question's accepted answers are not read here.
-QUESTION_TEXTS_S = 300
+# once (all processes: the cache is shared with Redis); an admin's edit, or a page that read the old texts
+# just before an edit's commit and stored them just after it, shows within QUESTION_TEXTS_S (a rush's pages
+# all come within it). No key is kept: a short-text question's accepted answers are not read here.
+QUESTION_TEXTS_S = 60
 QUESTION_TEXTS_NAMESPACE = "question-texts"  # tests give each test its own (ids are reused between test databases)
 QuestionTexts = tuple[str, str, bool, dict[int, str]]  # type, text, has a picture, shown choices
 

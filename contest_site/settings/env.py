@@ -35,7 +35,7 @@ DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "20"))  # PostgreSQL connectio
 DB_BEHIND_PGBOUNCER = _bool("DB_BEHIND_PGBOUNCER", False)
 # The timed attempt's pages served at once per process (quizzes/attempt_door.py): 1 unless the database is
 # far enough for a second page to run while one waits on the network.
-ATTEMPT_LANES = int(os.environ.get("ATTEMPT_LANES", "1"))
+ATTEMPT_LANES = max(1, int(os.environ.get("ATTEMPT_LANES", "1")))  # 0 would serve none of them
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "db.sqlite3"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))

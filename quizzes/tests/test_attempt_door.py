@@ -75,6 +75,34 @@ def test_starts_and_submits_go_in_before_the_pages_waiting_with_them():
     assert gate.served == [0, 3, 5, 8, 1, 2, 4, 6, 7, 9], "the first was inside already; then POSTs, then GETs"
 
 
+def test_the_other_pages_go_in_after_every_few_clock_bound_requests():
+    """A flood of POSTs (even ones Django will refuse) cannot hold the rules and result pages back for ever:
+    one goes in after every CLOCK_BOUND_IN_A_ROW clock-bound requests."""
+    from quizzes.attempt_door import CLOCK_BOUND_IN_A_ROW
+
+    gate = _CountingGate(limit=1)
+
+    async def flood():
+        pages = [_call(gate, {"n": 100 + n, "method": "GET"}) for n in range(2)]
+        posts = [_call(gate, {"n": n, "method": "POST"}) for n in range(12)]
+        await asyncio.gather(_call(gate, {"n": -1, "method": "GET"}), *pages, *posts)
+
+    asyncio.run(flood())
+    after_first = gate.served[1:]
+    assert after_first[: CLOCK_BOUND_IN_A_ROW + 1] == [0, 1, 2, 3, 100]
+    assert after_first[CLOCK_BOUND_IN_A_ROW + 1 : 2 * CLOCK_BOUND_IN_A_ROW + 2] == [4, 5, 6, 7, 101]
+
+
+def test_the_attempt_page_runs_against_the_clock_but_rules_and_result_do_not():
+    from contest_site.asgi import http_routes
+
+    gated = {
+        route.pattern.describe(): route for route in http_routes.app.routes if isinstance(route.callback, AttemptGate)
+    }
+    clock_bound = {pattern for pattern, route in gated.items() if route.default_args.get("clock_bound")}
+    assert clock_bound == {"'attempts/<int:attempt_id>/'"}, "start and submit are POSTs; the attempt page says so"
+
+
 def test_a_waiter_that_leaves_gives_its_turn_to_the_next():
     gate = _CountingGate(limit=1)
 
@@ -88,7 +116,7 @@ def test_a_waiter_that_leaves_gives_its_turn_to_the_next():
         await asyncio.wait_for(asyncio.gather(first, staying), 5)
         assert leaving.cancelled()
         lanes = gate._lanes_of(asyncio.get_running_loop())
-        assert len(lanes.free) == 1 and not any(lanes.waiting), "the lane came back"
+        assert len(lanes.free) == 1 and not lanes.clock_bound and not lanes.others, "the lane came back"
 
     asyncio.run(one_leaves())
     assert gate.served == [0, 2]
@@ -214,7 +242,7 @@ def test_a_lane_keeps_its_sqlite_connection_between_requests(client, player, qui
         await gate(scope, receive, send)
         assert sent[0]["status"] == 200
         lanes = gate._lanes_of(asyncio.get_running_loop())
-        lane = await lanes.take(action=False)
+        lane = await lanes.take(clock_bound=False)
         kept = await asyncio.get_running_loop().run_in_executor(
             lane, lambda: (connection.connection is not None, connection.close_at)
         )

@@ -119,3 +119,24 @@ async def test_a_tick_the_database_refuses_is_saved_again_one_answer_at_a_time(t
     assert refused == (500, {"saved": False, "error": "The answer could not be saved yet."})
     assert (await AttemptItem.objects.aget(pk=item1.pk)).response == item1.choice_order[0]
     assert (await AttemptItem.objects.aget(pk=item2.pk)).response is None
+
+
+async def test_an_answer_failing_for_a_reason_of_its_own_costs_the_others_nothing(three_attempts, monkeypatch):
+    """One phone's session cannot be read (a cache fault, a bug): that phone is answered 500 and its page
+    sends the answer again; the other answer of the same tick is stored and acknowledged."""
+    CountedTicks(monkeypatch)
+    (first, second, _closed), (item1, item2, _item3), (session1, session2, _s3) = three_attempts
+    real = autosave.session_from_cookies
+
+    def faulty(cookies):
+        if cookies.get("sessionid") == session2:
+            raise RuntimeError("the cache failed for this one")
+        return real(cookies)
+
+    monkeypatch.setattr(autosave, "session_from_cookies", faulty)
+    good, failed = await asyncio.gather(
+        post(first.pk, _body(item1), session=session1),
+        post(second.pk, _body(item2), session=session2, language="en"),
+    )
+    assert good[0] == 200 and failed == (500, {"saved": False, "error": "The answer could not be saved yet."})
+    assert (await AttemptItem.objects.aget(pk=item1.pk)).response == item1.choice_order[0]
