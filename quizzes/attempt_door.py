@@ -21,8 +21,10 @@ Why (bench/quiz_submit.py --profile, docs/benchmarks.md "the timed attempt at a 
   before the rules and result pages. At a deadline rush a submit queued behind 200 result and rules pages
   waited for all of them (1.5 s at p95 in bench/quiz_submit.py), and a submit that reaches Django after
   deadline + grace loses the answers it posts; a page shown a second later loses nothing. The other pages
-  are never starved: one goes in after every ``CLOCK_BOUND_IN_A_ROW`` clock-bound requests (a flood of
-  POSTs, even refused ones, cannot hold them back for ever).
+  are never starved: one that has waited ``PAGE_PATIENCE_S`` goes in next (a flood of POSTs, even refused
+  ones, cannot hold them back for ever). A first version let one in after every four clock-bound requests
+  instead: at a deadline rush the result pages then took a fifth of the lane from the submits (submit p95
+  1.46 → 1.8 s in bench/quiz_submit.py).
 
 These pages are short and never stream (no file, no long poll), so holding a lane for the whole request and
 sending the body in one message is safe. The autosave has its own door (``quizzes.autosave``).
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -53,27 +56,30 @@ def requests_at_once() -> int:
     return settings.ATTEMPT_LANES
 
 
-CLOCK_BOUND_IN_A_ROW = 4  # then one of the other waiting pages goes in
+PAGE_PATIENCE_S = 3.0  # a rules or result page that has waited this long goes in before the clock-bound
 
 
 class Lanes:
     """The kept threads of one event loop, and who waits for one: what runs against an attempt's clock before
-    the other pages (one of those after every CLOCK_BOUND_IN_A_ROW), each in arrival order."""
+    the other pages (unless one of those has waited PAGE_PATIENCE_S), each in arrival order."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, clock: Callable[[], float] | None = None):
+        self.clock = clock or (lambda: asyncio.get_running_loop().time())
         self.free = [
             ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"attempt-lane-{number}") for number in range(limit)
         ]
         self.clock_bound: deque[asyncio.Future] = deque()
-        self.others: deque[asyncio.Future] = deque()
-        self.in_a_row = 0  # clock-bound requests let in since another page was
+        self.others: deque[tuple[float, asyncio.Future]] = deque()  # (when it began to wait, its turn)
 
     async def take(self, *, clock_bound: bool) -> ThreadPoolExecutor:
         self._drop_departed()
         if self.free and not self.clock_bound and not self.others:
             return self.free.pop()
         turn: asyncio.Future[ThreadPoolExecutor] = asyncio.get_running_loop().create_future()
-        (self.clock_bound if clock_bound else self.others).append(turn)
+        if clock_bound:
+            self.clock_bound.append(turn)
+        else:
+            self.others.append((self.clock(), turn))
         try:
             return await turn
         except asyncio.CancelledError:  # the client left; a lane handed over meanwhile goes to the next
@@ -83,20 +89,20 @@ class Lanes:
 
     def give_back(self, lane: ThreadPoolExecutor) -> None:
         self._drop_departed()
-        if self.clock_bound and (self.in_a_row < CLOCK_BOUND_IN_A_ROW or not self.others):
-            self.in_a_row += 1
+        page_due = bool(self.others) and self.clock() - self.others[0][0] >= PAGE_PATIENCE_S
+        if self.clock_bound and not page_due:
             self.clock_bound.popleft().set_result(lane)
         elif self.others:
-            self.in_a_row = 0
-            self.others.popleft().set_result(lane)
+            self.others.popleft()[1].set_result(lane)
         else:
             self.free.append(lane)
 
     def _drop_departed(self) -> None:
         """Forget the waiters at the head of each queue whose client left (their futures are cancelled)."""
-        for queue in (self.clock_bound, self.others):
-            while queue and queue[0].done():
-                queue.popleft()
+        while self.clock_bound and self.clock_bound[0].done():
+            self.clock_bound.popleft()
+        while self.others and self.others[0][1].done():
+            self.others.popleft()
 
 
 class AttemptGate:
